@@ -1,0 +1,73 @@
+#include <fmt/format.h>
+
+#include "analyze/analyze.h"
+
+namespace deshim::analyze {
+namespace {
+
+struct painter {
+  bool color;
+  std::string bold(const std::string& text) const { return wrap("1", text); }
+  std::string dim(const std::string& text) const { return wrap("2", text); }
+  std::string yellow(const std::string& text) const { return wrap("33", text); }
+  std::string wrap(const char* code, const std::string& text) const {
+    return color ? fmt::format("\x1b[{}m{}\x1b[0m", code, text) : text;
+  }
+};
+
+std::string list_or_none(const std::vector<std::string>& items) {
+  return items.empty() ? "(none)" : fmt::format("{}", fmt::join(items, ", "));
+}
+
+}  // namespace
+
+std::string render_facts_text(const node_facts& facts, bool color) {
+  painter paint{color};
+  const docker_daemon_facts& docker = facts.docker;
+  std::string out = paint.bold("Node") + " " + facts.root + "\n\n";
+  out += paint.bold("Docker daemon") + "\n";
+  if (!docker.config_present) {
+    out += "  daemon.json not found: Docker runs on its defaults\n";
+  }
+  auto row = [&](const std::string& name, const std::string& value, const std::string& key) {
+    std::string where;
+    if (auto found = docker.sources.find(key); found != docker.sources.end()) {
+      where = paint.dim("  " + found->second.describe());
+    }
+    out += fmt::format("  {:<22} {}{}\n", name, value, where);
+  };
+  row("log driver", docker.log_driver.value_or("json-file (default)"), "log-driver");
+  std::string rotation = "none (Docker's default: logs grow without limit)";
+  if (!docker.log_opts.empty()) {
+    std::vector<std::string> opts;
+    for (const auto& [key, value] : docker.log_opts) opts.push_back(key + "=" + value);
+    rotation = list_or_none(opts);
+  }
+  row("log options", rotation, "log-opts");
+  row("data root", docker.data_root.value_or("/var/lib/docker (default)"),
+      docker.settings.contains("graph") ? "graph" : "data-root");
+  row("storage driver", docker.storage_driver.value_or("(auto-detected by dockerd)"),
+      "storage-driver");
+  row("cgroup driver", docker.cgroup_driver.value_or("cgroupfs (default)"), "exec-opts");
+  row("registry mirrors", list_or_none(docker.registry_mirrors), "registry-mirrors");
+  row("insecure registries", list_or_none(docker.insecure_registries), "insecure-registries");
+  if (!docker.runtimes.empty()) {
+    std::vector<std::string> names;
+    for (const auto& [name, runtime] : docker.runtimes) names.push_back(name + "=" + runtime.path);
+    row("runtimes", list_or_none(names), "runtimes");
+  }
+  if (docker.default_runtime) row("default runtime", *docker.default_runtime, "default-runtime");
+  if (docker.live_restore) row("live restore", *docker.live_restore ? "true" : "false", "live-restore");
+  if (docker.userns_remap) row("userns remap", *docker.userns_remap, "userns-remap");
+
+  out += "\n" + paint.bold("Inputs") + "\n";
+  for (const auto& input : facts.inputs) {
+    std::string status = input.status == "read" ? input.status : paint.yellow(input.status);
+    out += fmt::format("  {:<8} {:<22} {}", status, input.kind, input.path);
+    if (!input.detail.empty()) out += paint.dim(" - " + input.detail);
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace deshim::analyze

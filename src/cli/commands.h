@@ -1,0 +1,17 @@
+// One function per command; each lives in its own file under src/cli/ and only turns options
+// into a library call and the result into output. `exit_status` receives the command's status.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "cli/global_options.h"
+
+namespace deshim::cli {
+
+void add_version_command(CLI::App& app, const global_options& options, int& exit_status);
+void add_analyze_command(CLI::App& app, const global_options& options, int& exit_status);
+
+/// Builds the whole command line and runs it; returns the process exit status.
+int run(int argc, char** argv);
+
+}  // namespace deshim::cli

@@ -1,0 +1,75 @@
+#include "common/json_document.h"
+
+#include "common/text_position.h"
+
+namespace deshim {
+namespace {
+
+/// nlohmann's message reads "[json.exception.parse_error.101] parse error at line 3, column 5:
+/// syntax error while parsing object - unexpected '}'; expected string literal"; keep only the
+/// part after the position, which is what a person needs.
+std::string plain_message(const std::string& what) {
+  auto colon = what.find(": ");
+  std::string out = colon == std::string::npos ? what : what.substr(colon + 2);
+  if (out.rfind("syntax error ", 0) == 0) out = out.substr(13);
+  return out;
+}
+
+}  // namespace
+
+result<nlohmann::json> parse_json_document(std::string_view text, const std::string& file) {
+  try {
+    return nlohmann::json::parse(text.begin(), text.end());
+  } catch (const nlohmann::json::parse_error& e) {
+    // `byte` is 1-based and points at the character that broke the parse.
+    auto at = position_of(text, e.byte > 0 ? e.byte - 1 : 0);
+    return invalid_input("invalid JSON: " + plain_message(e.what()), {file, at.line, at.column, ""},
+                         "fix the JSON syntax at this position (a missing comma, quote or "
+                         "brace is the usual cause)");
+  } catch (const nlohmann::json::exception& e) {
+    return invalid_input(std::string("invalid JSON: ") + e.what(), {file, 0, 0, ""});
+  }
+}
+
+}  // namespace deshim
+
+namespace deshim {
+
+std::map<std::string, line_column> top_level_key_positions(std::string_view text) {
+  std::map<std::string, line_column> out;
+  int depth = 0;
+  bool expect_key = false;  // at depth 1, right after '{' or ','
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '"') {
+      std::size_t start = i;
+      std::string value;
+      for (++i; i < text.size() && text[i] != '"'; ++i) {
+        if (text[i] == '\\' && i + 1 < text.size()) ++i;
+        value += text[i];
+      }
+      if (depth == 1 && expect_key) out[value] = position_of(text, start);
+      expect_key = false;
+      continue;
+    }
+    switch (c) {
+      case '{':
+      case '[':
+        ++depth;
+        expect_key = depth == 1 && c == '{';
+        break;
+      case '}':
+      case ']':
+        --depth;
+        break;
+      case ',':
+        expect_key = depth == 1;
+        break;
+      default:
+        break;
+    }
+  }
+  return out;
+}
+
+}  // namespace deshim
