@@ -31,3 +31,19 @@ function(deshim_test source)
   endif()
   set_tests_properties(${target} PROPERTIES LABELS ${ARG_LABEL} TIMEOUT ${ARG_TIMEOUT})
 endfunction()
+
+# deshim_embed_files(TARGET target NAME symbol BASE dir FILES f...): compiles the files into
+# `target` as `deshim::embedded::<symbol>()`, a list of {path relative to BASE, content}
+# (declared in common/embedded_files.h). Data such as rules/*.yaml ships inside the binary.
+function(deshim_embed_files)
+  cmake_parse_arguments(ARG "" "TARGET;NAME;BASE" "FILES" ${ARGN})
+  set(output ${CMAKE_CURRENT_BINARY_DIR}/embedded_${ARG_NAME}.cc)
+  add_custom_command(
+    OUTPUT ${output}
+    COMMAND ${CMAKE_COMMAND} -DOUTPUT=${output} -DNAME=${ARG_NAME} -DBASE=${ARG_BASE}
+            "-DFILES=${ARG_FILES}" -P ${PROJECT_SOURCE_DIR}/cmake/embed_files.cmake
+    DEPENDS ${ARG_FILES} ${PROJECT_SOURCE_DIR}/cmake/embed_files.cmake
+    COMMENT "Embedding ${ARG_NAME}"
+    VERBATIM)
+  target_sources(${ARG_TARGET} PRIVATE ${output})
+endfunction()

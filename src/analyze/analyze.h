@@ -3,14 +3,27 @@
 
 #include <string>
 
+#include <optional>
+#include <vector>
+
 #include "analyze/node_facts.h"
 #include "common/result.h"
 #include "common/rooted_fs.h"
 
 namespace deshim::analyze {
 
-/// Runs every reader against the node under `fs`. Stops at the first malformed input.
-result<node_facts> collect_node_facts(const rooted_fs& fs);
+/// What to read besides the node's own files (all from the `analyze` command line).
+struct collect_options {
+  std::vector<std::string> workload_paths;        ///< --workloads: manifest files and folders
+  std::optional<std::string> docker_host;         ///< --docker-host; nullopt: no live API query
+  std::vector<std::string> scan_paths;            ///< --scan: more scripts to search for docker
+  std::optional<std::string> kubernetes_version;  ///< --kubernetes-version; else detected
+  bool keep_going = false;  ///< --keep-going: record a bad input and go on instead of failing
+};
+
+/// Runs every reader against the node under `fs`. Stops at the first malformed input unless
+/// `keep_going` is set.
+result<node_facts> collect_node_facts(const rooted_fs& fs, const collect_options& options = {});
 
 /// The facts as a person reads them; `color` adds ANSI colors for terminals.
 std::string render_facts_text(const node_facts& facts, bool color);
