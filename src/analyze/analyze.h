@@ -1,9 +1,8 @@
 // Public face of the analyze library: read a node into NodeFacts, and render them.
 #pragma once
 
-#include <string>
-
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "analyze/node_facts.h"

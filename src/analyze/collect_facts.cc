@@ -1,12 +1,30 @@
 #include "analyze/analyze.h"
 #include "analyze/docker_daemon_reader.h"
+#include "analyze/docker_engine_reader.h"
+#include "analyze/node_configuration.h"
+#include "analyze/node_scripts_reader.h"
+#include "analyze/workload_reader.h"
 
 namespace deshim::analyze {
 
-result<node_facts> collect_node_facts(const rooted_fs& fs, const collect_options& /*options*/) {
+result<node_facts> collect_node_facts(const rooted_fs& fs, const collect_options& options) {
   node_facts facts;
   facts.root = fs.root().string();
   if (auto read = read_docker_daemon_config(fs, facts); !read) return read.error();
+  if (auto read = read_node_configuration(fs, options, facts); !read) return read.error();
+  if (auto read = read_workloads(fs, options.workload_paths, static_pod_path_of(facts),
+                                 options.keep_going, facts);
+      !read) {
+    return read.error();
+  }
+  if (auto read = read_node_scripts(fs, options.scan_paths, options.keep_going, facts); !read) {
+    return read.error();
+  }
+  if (options.docker_host) {
+    if (auto read = read_docker_engine(*options.docker_host, options.keep_going, facts); !read) {
+      return read.error();
+    }
+  }
   return facts;
 }
 

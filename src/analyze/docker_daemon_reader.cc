@@ -56,11 +56,10 @@ class daemon_config_view {
     for (const auto& [name, item] : value.items()) {
       if (!item.is_string()) {
         std::string shown = item.dump();
-        return invalid_input(key + "." + name + " must be a string, found " + shown,
-                             where(key, name),
-                             "dockerd refuses non-string values here: write \"" +
-                                 (item.is_string() ? item.get<std::string>() : shown) +
-                                 "\" in quotes");
+        return invalid_input(
+            key + "." + name + " must be a string, found " + shown, where(key, name),
+            "dockerd refuses non-string values here: write \"" +
+                (item.is_string() ? item.get<std::string>() : shown) + "\" in quotes");
       }
       out[name] = item.get<std::string>();
     }
@@ -141,18 +140,18 @@ result<void> parse_docker_daemon_config(std::string_view text, const std::string
   if (!parsed) return parsed.error();
   const json& document = *parsed;
   if (!document.is_object()) {
-    return invalid_input("daemon.json must hold one JSON object, found " +
-                             std::string(document.type_name()),
-                         {file_for_errors, 1, 1}, "wrap the settings in { ... }");
+    return invalid_input(
+        "daemon.json must hold one JSON object, found " + std::string(document.type_name()),
+        {file_for_errors, 1, 1}, "wrap the settings in { ... }");
   }
   auto positions = top_level_key_positions(text);
   daemon_config_view view(document, file_for_errors, positions);
 
-#define DESHIM_READ(target, call) \
-  do {                            \
-    auto value = call;            \
+#define DESHIM_READ(target, call)     \
+  do {                                \
+    auto value = call;                \
     if (!value) return value.error(); \
-    target = std::move(*value);   \
+    target = std::move(*value);       \
   } while (false)
 
   DESHIM_READ(out.log_driver, view.string_at("log-driver"));

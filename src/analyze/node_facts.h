@@ -12,6 +12,10 @@
 #include <string>
 #include <vector>
 
+#include "analyze/engine_facts.h"
+#include "analyze/script_facts.h"
+#include "analyze/workload_facts.h"
+
 namespace deshim::analyze {
 
 /// Where a setting was found: a node file and line, and how (`daemon.json key`, `flag`).
@@ -29,6 +33,36 @@ struct input_record {
   std::string path;    ///< node path or endpoint
   std::string status;  ///< "read", "missing", "error"
   std::string detail;  ///< why it is missing or what went wrong
+};
+
+/// One flag of a daemon's command line, as written, with where it was written.
+struct command_flag {
+  std::string name;                  ///< without dashes: "log-opt", "g", "container-runtime"
+  std::optional<std::string> value;  ///< nullopt for a bare boolean flag
+  setting_source source;  ///< the ExecStart / EnvironmentFile line, or /proc/<pid>/cmdline
+  std::string variable;   ///< the `$VAR` it came from, if any
+};
+
+/// dockerd's command line from its systemd unit (or, without one, its options file).
+struct docker_service_facts {
+  bool found = false;
+  std::string unit;                       ///< docker.service
+  std::vector<std::string> files;         ///< unit file, drop-ins, environment files read
+  std::vector<std::string> command_line;  ///< the expanded ExecStart
+  std::vector<command_flag> flags;
+  std::vector<std::string> unknown_flags;  ///< flags deshim does not map to a daemon.json key
+  /// Options files (/etc/sysconfig/docker, /etc/default/docker) present but not referenced by
+  /// the unit: dockerd does not see them under systemd.
+  std::vector<std::string> unused_option_files;
+};
+
+/// A setting given both as a dockerd flag and in daemon.json: dockerd refuses to start
+/// ("the following directives are specified both as a flag and in the configuration file").
+struct flag_conflict {
+  std::string key;   ///< daemon.json key, e.g. hosts
+  std::string flag;  ///< as written, e.g. -H fd://
+  setting_source flag_source;
+  setting_source file_source;
 };
 
 struct docker_runtime {
@@ -60,11 +94,99 @@ struct docker_daemon_facts {
   nlohmann::json settings = nlohmann::json::object();
   /// Key -> where it was set.
   std::map<std::string, setting_source> sources;
+  docker_service_facts service;          ///< dockerd's flags (dockerd_flags reader)
+  std::vector<flag_conflict> conflicts;  ///< keys set both as a flag and in daemon.json
+  /// Registry folders under /etc/docker/certs.d (host or host:port), each with its files.
+  std::map<std::string, std::vector<std::string>> certs_d;
+};
+
+/// A kubelet flag with what deshim knows about it (kubelet_flag_table).
+struct kubelet_flag {
+  command_flag flag;
+  bool known = false;            ///< in deshim's table of kubelet flags
+  bool dockershim_only = false;  ///< means something only with dockershim
+  std::string removed_in;        ///< Kubernetes minor that removed it ("1.24"), empty if none
+  bool removed_at_node_version = false;  ///< removed in or before the node's Kubernetes version
+  std::string note;                      ///< what replaces it
+};
+
+/// The kubelet's effective configuration: flags over the KubeletConfiguration file.
+struct kubelet_facts {
+  bool found = false;
+  std::string flags_from;  ///< "process 1234", "systemd unit kubelet.service", a file, or "none"
+  std::string executable;
+  std::vector<std::string> command_line;
+  std::vector<std::string> files;  ///< unit, drop-ins and environment files read
+  std::vector<kubelet_flag> flags;
+  std::vector<std::string> unknown_flags;
+  std::optional<std::string> config_file;            ///< --config
+  nlohmann::json config = nlohmann::json::object();  ///< the KubeletConfiguration as read
+  /// Effective values (`cgroup_driver`, `container_runtime_endpoint`, ...) and where from.
+  nlohmann::json settings = nlohmann::json::object();
+  std::map<std::string, setting_source> sources;
+  std::string kubernetes_version = "unknown";
+  std::string kubernetes_version_source;  ///< how it was found
+  /// "dockershim", "cri-dockerd", "containerd", "cri-o", "other" or "unknown".
+  std::string runtime = "unknown";
+  std::string cni_conf_dir;                 ///< effective (flag or /etc/cni/net.d)
+  std::vector<std::string> cni_conf_files;  ///< *.conf, *.conflist, *.json there
+  std::string cni_bin_dir;                  ///< effective (flag or /opt/cni/bin)
+  std::vector<std::string> cni_plugins;     ///< executables there
+};
+
+/// An existing containerd: its config.toml and version.
+struct containerd_facts {
+  bool config_present = false;
+  std::string config_file;
+  int config_version = 1;
+  bool version_declared = false;
+  std::vector<std::string> disabled_plugins;
+  bool cri_disabled = false;
+  nlohmann::json settings = nlohmann::json::object();  ///< root, sandbox_image, systemd_cgroup, ...
+  std::string version = "unknown";
+  std::string version_source;
+};
+
+/// What a fleet report groups nodes by.
+struct node_identity_facts {
+  std::string hostname;
+  std::string os_id;          ///< os-release ID: ubuntu, centos, tencentos
+  std::string os_version_id;  ///< VERSION_ID
+  std::string os_name;        ///< PRETTY_NAME
+  std::string os_id_like;
+  std::string kernel;        ///< proc/sys/kernel/osrelease when the root has it
+  std::string architecture;  ///< from the dpkg/rpm metadata or the kernel release, when told
+};
+
+struct mount_entry {
+  std::string device;
+  std::string mount_point;
+  std::string fs_type;
+  setting_source source;
+};
+
+/// Where the runtime's data lives, and on which filesystem.
+struct storage_facts {
+  std::string mounts_from;  ///< /proc/mounts (live), /etc/fstab, or empty
+  std::vector<mount_entry> mounts;
+  std::string docker_data_root;            ///< effective, /var/lib/docker by default
+  std::string docker_data_root_mount;      ///< the mount point holding it
+  bool docker_data_root_separate = false;  ///< on a filesystem other than /
+  std::string kubelet_root_dir;
+  std::string kubelet_root_dir_mount;
+  std::string var_log_pods_mount;  ///< mount holding /var/log/pods
 };
 
 struct node_facts {
   std::string root;  ///< the --root the facts were read under
   docker_daemon_facts docker;
+  kubelet_facts kubelet;        ///< kubelet reader
+  containerd_facts containerd;  ///< containerd reader
+  node_identity_facts node;     ///< node identity reader
+  storage_facts storage;        ///< storage layout (mounts)
+  workload_facts workloads;     ///< workload manifests and static pods (workload_reader)
+  engine_facts engine;          ///< the live Docker Engine API (docker_engine_reader)
+  script_facts scripts;         ///< docker calls in crontabs, units, --scan (node_scripts_reader)
   std::vector<input_record> inputs;
 };
 

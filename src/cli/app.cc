@@ -16,7 +16,7 @@ int run(int argc, char** argv) {
   app.add_option("--root", options.root, "Folder holding the node's files (/ on a live node)")
       ->capture_default_str();
   app.add_option("-o,--output", options.output, "Output format")
-      ->check(CLI::IsMember({"text", "json"}))
+      ->check(CLI::IsMember({"text", "json", "yaml", "markdown", "html", "junit"}))
       ->capture_default_str();
   app.add_flag("-v,--verbose", options.verbose, "Say more about what is read and why");
   app.add_flag("--no-color", options.no_color, "Never color the output");
@@ -24,6 +24,10 @@ int run(int argc, char** argv) {
   int exit_status = 0;
   add_version_command(app, options, exit_status);
   add_analyze_command(app, options, exit_status);
+  add_runtime_command(app, options, exit_status);
+  add_cri_command(app, options, exit_status);
+  add_rules_command(app, options, exit_status);
+  add_translate_command(app, options, exit_status);
 
   try {
     app.parse(argc, argv);

@@ -10,6 +10,10 @@ namespace deshim::cli {
 
 void add_version_command(CLI::App& app, const global_options& options, int& exit_status);
 void add_analyze_command(CLI::App& app, const global_options& options, int& exit_status);
+void add_runtime_command(CLI::App& app, const global_options& options, int& exit_status);
+void add_cri_command(CLI::App& app, const global_options& options, int& exit_status);
+void add_rules_command(CLI::App& app, const global_options& options, int& exit_status);
+void add_translate_command(CLI::App& app, const global_options& options, int& exit_status);
 
 /// Builds the whole command line and runs it; returns the process exit status.
 int run(int argc, char** argv);

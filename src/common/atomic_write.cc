@@ -51,8 +51,8 @@ class temporary_file {
 
 }  // namespace
 
-result<void> write_file_atomically(const std::filesystem::path& host_path,
-                                   std::string_view content, mode_t mode_for_new_file) {
+result<void> write_file_atomically(const std::filesystem::path& host_path, std::string_view content,
+                                   mode_t mode_for_new_file) {
   auto folder = host_path.parent_path();
   if (folder.empty()) folder = ".";
   std::string pattern = (folder / ("." + host_path.filename().string() + ".deshim-XXXXXX"));

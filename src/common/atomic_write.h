@@ -17,7 +17,7 @@ namespace deshim {
 
 /// Replaces (or creates) `host_path` with `content`. An existing file keeps its mode and
 /// owner; a new file gets `mode_for_new_file`. The parent folder must exist.
-result<void> write_file_atomically(const std::filesystem::path& host_path,
-                                   std::string_view content, mode_t mode_for_new_file = 0644);
+result<void> write_file_atomically(const std::filesystem::path& host_path, std::string_view content,
+                                   mode_t mode_for_new_file = 0644);
 
 }  // namespace deshim

@@ -1,5 +1,8 @@
 #include "common/json_document.h"
 
+#include <algorithm>
+#include <cctype>
+
 #include "common/text_position.h"
 
 namespace deshim {
@@ -15,14 +18,41 @@ std::string plain_message(const std::string& what) {
   return out;
 }
 
+/// nlohmann reports the offset just past the token it could not use; a person needs where that
+/// token starts (`"data-root"` after a missing comma, not its closing quote).
+std::size_t start_of_token_before(std::string_view text, std::size_t end) {
+  end = std::min(end, text.size());
+  if (end == 0) return 0;
+  std::size_t last = end - 1;
+  if (text[last] == '"' && last > 0) {
+    std::size_t pos = last;
+    while (pos > 0) {
+      --pos;
+      if (text[pos] != '"') continue;
+      std::size_t backslashes = 0;
+      while (pos >= backslashes + 1 && text[pos - backslashes - 1] == '\\')
+        ++backslashes;
+      if (backslashes % 2 == 0) return pos;
+    }
+    return last;
+  }
+  auto is_word = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '-' || c == '+';
+  };
+  std::size_t pos = last;
+  while (pos > 0 && is_word(text[pos]) && is_word(text[pos - 1]))
+    --pos;
+  return pos;
+}
+
 }  // namespace
 
 result<nlohmann::json> parse_json_document(std::string_view text, const std::string& file) {
   try {
     return nlohmann::json::parse(text.begin(), text.end());
   } catch (const nlohmann::json::parse_error& e) {
-    // `byte` is 1-based and points at the character that broke the parse.
-    auto at = position_of(text, e.byte > 0 ? e.byte - 1 : 0);
+    // `byte` counts the characters read, up to and including the token that broke the parse.
+    auto at = position_of(text, start_of_token_before(text, e.byte));
     return invalid_input("invalid JSON: " + plain_message(e.what()), {file, at.line, at.column, ""},
                          "fix the JSON syntax at this position (a missing comma, quote or "
                          "brace is the usual cause)");

@@ -12,17 +12,21 @@ struct number_and_suffix {
   std::string_view suffix;
 };
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 /// Reads `digits[.digits]` and returns the rest; nullopt-like failure as an empty error.
 result<number_and_suffix> split_number(std::string_view text, const char* what) {
   size_t i = 0;
-  while (i < text.size() && is_digit(text[i])) ++i;
+  while (i < text.size() && is_digit(text[i]))
+    ++i;
   size_t integer_digits = i;
   if (i < text.size() && text[i] == '.') {
     ++i;
     size_t fraction_start = i;
-    while (i < text.size() && is_digit(text[i])) ++i;
+    while (i < text.size() && is_digit(text[i]))
+      ++i;
     if (i == fraction_start) integer_digits = 0;  // "1." is not a number
   }
   if (integer_digits == 0) {
@@ -35,7 +39,9 @@ result<number_and_suffix> split_number(std::string_view text, const char* what) 
   return out;
 }
 
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+char lower(char c) {
+  return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+}
 
 int unit_power(char letter) {
   switch (lower(letter)) {
@@ -57,7 +63,8 @@ int unit_power(char letter) {
 }
 
 result<std::int64_t> checked_bytes(double value, std::string_view text) {
-  if (!std::isfinite(value) || value > static_cast<double>(std::numeric_limits<std::int64_t>::max())) {
+  if (!std::isfinite(value) ||
+      value > static_cast<double>(std::numeric_limits<std::int64_t>::max())) {
     return invalid_input("size \"" + std::string(text) + "\" is too large");
   }
   return static_cast<std::int64_t>(std::ceil(value));
@@ -120,8 +127,10 @@ result<std::int64_t> parse_kube_quantity(std::string_view text) {
   if ((suffix[0] == 'e' || suffix[0] == 'E') && suffix.size() > 1) {
     std::string_view exponent = suffix.substr(1);
     bool digits = !exponent.empty();
-    for (char c : exponent) digits = digits && is_digit(c);
-    if (digits) return checked_bytes(value * std::pow(10.0, std::stod(std::string(exponent))), text);
+    for (char c : exponent)
+      digits = digits && is_digit(c);
+    if (digits)
+      return checked_bytes(value * std::pow(10.0, std::stod(std::string(exponent))), text);
   }
   return invalid_input("\"" + std::string(text) + "\" is not a valid Kubernetes quantity", {},
                        hint);

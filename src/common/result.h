@@ -52,7 +52,8 @@ template <>
 class [[nodiscard]] result<void> {
  public:
   result() = default;
-  result(deshim::error failure) : failure_(std::move(failure)), failed_(true) {}  // NOLINT: implicit
+  result(deshim::error failure)
+      : failure_(std::move(failure)), failed_(true) {}  // NOLINT: implicit
 
   bool ok() const { return !failed_; }
   explicit operator bool() const { return ok(); }

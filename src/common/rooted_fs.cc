@@ -30,13 +30,15 @@ std::deque<std::string> split_components(std::string_view path) {
 std::filesystem::path host_path_of(const std::filesystem::path& root,
                                    const std::vector<std::string>& parts) {
   std::filesystem::path out = root;
-  for (const auto& part : parts) out /= part;
+  for (const auto& part : parts)
+    out /= part;
   return out;
 }
 
 std::string join_parts(const std::vector<std::string>& parts) {
   std::string out;
-  for (const auto& part : parts) out += "/" + part;
+  for (const auto& part : parts)
+    out += "/" + part;
   return out.empty() ? "/" : out;
 }
 
@@ -44,9 +46,11 @@ std::string join_parts(const std::vector<std::string>& parts) {
 
 std::string join_node_path(std::string_view base, std::string_view name) {
   std::string out(base);
-  while (!out.empty() && out.back() == '/') out.pop_back();
+  while (!out.empty() && out.back() == '/')
+    out.pop_back();
   size_t skip = 0;
-  while (skip < name.size() && name[skip] == '/') ++skip;
+  while (skip < name.size() && name[skip] == '/')
+    ++skip;
   out += "/";
   out += name.substr(skip);
   return out;
@@ -55,13 +59,14 @@ std::string join_node_path(std::string_view base, std::string_view name) {
 result<rooted_fs> rooted_fs::open(const std::filesystem::path& root) {
   std::error_code ec;
   if (!std::filesystem::is_directory(root, ec)) {
-    return error(error_kind::not_found, "root folder " + root.string() + " does not exist",
-                 {}, "pass --root with the folder holding the node's files (/ on a live node)");
+    return error(error_kind::not_found, "root folder " + root.string() + " does not exist", {},
+                 "pass --root with the folder holding the node's files (/ on a live node)");
   }
   auto absolute = std::filesystem::absolute(root, ec).lexically_normal();
   if (ec) return environment_error("cannot make " + root.string() + " absolute: " + ec.message());
   std::string text = absolute.string();
-  while (text.size() > 1 && text.back() == '/') text.pop_back();
+  while (text.size() > 1 && text.back() == '/')
+    text.pop_back();
   return rooted_fs(std::filesystem::path(text));
 }
 
@@ -75,9 +80,9 @@ result<std::filesystem::path> rooted_fs::resolve(std::string_view node_path) con
     pending.pop_front();
     if (part == "..") {
       if (resolved.empty()) {
-        return invalid_input("path " + std::string(node_path) + " climbs above the root " +
-                                 root_.string(),
-                             {}, "node paths must stay inside --root");
+        return invalid_input(
+            "path " + std::string(node_path) + " climbs above the root " + root_.string(), {},
+            "node paths must stay inside --root");
       }
       resolved.pop_back();
       continue;
@@ -95,8 +100,7 @@ result<std::filesystem::path> rooted_fs::resolve(std::string_view node_path) con
     }
     if (!S_ISLNK(info.st_mode)) continue;
     if (++hops > max_symlink_hops) {
-      return invalid_input("too many levels of symbolic links resolving " +
-                           std::string(node_path));
+      return invalid_input("too many levels of symbolic links resolving " + std::string(node_path));
     }
     std::string target(static_cast<size_t>(info.st_size) + 1, '\0');
     ssize_t length = ::readlink(host.c_str(), target.data(), target.size());
@@ -124,7 +128,8 @@ result<std::filesystem::path> rooted_fs::resolve(std::string_view node_path) con
 
 std::string rooted_fs::display(std::string_view node_path) const {
   std::filesystem::path joined = root_;
-  for (const auto& part : split_components(node_path)) joined /= part;
+  for (const auto& part : split_components(node_path))
+    joined /= part;
   if (root_ == "/") return joined.string();
   std::error_code ec;
   auto cwd = std::filesystem::current_path(ec);

@@ -5,12 +5,15 @@
 namespace deshim {
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 /// Reads a decimal number at `pos`; -1 when there is none or it is absurdly long.
 int read_number(std::string_view text, size_t& pos) {
   size_t start = pos;
-  while (pos < text.size() && is_digit(text[pos])) ++pos;
+  while (pos < text.size() && is_digit(text[pos]))
+    ++pos;
   if (pos == start || pos - start > 9) return -1;
   return std::stoi(std::string(text.substr(start, pos - start)));
 }
@@ -47,12 +50,14 @@ result<semver> parse_semver(std::string_view text) {
   for (;; ++pos) {
     if (pos >= text.size()) return fail();
     if (!is_digit(text[pos])) continue;
-    if (pos > 0 && (is_digit(text[pos - 1]) || std::isalpha(static_cast<unsigned char>(text[pos - 1])) != 0) &&
+    if (pos > 0 &&
+        (is_digit(text[pos - 1]) || std::isalpha(static_cast<unsigned char>(text[pos - 1])) != 0) &&
         text[pos - 1] != 'v') {
       continue;
     }
     size_t probe = pos;
-    while (probe < text.size() && is_digit(text[probe])) ++probe;
+    while (probe < text.size() && is_digit(text[probe]))
+      ++probe;
     if (probe + 1 < text.size() && text[probe] == '.' && is_digit(text[probe + 1])) break;
   }
   semver out;
@@ -84,6 +89,8 @@ result<semver> parse_semver(std::string_view text) {
   return out;
 }
 
-semver version_of(int major, int minor, int patch) { return semver{major, minor, patch, {}, {}}; }
+semver version_of(int major, int minor, int patch) {
+  return semver{major, minor, patch, {}, {}};
+}
 
 }  // namespace deshim

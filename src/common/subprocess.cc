@@ -20,7 +20,8 @@ using clock_type = std::chrono::steady_clock;
 std::vector<char*> c_strings(std::vector<std::string>& strings) {
   std::vector<char*> out;
   out.reserve(strings.size() + 1);
-  for (auto& s : strings) out.push_back(s.data());
+  for (auto& s : strings)
+    out.push_back(s.data());
   out.push_back(nullptr);
   return out;
 }
@@ -31,7 +32,8 @@ std::vector<std::string> environment_with(const std::vector<std::string>& extra)
     std::string entry(*e);
     auto name = entry.substr(0, entry.find('='));
     bool overridden = false;
-    for (const auto& add : extra) overridden = overridden || add.substr(0, add.find('=')) == name;
+    for (const auto& add : extra)
+      overridden = overridden || add.substr(0, add.find('=')) == name;
     if (!overridden) env.push_back(std::move(entry));
   }
   env.insert(env.end(), extra.begin(), extra.end());
@@ -228,7 +230,9 @@ child_process& child_process::operator=(child_process&& other) noexcept {
   return *this;
 }
 
-child_process::~child_process() { stop(); }
+child_process::~child_process() {
+  stop();
+}
 
 bool child_process::running() {
   if (pid_ < 0) return false;

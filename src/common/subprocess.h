@@ -21,10 +21,10 @@ namespace deshim {
 
 struct run_options {
   std::chrono::milliseconds timeout{30000};
-  std::string standard_input;                        ///< written to the child's stdin, then closed
-  std::optional<std::filesystem::path> working_dir;  ///< default: the caller's
-  std::vector<std::string> extra_environment;        ///< `NAME=value` added to ours
-  std::size_t max_output_bytes = 16 * 1024 * 1024;   ///< per stream; the rest is dropped
+  std::string standard_input{};  ///< written to the child's stdin, then closed
+  std::optional<std::filesystem::path> working_dir{};  ///< default: the caller's
+  std::vector<std::string> extra_environment{};        ///< `NAME=value` added to ours
+  std::size_t max_output_bytes = 16 * 1024 * 1024;     ///< per stream; the rest is dropped
 };
 
 struct process_result {

@@ -7,7 +7,8 @@
 namespace deshim::migrate {
 
 result<kubelet_log_rotation> kubelet_rotation_from_docker(
-    const std::optional<std::string>& log_driver, const std::map<std::string, std::string>& log_opts) {
+    const std::optional<std::string>& log_driver,
+    const std::map<std::string, std::string>& log_opts) {
   kubelet_log_rotation out;
   std::string driver = log_driver.value_or("json-file");
   if (driver != "json-file" && driver != "local") {

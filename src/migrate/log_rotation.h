@@ -22,6 +22,7 @@ struct kubelet_log_rotation {
 
 /// From daemon.json's `log-driver` (nullopt: json-file) and `log-opts`.
 result<kubelet_log_rotation> kubelet_rotation_from_docker(
-    const std::optional<std::string>& log_driver, const std::map<std::string, std::string>& log_opts);
+    const std::optional<std::string>& log_driver,
+    const std::map<std::string, std::string>& log_opts);
 
 }  // namespace deshim::migrate

@@ -1,0 +1,127 @@
+#include "analyze/fact_path.h"
+
+#include <cctype>
+
+namespace deshim::analyze {
+namespace {
+
+bool is_bare_key_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-';
+}
+
+error path_error(std::string_view text, std::size_t offset, const std::string& what) {
+  return invalid_input("fact path \"" + std::string(text) + "\": " + what + " at column " +
+                           std::to_string(offset + 1),
+                       {}, "write paths as a.b[\"key.with.dots\"][0]");
+}
+
+}  // namespace
+
+result<fact_path> parse_fact_path(std::string_view text) {
+  fact_path path;
+  path.text = std::string(text);
+  std::size_t i = 0;
+  bool expect_key = true;  // at the start and after a '.'
+  if (text.empty()) return path_error(text, 0, "empty path");
+  while (i < text.size()) {
+    char c = text[i];
+    if (expect_key) {
+      if (c == '[' && path.segments.empty()) {
+        expect_key = false;  // a quoted first key: ["a.b"].c
+        continue;
+      }
+      std::size_t start = i;
+      while (i < text.size() && is_bare_key_char(text[i]))
+        ++i;
+      if (i == start) return path_error(text, i, "expected a key");
+      path.segments.emplace_back(std::string(text.substr(start, i - start)));
+      expect_key = false;
+      continue;
+    }
+    if (c == '.') {
+      expect_key = true;
+      ++i;
+      if (i == text.size()) return path_error(text, i, "expected a key after '.'");
+      continue;
+    }
+    if (c != '[') return path_error(text, i, std::string("unexpected '") + c + "'");
+    ++i;
+    if (i < text.size() && text[i] == '"') {
+      ++i;
+      std::string key;
+      while (i < text.size() && text[i] != '"') {
+        if (text[i] == '\\' && i + 1 < text.size()) ++i;
+        key += text[i++];
+      }
+      if (i >= text.size()) return path_error(text, i, "unterminated quoted key");
+      ++i;  // closing quote
+      if (i >= text.size() || text[i] != ']') return path_error(text, i, "expected ']'");
+      ++i;
+      path.segments.emplace_back(std::move(key));
+      continue;
+    }
+    std::size_t start = i;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])) != 0)
+      ++i;
+    if (i == start) return path_error(text, i, "expected an index or a quoted key");
+    if (i >= text.size() || text[i] != ']') return path_error(text, i, "expected ']'");
+    path.segments.emplace_back(
+        static_cast<std::size_t>(std::stoull(std::string(text.substr(start, i - start)))));
+    ++i;
+  }
+  return path;
+}
+
+void fact_bindings::bind_value(const std::string& name, nlohmann::json value) {
+  refs_.erase(name);
+  values_[name] = std::move(value);
+}
+
+void fact_bindings::merge(const fact_bindings& other) {
+  for (const auto& [name, ref] : other.refs_) {
+    values_.erase(name);
+    refs_[name] = ref;
+  }
+  for (const auto& [name, value] : other.values_) {
+    refs_.erase(name);
+    values_[name] = value;
+  }
+}
+
+const nlohmann::json* fact_bindings::find(const std::string& name) const {
+  if (auto found = refs_.find(name); found != refs_.end()) return found->second;
+  if (auto found = values_.find(name); found != values_.end()) return &found->second;
+  return nullptr;
+}
+
+bool fact_bindings::operator==(const fact_bindings& other) const {
+  return refs_ == other.refs_ && values_ == other.values_;
+}
+
+const nlohmann::json* resolve_fact(const fact_path& path, const fact_scope& scope) {
+  const nlohmann::json* current = nullptr;
+  std::size_t first = 0;
+  if (!path.segments.empty()) {
+    if (const auto* key = std::get_if<std::string>(&path.segments[0])) {
+      current = scope.bindings.find(*key);
+      if (current != nullptr) first = 1;
+    }
+  }
+  if (current == nullptr) current = &scope.facts;
+  for (std::size_t i = first; i < path.segments.size(); ++i) {
+    const auto& segment = path.segments[i];
+    if (const auto* key = std::get_if<std::string>(&segment)) {
+      if (!current->is_object()) return nullptr;
+      auto found = current->find(*key);
+      if (found == current->end()) return nullptr;
+      current = &*found;
+    } else {
+      std::size_t index = std::get<std::size_t>(segment);
+      if (!current->is_array() || index >= current->size()) return nullptr;
+      current = &(*current)[index];
+    }
+  }
+  return current;
+}
+
+}  // namespace deshim::analyze

@@ -1,0 +1,56 @@
+// Fact paths: how a rule names one value inside the facts' JSON (`docker.live_restore`,
+// `docker.log_opts["max-size"]`, `container.mounts[0]`).
+//
+// Rules never read files; they match `to_json(node_facts)`. A path's first segment is looked
+// up among the names an enclosing `each` bound (a container, a mount) before the top-level
+// facts, so one syntax serves both. Paths are parsed when a rule loads, so a typo is a load
+// error, not a silent non-match at scan time.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "common/result.h"
+
+namespace deshim::analyze {
+
+/// A parsed path: keys (strings) and array indexes.
+struct fact_path {
+  std::vector<std::variant<std::string, std::size_t>> segments;
+  std::string text;  ///< as written in the rule, for messages and docs
+};
+
+/// Parses `docker.sources.live-restore.line`, `labels["io.kubernetes.pod.name"]`, `hosts[0]`.
+/// Errors name the column (1-based, within `text`) where the path went wrong.
+result<fact_path> parse_fact_path(std::string_view text);
+
+/// Names bound while a rule is evaluated: elements bound by `each` point into the facts (no
+/// copies, the facts may hold a large workload list); values a template computes (a regex
+/// match, a key) are owned.
+class fact_bindings {
+ public:
+  void bind_ref(const std::string& name, const nlohmann::json& value) { refs_[name] = &value; }
+  void bind_value(const std::string& name, nlohmann::json value);
+  /// Adds every binding of `other`, replacing those of the same name.
+  void merge(const fact_bindings& other);
+  const nlohmann::json* find(const std::string& name) const;
+  bool operator==(const fact_bindings& other) const;
+
+ private:
+  std::map<std::string, const nlohmann::json*> refs_;
+  std::map<std::string, nlohmann::json> values_;
+};
+
+/// Where paths are resolved: the bindings first, then the facts root.
+struct fact_scope {
+  const nlohmann::json& facts;
+  const fact_bindings& bindings;
+};
+
+/// The value at `path`, or nullptr when any segment is missing or has the wrong type.
+const nlohmann::json* resolve_fact(const fact_path& path, const fact_scope& scope);
+
+}  // namespace deshim::analyze

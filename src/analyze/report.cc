@@ -1,0 +1,138 @@
+#include "analyze/report.h"
+
+#include <algorithm>
+
+namespace deshim::analyze {
+namespace {
+
+/// Where the readers put each component's version in the facts (absent or "unknown": not
+/// found). Kept here so the report needs no reader's types.
+const std::vector<std::pair<std::string, std::vector<std::string>>>& version_paths() {
+  static const std::vector<std::pair<std::string, std::vector<std::string>>> paths = {
+      {"kubernetes", {"kubelet", "kubernetes_version"}},
+      {"containerd", {"containerd", "version"}},
+      {"docker", {"engine", "server_version"}},
+      {"docker-api", {"engine", "api_version"}},
+  };
+  return paths;
+}
+
+const nlohmann::json* find_path(const nlohmann::json& facts, const std::vector<std::string>& keys) {
+  const nlohmann::json* current = &facts;
+  for (const auto& key : keys) {
+    if (!current->is_object()) return nullptr;
+    auto found = current->find(key);
+    if (found == current->end()) return nullptr;
+    current = &*found;
+  }
+  return current;
+}
+
+}  // namespace
+
+std::string_view to_string(verdict value) {
+  switch (value) {
+    case verdict::ready:
+      return "ready";
+    case verdict::ready_with_warnings:
+      return "ready-with-warnings";
+    case verdict::blocked:
+      return "blocked";
+  }
+  return "blocked";
+}
+
+std::size_t report::count(severity level) const {
+  return static_cast<std::size_t>(std::count_if(
+      findings.begin(), findings.end(), [&](const finding& f) { return f.level == level; }));
+}
+
+std::string report::node_name() const {
+  if (auto found = node.find("hostname"); found != node.end()) return found->second;
+  return root;
+}
+
+report build_report(const nlohmann::json& facts, const std::vector<input_record>& inputs,
+                    std::vector<finding> findings, const std::vector<rule>& rules,
+                    std::string tool_version) {
+  report out;
+  out.tool_version = std::move(tool_version);
+  if (facts.contains("root") && facts["root"].is_string()) out.root = facts["root"];
+  if (auto node = facts.find("node"); node != facts.end() && node->is_object()) {
+    for (const auto& [key, value] : node->items()) {
+      if (value.is_string() && !value.get<std::string>().empty()) out.node[key] = value;
+    }
+  }
+  for (const auto& [component, path] : version_paths()) {
+    const nlohmann::json* value = find_path(facts, path);
+    if (value == nullptr || !value->is_string()) continue;
+    const std::string& text = value->get_ref<const std::string&>();
+    if (!text.empty() && text != "unknown") out.versions[component] = text;
+  }
+  std::sort(findings.begin(), findings.end());
+  out.findings = std::move(findings);
+  for (const auto& checked : rules) {
+    rule_summary summary{checked.id, checked.title, checked.category, checked.level, 0};
+    for (const auto& found : out.findings)
+      summary.findings += found.rule_id == checked.id ? 1 : 0;
+    out.rules.push_back(std::move(summary));
+  }
+  std::sort(out.rules.begin(), out.rules.end(),
+            [](const rule_summary& a, const rule_summary& b) { return a.id < b.id; });
+  out.inputs = inputs;
+  if (out.count(severity::blocker) > 0) {
+    out.outcome = verdict::blocked;
+  } else if (out.count(severity::warning) > 0) {
+    out.outcome = verdict::ready_with_warnings;
+  }
+  return out;
+}
+
+bool parse_fail_on(std::string_view text, fail_threshold& out) {
+  if (text == "never") {
+    out.reset();
+    return true;
+  }
+  auto level = parse_severity(text);
+  if (!level) return false;
+  out = *level;
+  return true;
+}
+
+int exit_status_for(const report& result, fail_threshold threshold) {
+  if (!threshold) return 0;
+  for (const auto& found : result.findings) {
+    if (found.level <= *threshold) return 1;
+  }
+  return 0;
+}
+
+std::optional<report_format> parse_report_format(std::string_view text) {
+  if (text == "text") return report_format::text;
+  if (text == "json") return report_format::json;
+  if (text == "yaml") return report_format::yaml;
+  if (text == "markdown") return report_format::markdown;
+  if (text == "html") return report_format::html;
+  if (text == "junit") return report_format::junit;
+  return std::nullopt;
+}
+
+std::string render_report(const report& result, report_format format, bool color) {
+  switch (format) {
+    case report_format::text:
+      return render_report_text(result, color);
+    case report_format::json:
+      return render_report_json(result);
+    case report_format::yaml:
+      return render_report_yaml(result);
+    case report_format::markdown:
+      return render_report_markdown(result);
+    case report_format::html:
+      return render_report_html(result);
+    case report_format::junit:
+      return render_report_junit(result);
+  }
+  return render_report_text(result, color);
+}
+
+}  // namespace deshim::analyze

@@ -1,0 +1,37 @@
+// The rule engine: evaluates rules against a node's facts (their JSON form) and turns every
+// match into a finding, applying the user's severity overrides and ignores.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "analyze/finding.h"
+#include "analyze/rule.h"
+#include "common/result.h"
+
+namespace deshim::analyze {
+
+/// What the user changed about the rule set on the command line.
+struct rule_selection {
+  std::map<std::string, severity> severity_overrides;  ///< --severity id=level
+  std::set<std::string> ignored;                       ///< --ignore id,...
+};
+
+/// Parses one `--severity` value `id=level`.
+result<std::pair<std::string, severity>> parse_severity_override(std::string_view text);
+
+/// `rules` with ignored ones removed and overridden severities applied. Naming a rule that
+/// does not exist is a usage error (a typo would otherwise silently do nothing).
+result<std::vector<rule>> select_rules(const std::vector<rule>& rules,
+                                       const rule_selection& selection);
+
+/// The findings of one rule: one per match, identical ones once, in report order.
+std::vector<finding> evaluate_rule(const rule& checked, const nlohmann::json& facts);
+
+/// The findings of every rule, in report order.
+std::vector<finding> evaluate_rules(const std::vector<rule>& rules, const nlohmann::json& facts);
+
+}  // namespace deshim::analyze

@@ -1,0 +1,87 @@
+// `deshim runtime serve` and `deshim runtime import`: the bundled runtime core.
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "common/rooted_fs.h"
+#include "runtime/cri_server.h"
+#include "runtime/image_import.h"
+#include "runtime/serve.h"
+
+namespace deshim::cli {
+namespace {
+
+struct runtime_arguments {
+  std::string config = "/etc/containerd/config.toml";
+  std::string socket;
+  std::string archive;
+};
+
+int fail(const error& failure) {
+  std::cerr << "deshim: " << failure.describe() << "\n";
+  return failure.exit_status();
+}
+
+int run_serve(const global_options& options, const runtime_arguments& args) {
+  auto fs = rooted_fs::open(options.root);
+  if (!fs) return fail(fs.error());
+  runtime::serve_options serve;
+  serve.config_file = args.config;
+  serve.socket = args.socket;
+  auto served = runtime::serve_until_signal(*fs, serve, [](const std::string& line) {
+    std::cerr << "deshim runtime: " << line << std::endl;
+  });
+  if (!served) return fail(served.error());
+  return 0;
+}
+
+int run_import(const global_options& options, const runtime_arguments& args) {
+  auto fs = rooted_fs::open(options.root);
+  if (!fs) return fail(fs.error());
+  auto settings = runtime::load_settings_file(*fs, args.config);
+  if (!settings) return fail(settings.error());
+  for (const auto& warning : settings->warnings)
+    std::cerr << "deshim: " << runtime::describe_warning(warning, fs->display(args.config)) << "\n";
+  auto core = runtime::runtime_core::open(std::move(*settings), *fs, fs->display(args.config));
+  if (!core) return fail(core.error());
+  auto imported = runtime::import_image_archive(*(*core)->images, args.archive);
+  if (!imported) return fail(imported.error());
+  if (options.output == "json") {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& image : *imported)
+      out.push_back({{"id", image.id}, {"names", image.names}});
+    std::cout << out.dump(2) << "\n";
+  } else {
+    for (const auto& image : *imported) {
+      for (const auto& name : image.names)
+        std::cout << "Imported " << name << " (" << image.id << ")\n";
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_runtime_command(CLI::App& app, const global_options& options, int& exit_status) {
+  auto args = std::make_shared<runtime_arguments>();
+  auto* command = app.add_subcommand("runtime", "The bundled runtime core (a CRI server)");
+  command->require_subcommand(1);
+
+  auto* serve = command->add_subcommand(
+      "serve",
+      "Serve the CRI (runtime.v1) on a unix socket, configured by containerd's config.toml");
+  serve->add_option("--config", args->config, "containerd config.toml (version 2 or 3)")
+      ->capture_default_str();
+  serve->add_option("--socket", args->socket, "Socket path (default: the config's [grpc] address)");
+  serve->callback([&options, &exit_status, args] { exit_status = run_serve(options, *args); });
+
+  auto* import = command->add_subcommand(
+      "import", "Import a `docker save` or OCI image layout tarball into the runtime core");
+  import->add_option("archive", args->archive, "The tarball")->required();
+  import->add_option("--config", args->config, "containerd config.toml naming the root folder")
+      ->capture_default_str();
+  import->callback([&options, &exit_status, args] { exit_status = run_import(options, *args);
+});
+}  // namespace deshim::cli
+
+}  // namespace deshim::cli

@@ -1,0 +1,30 @@
+// `deshim runtime serve`: the runtime core as a daemon, until SIGTERM or SIGINT.
+//
+// Loads the config.toml (warnings for unknown keys go to `log`), opens the core under the
+// config's root and state, serves the CRI on the socket and, on SIGTERM/SIGINT, stops taking
+// calls, lets running ones finish (up to a grace period) and removes the socket.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "common/result.h"
+#include "common/rooted_fs.h"
+#include "runtime/containerd_config.h"
+
+namespace deshim::runtime {
+
+struct serve_options {
+  std::string config_file;  ///< node path of config.toml
+  std::string socket;       ///< node path; empty means the config's grpc address
+};
+
+/// Reads and checks config.toml through `fs`; warnings are left in the settings.
+result<containerd_settings> load_settings_file(const rooted_fs& fs, const std::string& config_file);
+
+/// Serves until SIGTERM or SIGINT; `log` receives one line per event (warnings, listening,
+/// stopping).
+result<void> serve_until_signal(const rooted_fs& fs, const serve_options& options,
+                                const std::function<void(const std::string&)>& log);
+
+}  // namespace deshim::runtime

@@ -1,0 +1,369 @@
+#include "translate/render.h"
+
+#include <fmt/format.h>
+
+#include <cctype>
+
+namespace deshim::translate {
+namespace {
+
+std::string details(const translation& t, const std::string& indent) {
+  std::string out;
+  for (const auto& u : t.unmapped)
+    out += indent + "unmapped: " + u.flag + " (" + u.reason + ")\n";
+  for (const auto& n : t.notes)
+    out += indent + "note: " + n + "\n";
+  if (!t.alternative.empty()) out += indent + "alternative: " + t.alternative + "\n";
+  if (!t.needs.empty()) {
+    std::string needs;
+    for (const auto& n : t.needs)
+      needs += (needs.empty() ? "" : ", ") + n;
+    out += indent + "needs: " + needs + "\n";
+  }
+  return out;
+}
+
+std::string form_name(command_form form) {
+  switch (form) {
+    case command_form::crictl:
+      return "crictl";
+    case command_form::exec:
+      return "exec";
+    case command_form::inspect:
+      return "inspect";
+    case command_form::config:
+      return "config";
+    case command_form::alternative:
+      return "alternative";
+    case command_form::none:
+      return "none";
+  }
+  return "none";
+}
+
+bool builds_crictl(const command_rule& rule) {
+  return rule.form == command_form::crictl || rule.form == command_form::exec ||
+         rule.form == command_form::inspect;
+}
+
+/// The replacement column: templates with placeholders in capitals.
+std::string replacement_of(const command_rule& rule) {
+  if (rule.form == command_form::inspect) return "crictl inspect / crictl inspecti";
+  if (builds_crictl(rule)) return "crictl " + rule.crictl;
+  if (rule.form == command_form::none) return "";
+  std::string out;
+  const auto& templ = rule.replacement;
+  for (size_t i = 0; i < templ.size();) {
+    if (templ[i] != '{') {
+      out.push_back(templ[i++]);
+      continue;
+    }
+    size_t close = templ.find('}', i);
+    std::string name = templ.substr(i + 1, close - i - 1);
+    name = name.substr(0, name.find('|'));
+    i = close + 1;
+    if (name == "raw") {
+      out += "...";
+    } else if (name == "args") {
+      if (rule.args == arg_count::two) {
+        out += "SOURCE TARGET";
+      } else {
+        out += rule.image_args ? "IMAGE" : "ARGS";
+        if (rule.args == arg_count::at_least_one) out += "...";
+      }
+    } else {
+      for (char& c : name)
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      out += name;
+    }
+  }
+  return out;
+}
+
+std::string verdict_of(const command_rule& rule) {
+  return std::string(builds_crictl(rule) ? "direct" : verdict_name(rule.fixed_verdict));
+}
+
+std::string cell(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|' || c == '<' || c == '>') out += "\\";
+    out.push_back(c);
+  }
+  return out;
+}
+
+std::string code(const std::string& text) {
+  return text.empty() ? "" : "`" + text + "`";
+}
+
+std::string spellings(const flag_rule& flag) {
+  std::string out;
+  for (const auto& s : flag.spellings)
+    out += (out.empty() ? "" : ", ") + code(s);
+  return out;
+}
+
+std::string flag_target(const flag_rule& flag) {
+  if (!flag.unmapped.empty()) return "not mapped: " + flag.unmapped;
+  if (flag.set == "type") return "`image` → `crictl inspecti`, `container` → `crictl inspect`";
+  if (!flag.set.empty()) {
+    std::string name = flag.set;
+    for (char& c : name)
+      c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return "the " + name + " of the replacement";
+  }
+  if (!flag.suppresses.empty()) return "drops the default " + code(flag.suppresses);
+  if (!flag.filters.empty()) {
+    std::string out;
+    for (const auto& [key, target] : flag.filters) {
+      out += (out.empty() ? "" : ", ") + code(key + "=X") + " → " +
+             code(target.substr(0, target.find("{}")) + "X");
+    }
+    if (!flag.states.empty()) {
+      std::string states;
+      for (const auto& s : flag.states)
+        states += (states.empty() ? "" : ", ") + s;
+      out += " (status: " + states + ")";
+    }
+    return out + "; other filters are not mapped";
+  }
+  if (flag.to && !flag.to->empty()) {
+    std::string target = *flag.to;
+    auto at = target.find("{}");
+    if (at != std::string::npos) target.replace(at, 2, "X");
+    std::string out = code(target);
+    for (const auto& d : flag.drop_values)
+      out += " (" + d + ": left out)";
+    return out;
+  }
+  return "read by deshim";
+}
+
+}  // namespace
+
+std::string render_translation_text(const translation& t) {
+  std::string out = (t.replacement.empty() ? "(no replacement)" : t.replacement) + "\n";
+  out += "  verdict: " + std::string(verdict_name(t.verdict)) + "\n";
+  out += details(t, "  ");
+  return out;
+}
+
+nlohmann::json to_json(const translation& t) {
+  nlohmann::json unmapped = nlohmann::json::array();
+  for (const auto& u : t.unmapped)
+    unmapped.push_back({{"flag", u.flag}, {"reason", u.reason}});
+  return {{"docker_subcommand", t.docker_subcommand},
+          {"verdict", verdict_name(t.verdict)},
+          {"replacement", t.replacement},
+          {"tool", t.tool},
+          {"unmapped", unmapped},
+          {"notes", t.notes},
+          {"alternative", t.alternative},
+          {"needs", t.needs},
+          {"ambiguous", t.ambiguous},
+          {"rewritable", t.rewritable()}};
+}
+
+nlohmann::json to_json(const docker_invocation& found) {
+  auto detail = to_json(found.detail);
+  return {{"file", found.file},
+          {"line", found.line},
+          {"original", found.original},
+          {"replacement", found.replacement},
+          {"verdict", verdict_name(found.verdict)},
+          {"docker_subcommand", found.docker_subcommand},
+          {"rewritable", found.rewritable},
+          {"unmapped", detail["unmapped"]},
+          {"notes", detail["notes"]},
+          {"alternative", detail["alternative"]},
+          {"needs", detail["needs"]}};
+}
+
+std::string render_scan_text(const std::vector<scanned_file>& files) {
+  std::string out;
+  size_t total = 0, with_calls = 0, direct = 0, extra = 0, none = 0;
+  for (const auto& file : files) {
+    if (!file.invocations.empty()) ++with_calls;
+    for (const auto& found : file.invocations) {
+      ++total;
+      if (found.verdict == verdict::direct) ++direct;
+      if (found.verdict == verdict::needs_extra_component) ++extra;
+      if (found.verdict == verdict::no_equivalent) ++none;
+      out += fmt::format("{}:{}: {}\n", found.file, found.line, found.original);
+      out += fmt::format("  -> {}  [{}]\n",
+                         found.replacement.empty() ? "(no replacement)" : found.replacement,
+                         verdict_name(found.verdict));
+      out += details(found.detail, "  ");
+    }
+  }
+  if (total == 0) {
+    out += fmt::format("no docker invocations in {} file{}\n", files.size(),
+                       files.size() == 1 ? "" : "s");
+  } else {
+    out += fmt::format(
+        "{} docker invocation{} in {} file{}: {} direct, {} needs-extra-component, {} "
+        "no-equivalent\n",
+        total, total == 1 ? "" : "s", with_calls, with_calls == 1 ? "" : "s", direct, extra, none);
+  }
+  return out;
+}
+
+nlohmann::json scan_to_json(const std::vector<scanned_file>& files) {
+  nlohmann::json invocations = nlohmann::json::array();
+  nlohmann::json scanned = nlohmann::json::array();
+  nlohmann::json counts = {{"direct", 0}, {"needs-extra-component", 0}, {"no-equivalent", 0}};
+  for (const auto& file : files) {
+    scanned.push_back({{"file", file.display}, {"kind", script_kind_name(file.kind)}});
+    for (const auto& found : file.invocations) {
+      invocations.push_back(to_json(found));
+      counts[std::string(verdict_name(found.verdict))] =
+          counts[std::string(verdict_name(found.verdict))].get<int>() + 1;
+    }
+  }
+  return {{"files", scanned}, {"invocations", invocations}, {"summary", counts}};
+}
+
+std::string render_explanation_text(const crictl_explanation& e) {
+  std::string out = "crictl " + e.crictl + (e.task.empty() ? "" : ": " + e.task) + "\n";
+  out += "  " + e.explain + "\n";
+  out += "  docker: " + e.docker + "\n";
+  return out;
+}
+
+nlohmann::json to_json(const crictl_explanation& e) {
+  return {{"crictl", e.crictl}, {"task", e.task}, {"explain", e.explain}, {"docker", e.docker}};
+}
+
+std::string render_list_text(const command_table& table) {
+  std::string out;
+  for (const auto& rule : table.commands) {
+    std::string replacement = replacement_of(rule);
+    out += fmt::format("docker {:<9} {:<45} [{}]\n", rule.docker,
+                       replacement.empty() ? "(no replacement)" : replacement, verdict_of(rule));
+  }
+  for (const auto& rule : table.reverse) {
+    out += fmt::format("{:<16} crictl {:<38} [no docker command]\n", "(none)", rule.crictl);
+  }
+  return out;
+}
+
+nlohmann::json list_to_json(const command_table& table) {
+  nlohmann::json commands = nlohmann::json::array();
+  for (const auto& rule : table.commands) {
+    nlohmann::json flags = nlohmann::json::array();
+    for (const auto& flag : rule.flags) {
+      flags.push_back({{"docker", flag.spellings}, {"crictl", flag_target(flag)}});
+    }
+    commands.push_back({{"docker", rule.docker},
+                        {"aliases", rule.aliases},
+                        {"section", rule.section},
+                        {"task", rule.task},
+                        {"form", form_name(rule.form)},
+                        {"replacement", replacement_of(rule)},
+                        {"verdict", verdict_of(rule)},
+                        {"needs", rule.needs},
+                        {"flags", flags},
+                        {"note", rule.note}});
+  }
+  nlohmann::json pods = nlohmann::json::array();
+  for (const auto& rule : table.reverse)
+    pods.push_back(to_json(crictl_explanation{rule.crictl, rule.task, rule.explain, rule.docker}));
+  return {{"commands", commands}, {"pods", pods}};
+}
+
+std::string render_commands_markdown(const command_table& table) {
+  std::string out;
+  out += "# docker commands on a containerd node\n\n";
+  out +=
+      "<!-- Generated from src/translate/commands.yaml by `deshim translate --docs`; do not edit.\n"
+      "     Regenerate: build/deshim translate --docs > docs/commands.md -->\n\n";
+  out +=
+      "containerd supports neither the Docker API nor the docker CLI. `deshim translate` turns "
+      "docker command lines into their crictl equivalent (or the nearest real alternative), one "
+      "flag at a time, and `deshim translate --scan PATH...` does it for every docker call in "
+      "scripts, crontabs, systemd units, Makefiles and CI files.\n\n";
+  out += "Verdicts:\n\n";
+  out +=
+      "- **direct**: a crictl line does the same and every flag is mapped; `--write` rewrites "
+      "these in place.\n";
+  out +=
+      "- **needs-extra-component**: the replacement needs a tool containerd does not ship "
+      "(nerdctl, buildkitd).\n";
+  out +=
+      "- **no-equivalent**: crictl cannot do it (or a flag cannot be mapped); the nearest "
+      "alternative is named, if there is one. `ctr` ships with containerd but is a low-level "
+      "tool: `-n k8s.io` is the namespace the kubelet's images live in.\n\n";
+  struct section_info {
+    const char* id;
+    const char* title;
+  };
+  for (auto section : {section_info{"images", "Images"}, section_info{"containers", "Containers"},
+                       section_info{"other", "Other docker commands"}}) {
+    out += std::string("## ") + section.title + "\n\n";
+    out += "| task | docker | replacement | verdict |\n|---|---|---|---|\n";
+    for (const auto& rule : table.commands) {
+      if (rule.section != section.id) continue;
+      std::string names = code("docker " + rule.docker);
+      for (const auto& alias : rule.aliases)
+        names += ", " + code("docker " + alias);
+      std::string verdict = verdict_of(rule);
+      if (!rule.needs.empty() && rule.fixed_verdict == verdict::needs_extra_component) {
+        std::string needs;
+        for (const auto& n : rule.needs)
+          needs += (needs.empty() ? "" : ", ") + n;
+        verdict += " (" + needs + ")";
+      }
+      std::string replacement = replacement_of(rule);
+      std::string shown = replacement.empty() ? "none" : code(replacement);
+      if (rule.form == command_form::inspect) {
+        shown = code("crictl inspect") + " (container), " + code("crictl inspecti") + " (image)";
+      }
+      out += "| " + cell(rule.task) + " | " + cell(names) + " | " + cell(shown) + " | " +
+             cell(verdict) + " |\n";
+    }
+    out += "\n";
+  }
+  out +=
+      "## Pods\n\nThese crictl commands have no docker equivalent "
+      "(`deshim translate --reverse 'crictl pods'`).\n\n";
+  out += "| task | crictl | what it does | under dockershim |\n|---|---|---|---|\n";
+  for (const auto& rule : table.reverse) {
+    out += "| " + cell(rule.task) + " | " + code("crictl " + rule.crictl) + " | " +
+           cell(rule.explain) + " | " + cell(rule.docker) + " |\n";
+  }
+  out += "\n## Flags, command by command\n\n";
+  out +=
+      "Flags that are not mapped are named in every translation with the reason below; "
+      "deshim never drops one silently.\n";
+  for (const auto& rule : table.commands) {
+    if (rule.flags.empty() && rule.note.empty() && rule.defaults.empty()) continue;
+    std::vector<std::string> parts;  // paragraphs, one blank line apart
+    if (!rule.note.empty()) parts.push_back(rule.note + ".\n");
+    if (!rule.defaults.empty()) {
+      std::string defaults;
+      for (const auto& d : rule.defaults)
+        defaults += (defaults.empty() ? "" : " ") + d;
+      parts.push_back("Always adds " + code(defaults) + " unless a flag below drops it.\n");
+    }
+    if (rule.passthrough) {
+      parts.push_back("Every word after the command is passed on as written.\n");
+    } else if (!rule.flags.empty()) {
+      std::string table_text = "| docker flag | becomes |\n|---|---|\n";
+      for (const auto& flag : rule.flags) {
+        table_text += "| " + cell(spellings(flag)) + " | " + cell(flag_target(flag)) + " |\n";
+      }
+      parts.push_back(table_text);
+    }
+    out += "\n### docker " + rule.docker + "\n";
+    for (const auto& part : parts)
+      out += "\n" + part;
+  }
+  out += "\n## docker's own options\n\n| docker option | becomes |\n|---|---|\n";
+  for (const auto& flag : table.docker_global_flags) {
+    out += "| " + cell(spellings(flag)) + " | " + cell(flag_target(flag)) + " |\n";
+  }
+  return out;
+}
+
+}  // namespace deshim::translate

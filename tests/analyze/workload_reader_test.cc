@@ -1,0 +1,236 @@
+#include "analyze/workload_reader.h"
+
+#include <gtest/gtest.h>
+
+namespace deshim::analyze {
+namespace {
+
+const std::string fixtures = "tests/fixtures/workloads";
+
+node_facts read_fixture_workloads(std::vector<std::string> paths) {
+  auto fs = rooted_fs::open(fixtures + "/node");
+  EXPECT_TRUE(fs);
+  node_facts facts;
+  auto read = read_workloads(*fs, paths, default_static_pod_path, false, facts);
+  EXPECT_TRUE(read) << read.error().describe();
+  return facts;
+}
+
+result<workload_facts> read_text(const std::string& text, const std::string& name) {
+  workload_facts facts;
+  workload_collector collector(facts);
+  auto read = read_workload_text(text, name, collector);
+  if (!read) return read.error();
+  return facts;
+}
+
+TEST(workload_reader, reduces_folders_files_lists_and_static_pods_to_facts) {
+  auto facts = read_fixture_workloads({fixtures + "/manifests"});
+  nlohmann::json got = to_json(facts.workloads);
+  nlohmann::json expected = nlohmann::json::parse(R"({
+  "files": ["tests/fixtures/workloads/manifests/ci.yaml",
+            "tests/fixtures/workloads/manifests/nested/nightly.yml",
+            "tests/fixtures/workloads/manifests/pods.json",
+            "/etc/kubernetes/manifests/etcd.yaml"],
+  "items": [
+    {"kind": "Deployment", "namespace": "ci", "name": "jenkins-agent",
+     "subject": "ci/Deployment/jenkins-agent",
+     "source": {"file": "tests/fixtures/workloads/manifests/ci.yaml", "document": 0, "line": 2},
+     "host_pid": true, "host_network": false, "static_pod": false,
+     "compose_markers": ["io.kompose.service=jenkins-agent"],
+     "containers": [
+       {"name": "setup", "image": "busybox:1.36", "command": "sh -c echo ready", "init": true,
+        "privileged": false, "env": [], "mounts": []},
+       {"name": "builder", "image": "docker:24-cli", "command": "docker build -t app .",
+        "init": false, "privileged": false,
+        "env": [{"name": "DOCKER_HOST", "value": "unix:///var/run/docker.sock"}],
+        "mounts": [
+          {"volume": "docker-sock", "mount_path": "/var/run/docker.sock", "type": "hostPath",
+           "host_path": "/var/run/docker.sock", "host_path_type": "Socket", "read_only": false},
+          {"volume": "cache", "mount_path": "/cache", "type": "emptyDir", "read_only": true}]}]},
+    {"kind": "CronJob", "namespace": "ops", "name": "nightly-save",
+     "subject": "ops/CronJob/nightly-save",
+     "source": {"file": "tests/fixtures/workloads/manifests/nested/nightly.yml", "document": 0,
+                "line": 1},
+     "host_pid": false, "host_network": false, "static_pod": false, "compose_markers": [],
+     "containers": [
+       {"name": "dind", "image": "docker:dind", "command": "", "init": false, "privileged": true,
+        "env": [],
+        "mounts": [{"volume": "graph", "mount_path": "/var/lib/docker", "type": "hostPath",
+                    "host_path": "/var/lib/docker", "host_path_type": "", "read_only": false}]}]},
+    {"kind": "Pod", "namespace": "shop", "name": "web-1", "subject": "shop/Pod/web-1",
+     "source": {"file": "tests/fixtures/workloads/manifests/pods.json", "document": 0,
+                "item": 0, "line": 4},
+     "host_pid": false, "host_network": true, "static_pod": false, "compose_markers": [],
+     "containers": [{"name": "web", "image": "nginx:1.25", "command": "-g daemon off;",
+                     "init": false, "privileged": false, "env": [], "mounts": []}]},
+    {"kind": "Pod", "namespace": "kube-system", "name": "agent-x",
+     "subject": "kube-system/Pod/agent-x",
+     "source": {"file": "tests/fixtures/workloads/manifests/pods.json", "document": 0,
+                "item": 1, "line": 14},
+     "host_pid": false, "host_network": false, "static_pod": false, "compose_markers": [],
+     "containers": [{"name": "agent", "image": "datadog/agent:7", "command": "", "init": false,
+                     "privileged": false, "env": [],
+                     "mounts": [{"volume": "run", "mount_path": "/host/run", "type": "hostPath",
+                                 "host_path": "/run", "host_path_type": "",
+                                 "read_only": false}]}]},
+    {"kind": "Pod", "namespace": "kube-system", "name": "etcd", "subject": "kube-system/Pod/etcd",
+     "source": {"file": "/etc/kubernetes/manifests/etcd.yaml", "document": 0, "line": 1},
+     "host_pid": false, "host_network": true, "static_pod": true, "compose_markers": [],
+     "containers": [{"name": "etcd", "image": "registry.k8s.io/etcd:3.5.9-0",
+                     "command": "etcd --data-dir=/var/lib/etcd", "init": false,
+                     "privileged": false, "env": [],
+                     "mounts": [{"volume": "data", "mount_path": "/var/lib/etcd",
+                                 "type": "hostPath", "host_path": "/var/lib/etcd",
+                                 "host_path_type": "DirectoryOrCreate", "read_only": false}]}]}
+  ],
+  "log_configs": [
+    {"namespace": "logging", "name": "fluent-bit-config", "subject": "logging/ConfigMap/fluent-bit-config",
+     "key": "fluent-bit.conf", "agent": "fluent-bit",
+     "source": {"file": "tests/fixtures/workloads/manifests/ci.yaml", "document": 2, "line": 54},
+     "reads_docker_containers": false, "parses_docker_json": true,
+     "path_evidence": "", "parse_evidence": "line 4: Parser docker"}
+  ]
+})");
+  EXPECT_EQ(got, expected) << got.dump(2);
+  ASSERT_EQ(facts.inputs.size(), 4u);
+  EXPECT_EQ(facts.inputs[3].kind, "workloads");
+  EXPECT_EQ(facts.inputs[3].path, "/etc/kubernetes/manifests/etcd.yaml");
+  EXPECT_EQ(facts.inputs[3].status, "read");
+}
+
+TEST(workload_reader, takes_the_static_pod_path_from_the_kubelet) {
+  node_facts facts;
+  EXPECT_EQ(static_pod_path_of(facts), "/etc/kubernetes/manifests");
+  facts.kubelet.config["staticPodPath"] = "/etc/kubelet.d";
+  EXPECT_EQ(static_pod_path_of(facts), "/etc/kubelet.d");
+  command_flag flag;
+  flag.name = "pod-manifest-path";
+  flag.value = "/srv/manifests";
+  kubelet_flag entry;
+  entry.flag = flag;
+  facts.kubelet.flags.push_back(entry);
+  EXPECT_EQ(static_pod_path_of(facts), "/srv/manifests");
+}
+
+TEST(workload_reader, no_static_pod_folder_is_recorded_as_missing) {
+  auto fs = rooted_fs::open(fixtures + "/manifests");
+  node_facts facts;
+  ASSERT_TRUE(read_workloads(*fs, {}, "/etc/kubernetes/manifests", false, facts));
+  EXPECT_TRUE(facts.workloads.workloads.empty());
+  ASSERT_EQ(facts.inputs.size(), 1u);
+  EXPECT_EQ(facts.inputs[0].kind, "static pods");
+  EXPECT_EQ(facts.inputs[0].status, "missing");
+}
+
+TEST(workload_reader, every_pod_template_owner_is_a_workload) {
+  std::string text;
+  const std::vector<std::pair<std::string, std::string>> owners = {
+      {"DaemonSet", "spec:\n  template:\n"},  {"StatefulSet", "spec:\n  template:\n"},
+      {"ReplicaSet", "spec:\n  template:\n"}, {"ReplicationController", "spec:\n  template:\n"},
+      {"Job", "spec:\n  template:\n"},        {"PodTemplate", "template:\n"}};
+  for (const auto& [kind, head] : owners) {
+    std::string indent(head.find("template") == 0 ? 2 : 4, ' ');
+    text += "kind: " + kind + "\nmetadata: {name: x}\n" + head + indent + "spec:\n" + indent +
+            "  containers: [{name: c, image: " + kind + "}]\n---\n";
+  }
+  auto facts = read_text(text, "owners.yaml");
+  ASSERT_TRUE(facts) << facts.error().describe();
+  ASSERT_EQ(facts->workloads.size(), owners.size());
+  for (std::size_t i = 0; i < owners.size(); ++i) {
+    EXPECT_EQ(facts->text(facts->workloads[i].kind), owners[i].first);
+    EXPECT_EQ(facts->text(facts->workloads[i].containers[0].image), owners[i].first);
+    EXPECT_EQ(facts->workloads[i].document, static_cast<int>(i));
+  }
+}
+
+TEST(workload_reader, skips_other_kinds_and_non_objects) {
+  auto facts = read_text("kind: Service\nmetadata: {name: s}\n---\n- a list\n---\nplain\n---\n",
+                         "misc.yaml");
+  ASSERT_TRUE(facts);
+  EXPECT_TRUE(facts->workloads.empty());
+  EXPECT_TRUE(facts->log_configs.empty());
+}
+
+TEST(workload_reader, a_yaml_list_keeps_item_lines) {
+  auto facts = read_text(
+      "kind: List\nitems:\n- kind: Pod\n  metadata: {name: a}\n  spec: {containers: []}\n"
+      "- kind: Pod\n  metadata: {name: b}\n  spec: {containers: []}\n",
+      "list.yaml");
+  ASSERT_TRUE(facts);
+  ASSERT_EQ(facts->workloads.size(), 2u);
+  EXPECT_EQ(facts->workloads[1].item, 1);
+  EXPECT_EQ(facts->workloads[1].line, 6);
+}
+
+TEST(workload_reader, a_field_of_the_wrong_type_names_the_item_and_field) {
+  auto facts = read_text(
+      R"({"kind":"List","items":[{"kind":"Pod","metadata":{"name":"a"},"spec":{"containers":[]}},
+{"kind":"Pod","metadata":{"name":"b"},"spec":{"containers":[{"name":"c","image":3}]}}]})",
+      "pods.json");
+  ASSERT_FALSE(facts);
+  EXPECT_EQ(facts.error().describe().substr(0, facts.error().describe().find('\n')),
+            "pods.json:2:1 (items[1].spec.containers[0].image): spec.containers[0].image must be "
+            "a string");
+  EXPECT_EQ(facts.error().exit_status(), 2);
+}
+
+TEST(workload_reader, bad_yaml_names_line_and_column) {
+  auto facts = read_text("kind: Pod\nmetadata:\n  name: [a\n", "bad.yaml");
+  ASSERT_FALSE(facts);
+  EXPECT_EQ(facts.error().where().file, "bad.yaml");
+  EXPECT_GE(facts.error().where().line, 3);
+  EXPECT_EQ(facts.error().exit_status(), 2);
+}
+
+TEST(workload_reader, truncated_manifests_are_errors_or_fewer_facts_never_crashes) {
+  std::string yaml_text =
+      "kind: Pod\nmetadata: {name: a, namespace: n}\nspec:\n  containers:\n"
+      "    - name: c\n      image: \"docker:dind\"\n      securityContext: {privileged: true}\n";
+  for (std::size_t size = 0; size <= yaml_text.size(); ++size) {
+    auto facts = read_text(yaml_text.substr(0, size), "pod.yaml");
+    if (facts) {
+      EXPECT_LE(facts->workloads.size(), 1u);
+    }
+  }
+  std::string json_text =
+      R"({"kind":"List","items":[{"kind":"Pod","metadata":{"name":"a"},"spec":{"containers":[{"name":"c","image":"i"}]}}]})";
+  for (std::size_t size = 0; size < json_text.size(); ++size) {
+    auto facts = read_text(json_text.substr(0, size), "pods.json");
+    ASSERT_FALSE(facts) << size;
+    EXPECT_EQ(facts.error().where().file, "pods.json");
+  }
+}
+
+TEST(workload_reader, keep_going_records_a_bad_file_and_reads_the_rest) {
+  auto fs = rooted_fs::open(fixtures + "/node");
+  node_facts facts;
+  auto read =
+      read_workloads(*fs, {"/nonexistent/deshim-workloads", fixtures + "/manifests/pods.json"},
+                     default_static_pod_path, true, facts);
+  ASSERT_TRUE(read);
+  EXPECT_EQ(facts.inputs[0].status, "error");
+  EXPECT_EQ(facts.inputs[0].detail.substr(0, facts.inputs[0].detail.find('\n')),
+            "/nonexistent/deshim-workloads: workload path not found");
+  EXPECT_EQ(facts.workloads.workloads.size(), 3u);  // two pods from the List, the static pod
+
+  node_facts strict;
+  auto failed = read_workloads(*fs, {"/nonexistent/deshim-workloads"}, default_static_pod_path,
+                               false, strict);
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().exit_status(), 2);
+}
+
+TEST(workload_reader, strings_are_kept_once) {
+  auto facts = read_text(
+      "kind: Pod\nmetadata: {name: a}\nspec: {containers: [{name: c, image: busybox}]}\n---\n"
+      "kind: Pod\nmetadata: {name: b}\nspec: {containers: [{name: c, image: busybox}]}\n",
+      "two.yaml");
+  ASSERT_TRUE(facts);
+  EXPECT_EQ(facts->workloads[0].containers[0].image, facts->workloads[1].containers[0].image);
+  // "", two.yaml, Pod, a, b, c, busybox
+  EXPECT_EQ(facts->strings.size(), 7u);
+}
+
+}  // namespace
+}  // namespace deshim::analyze

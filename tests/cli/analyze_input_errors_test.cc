@@ -1,0 +1,66 @@
+// The analyze command on bad input: the message names file, line and column, and the exit
+// status is 2, with nothing printed on stdout.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "common/subprocess.h"
+
+namespace deshim {
+namespace {
+
+namespace fs = std::filesystem;
+
+class analyze_input_errors : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/deshim-cli-XXXXXX";
+    ASSERT_NE(::mkdtemp(pattern), nullptr);
+    root_ = pattern;
+    fs::create_directories(root_ / "etc/docker");
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  process_result analyze(const std::string& daemon_json) {
+    std::ofstream(root_ / "etc/docker/daemon.json") << daemon_json;
+    run_options options;
+    options.working_dir = root_;  // messages show paths relative to the working folder
+    auto result = run_process({DESHIM_BINARY, "analyze", "--root", root_.string()}, options);
+    EXPECT_TRUE(result.ok());
+    return result.ok() ? *result : process_result{};
+  }
+
+  fs::path root_;
+};
+
+TEST_F(analyze_input_errors, malformed_daemon_json_names_line_and_column) {
+  auto run = analyze("{\n  \"log-driver\": \"json-file\"\n  \"data-root\": \"/data\"\n}\n");
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_EQ(run.standard_output, "");
+  EXPECT_EQ(run.standard_error.rfind("deshim: etc/docker/daemon.json:3:3: invalid JSON: ", 0), 0u)
+      << run.standard_error;
+  EXPECT_NE(run.standard_error.find("hint:"), std::string::npos);
+}
+
+TEST_F(analyze_input_errors, wrong_type_names_the_key) {
+  auto run = analyze("{\"log-opts\": {\"max-file\": 3}}");
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.standard_error.find(
+                "etc/docker/daemon.json:1:2 (log-opts.max-file): log-opts.max-file must be a "
+                "string, found 3"),
+            std::string::npos)
+      << run.standard_error;
+}
+
+TEST_F(analyze_input_errors, missing_root_exits_2) {
+  auto result = run_process({DESHIM_BINARY, "analyze", "--root", "/tmp/deshim-no-such-root"});
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result->exit_code, 2);
+  EXPECT_NE(result->standard_error.find("root folder /tmp/deshim-no-such-root does not exist"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace deshim
