@@ -37,4 +37,5 @@
 #include "harness/mount_table.h"
 #include "harness/readiness.h"
 #include "harness/registry_daemon.h"
+#include "harness/suite_daemons.h"
 #include "harness/temp_folder.h"

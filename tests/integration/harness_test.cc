@@ -17,6 +17,7 @@
 #include "harness/http_get.h"
 #include "harness/leftovers.h"
 #include "harness/registry_daemon.h"
+#include "harness/suite_daemons.h"
 #include "harness/temp_folder.h"
 
 namespace deshim::testing {
@@ -55,21 +56,12 @@ class harness_daemons : public ::testing::Test {
     auto fail = [](const std::string& what, const error& failure) {
       startup_error_ = what + ": " + failure.describe();
     };
-    auto containerd = containerd_daemon::start({.name = "suite-containerd"});
-    if (!containerd) return fail("containerd", containerd.error());
-    containerd_ = std::make_unique<containerd_daemon>(std::move(*containerd));
-
-    auto docker = docker_daemon::start({.name = "suite-dockerd"});
-    if (!docker) return fail("dockerd", docker.error());
-    docker_ = std::make_unique<docker_daemon>(std::move(*docker));
-
-    auto registry = registry_daemon::start({.name = "suite-registry"});
-    if (!registry) return fail("registry", registry.error());
-    registry_ = std::make_unique<registry_daemon>(std::move(*registry));
-
-    auto image = import_busybox_image(*docker_, "busybox:test");
-    if (!image) return fail("docker import", image.error());
-    image_id_ = *image;
+    auto daemons = start_suite_daemons("suite");
+    if (!daemons) return fail("starting the daemons", daemons.error());
+    containerd_ = std::move(daemons->containerd);
+    docker_ = std::move(daemons->docker);
+    registry_ = std::move(daemons->registry);
+    image_id_ = daemons->busybox_image_id;
 
     auto scratch = temp_folder::create("suite-scratch");
     if (!scratch) return fail("scratch folder", scratch.error());

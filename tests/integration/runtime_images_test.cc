@@ -16,6 +16,7 @@
 #include "harness/daemon_requirements.h"
 #include "harness/docker_daemon.h"
 #include "harness/registry_daemon.h"
+#include "harness/suite_daemons.h"
 #include "harness/temp_folder.h"
 #include "runtime/cri_client.h"
 
@@ -67,18 +68,11 @@ class runtime_images : public ::testing::Test {
     auto fail = [](const std::string& what, const error& failure) {
       startup_error_ = what + ": " + failure.describe();
     };
-    auto containerd = containerd_daemon::start({.name = "rt-containerd"});
-    if (!containerd) return fail("containerd", containerd.error());
-    containerd_ = std::make_unique<containerd_daemon>(std::move(*containerd));
-    auto docker = docker_daemon::start({.name = "rt-dockerd"});
-    if (!docker) return fail("dockerd", docker.error());
-    docker_ = std::make_unique<docker_daemon>(std::move(*docker));
-    auto registry = registry_daemon::start({.name = "rt-registry"});
-    if (!registry) return fail("registry", registry.error());
-    registry_ = std::make_unique<registry_daemon>(std::move(*registry));
-
-    auto image = import_busybox_image(*docker_, "busybox:test");
-    if (!image) return fail("docker import", image.error());
+    auto daemons = start_suite_daemons("rt");
+    if (!daemons) return fail("starting the daemons", daemons.error());
+    containerd_ = std::move(daemons->containerd);
+    docker_ = std::move(daemons->docker);
+    registry_ = std::move(daemons->registry);
     std::string pushed = registry_->address() + "/library/busybox:test";
     if (auto tagged = docker_->docker_output({"tag", "busybox:test", pushed}); !tagged)
       return fail("docker tag", tagged.error());
