@@ -5,7 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "analyze/finding.h"
 #include "analyze/node_facts.h"
+#include "analyze/rule.h"
 #include "common/result.h"
 #include "common/rooted_fs.h"
 
@@ -23,6 +25,16 @@ struct collect_options {
 /// Runs every reader against the node under `fs`. Stops at the first malformed input unless
 /// `keep_going` is set.
 result<node_facts> collect_node_facts(const rooted_fs& fs, const collect_options& options = {});
+
+/// The findings of `rules` on a node. `facts_json` is `to_json(facts, workload_items::omitted)`:
+/// the workloads are fed to the rules one at a time, so memory stays bounded whatever the size
+/// of the Lists read (the facts themselves keep each distinct string once).
+std::vector<finding> evaluate_node_rules(const std::vector<rule>& rules, const node_facts& facts,
+                                         nlohmann::json& facts_json);
+
+/// Frees the workload facts (the largest part of a big List's facts) once rules have run, so
+/// the report is built without them in memory.
+void release_workloads(node_facts& facts);
 
 /// The facts as a person reads them; `color` adds ANSI colors for terminals.
 std::string render_facts_text(const node_facts& facts, bool color);

@@ -1,5 +1,6 @@
 #include "analyze/fact_path.h"
 
+#include <algorithm>
 #include <cctype>
 
 namespace deshim::analyze {
@@ -96,6 +97,14 @@ const nlohmann::json* fact_bindings::find(const std::string& name) const {
 
 bool fact_bindings::operator==(const fact_bindings& other) const {
   return refs_ == other.refs_ && values_ == other.values_;
+}
+
+bool paths_overlap(const fact_path& first, const fact_path& second) {
+  std::size_t common = std::min(first.segments.size(), second.segments.size());
+  for (std::size_t i = 0; i < common; ++i) {
+    if (first.segments[i] != second.segments[i]) return false;
+  }
+  return true;
 }
 
 const nlohmann::json* resolve_fact(const fact_path& path, const fact_scope& scope) {

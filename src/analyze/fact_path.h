@@ -21,6 +21,9 @@ namespace deshim::analyze {
 struct fact_path {
   std::vector<std::variant<std::string, std::size_t>> segments;
   std::string text;  ///< as written in the rule, for messages and docs
+
+  /// Same segments (the written text may differ: `a["b"]` and `a.b`).
+  bool operator==(const fact_path& other) const { return segments == other.segments; }
 };
 
 /// Parses `docker.sources.live-restore.line`, `labels["io.kubernetes.pod.name"]`, `hosts[0]`.
@@ -44,10 +47,23 @@ class fact_bindings {
   std::map<std::string, nlohmann::json> values_;
 };
 
+/// True when the two paths read the same facts: one is a prefix of the other (a path above an
+/// array reads the array whole, a path below it reads part of it).
+bool paths_overlap(const fact_path& first, const fact_path& second);
+
+/// An array of the facts fed to the rules one element at a time (a big workload List): the
+/// facts hold only the current element, at index 0; `offset` is its index in the whole array,
+/// so `each` binds `<name>_index` as if the array were whole.
+struct streamed_window {
+  const fact_path& array;
+  std::size_t offset = 0;
+};
+
 /// Where paths are resolved: the bindings first, then the facts root.
 struct fact_scope {
   const nlohmann::json& facts;
   const fact_bindings& bindings;
+  const streamed_window* window = nullptr;  ///< set while an array is streamed
 };
 
 /// The value at `path`, or nullptr when any segment is missing or has the wrong type.

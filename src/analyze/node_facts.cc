@@ -179,7 +179,7 @@ std::string setting_source::describe() const {
   return out;
 }
 
-nlohmann::json to_json(const node_facts& facts) {
+nlohmann::json to_json(const node_facts& facts, workload_items items) {
   nlohmann::json out = nlohmann::json::object();
   out["root"] = facts.root;
   out["docker"] = docker_to_json(facts.docker);
@@ -187,7 +187,7 @@ nlohmann::json to_json(const node_facts& facts) {
   out["containerd"] = containerd_to_json(facts.containerd);
   out["node"] = node_identity_to_json(facts.node);
   out["storage"] = storage_to_json(facts.storage);
-  out["workloads"] = to_json(facts.workloads);
+  out["workloads"] = to_json(facts.workloads, items == workload_items::included);
   out["engine"] = to_json(facts.engine);
   out["scripts"] = to_json(facts.scripts);
   nlohmann::json inputs = nlohmann::json::array();

@@ -190,6 +190,11 @@ struct node_facts {
   std::vector<input_record> inputs;
 };
 
-nlohmann::json to_json(const node_facts& facts);
+/// Whether `to_json` writes every workload: rules evaluated with `evaluate_node_rules` get
+/// them one at a time instead, so a huge List never becomes one JSON value.
+enum class workload_items { included, omitted };
+
+/// `omitted` leaves `workloads.items` an empty array.
+nlohmann::json to_json(const node_facts& facts, workload_items items = workload_items::included);
 
 }  // namespace deshim::analyze

@@ -1,5 +1,7 @@
 #include "analyze/placeholder_text.h"
 
+#include <algorithm>
+
 namespace deshim::analyze {
 
 result<placeholder_text> placeholder_text::parse(std::string_view text) {
@@ -71,6 +73,12 @@ std::string fact_to_text(const nlohmann::json& value) {
     }
   }
   return value.dump();
+}
+
+bool placeholder_text::reads(const fact_path& array) const {
+  return std::any_of(parts_.begin(), parts_.end(), [&](const part& piece) {
+    return piece.path && paths_overlap(*piece.path, array);
+  });
 }
 
 std::string placeholder_text::render(const fact_scope& scope) const {

@@ -26,6 +26,8 @@ class placeholder_text {
   std::string render(const fact_scope& scope) const;
 
   const std::string& source() const { return source_; }
+  /// True when a placeholder's path reads `array` (or a folder above it) from the facts root.
+  bool reads(const fact_path& array) const;
   bool empty() const { return source_.empty(); }
 
  private:

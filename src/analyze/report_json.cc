@@ -3,9 +3,20 @@
 #include "analyze/report.h"
 
 namespace deshim::analyze {
+namespace {
 
-nlohmann::ordered_json report_to_json(const report& result) {
-  using ordered = nlohmann::ordered_json;
+using ordered = nlohmann::ordered_json;
+
+ordered finding_to_json(const finding& found) {
+  return {{"rule", found.rule_id},      {"title", found.title},
+          {"category", found.category}, {"severity", std::string(to_string(found.level))},
+          {"subject", found.subject},   {"evidence", found.evidence},
+          {"message", found.message},   {"remediation", found.remediation},
+          {"docs", found.docs}};
+}
+
+/// The report as JSON; `with_findings` false leaves `findings` an empty array.
+ordered report_json(const report& result, bool with_findings) {
   ordered out = ordered::object();
   out["schema"] = report_schema;
   out["tool"] = {{"name", "deshim"}, {"version", result.tool_version}};
@@ -25,16 +36,9 @@ nlohmann::ordered_json report_to_json(const report& result) {
                     {"info", result.count(severity::info)},
                     {"rules", result.rules.size()}};
   ordered findings = ordered::array();
-  for (const auto& found : result.findings) {
-    findings.push_back({{"rule", found.rule_id},
-                        {"title", found.title},
-                        {"category", found.category},
-                        {"severity", std::string(to_string(found.level))},
-                        {"subject", found.subject},
-                        {"evidence", found.evidence},
-                        {"message", found.message},
-                        {"remediation", found.remediation},
-                        {"docs", found.docs}});
+  if (with_findings) {
+    for (const auto& found : result.findings)
+      findings.push_back(finding_to_json(found));
   }
   out["findings"] = findings;
   ordered inputs = ordered::array();
@@ -57,8 +61,33 @@ nlohmann::ordered_json report_to_json(const report& result) {
   return out;
 }
 
+}  // namespace
+
+nlohmann::ordered_json report_to_json(const report& result) {
+  return report_json(result, true);
+}
+
 std::string render_report_json(const report& result) {
-  return report_to_json(result).dump(2) + "\n";
+  // A node with a 100,000-pod List has tens of thousands of findings: write them into the text
+  // one at a time instead of holding them all as one JSON tree too. The text is the same as
+  // `report_to_json(result).dump(2)`: each finding indented by the array's 4 spaces (JSON
+  // strings hold no raw newline, so indenting line by line is safe).
+  std::string text = report_json(result, false).dump(2);
+  const std::string empty_findings = "\n  \"findings\": []";
+  auto at = text.find(empty_findings);
+  if (result.findings.empty() || at == std::string::npos) return text + "\n";
+  std::string out = text.substr(0, at) + "\n  \"findings\": [";
+  for (std::size_t i = 0; i < result.findings.size(); ++i) {
+    std::string one = finding_to_json(result.findings[i]).dump(2);
+    out += i == 0 ? "\n    " : ",\n    ";
+    for (char c : one) {
+      out += c;
+      if (c == '\n') out += "    ";
+    }
+  }
+  out += "\n  ]";
+  out.append(text, at + empty_findings.size());
+  return out + "\n";
 }
 
 }  // namespace deshim::analyze

@@ -30,4 +30,13 @@ const std::vector<std::string>& rule_categories() {
   return categories;
 }
 
+array_access rule::access_to(const fact_path& array) const {
+  // A finding's texts are rendered with the match's bindings; one naming the array from the
+  // facts root would see only the current element.
+  for (const placeholder_text* text : {&subject, &evidence, &message, &remediation}) {
+    if (text->reads(array)) return array_access::whole;
+  }
+  return match ? match->access_to(array, {}) : array_access::none;
+}
+
 }  // namespace deshim::analyze

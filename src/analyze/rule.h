@@ -29,11 +29,26 @@ const std::vector<std::string>& rule_categories();
 using match_list = std::vector<fact_bindings>;
 
 /// A template instance with its parameters, validated at load.
+/// How a condition reads one array of the facts, so the engine knows whether it may feed that
+/// array one element at a time (a 1 GiB workload List never becomes one JSON value).
+enum class array_access {
+  none,         ///< does not read it: the result is the same whatever the array holds
+  per_element,  ///< reads it only through one `each` over it: matches of the whole array are
+                ///< the union of the matches of each element alone
+  whole,        ///< anything else (`not`, two `each` over it, a path into it): needs it all
+};
+
+/// Names bound by the `each` around a condition: a path starting with one of them reads the
+/// bound element, not the facts root.
+using bound_names = std::vector<std::string>;
+
 class condition {
  public:
   virtual ~condition() = default;
   /// Every way the condition holds under `scope`; empty when it does not.
   virtual match_list evaluate(const fact_scope& scope) const = 0;
+  /// How the condition reads `array` (a path from the facts root).
+  virtual array_access access_to(const fact_path& array, const bound_names& bound) const = 0;
 };
 
 struct rule {
@@ -51,6 +66,9 @@ struct rule {
   placeholder_text remediation;
   std::string docs;    ///< URL with background
   std::string origin;  ///< where it was loaded from: `rules/x.yaml` (built in) or a file path
+
+  /// How the match and the finding's texts read `array`.
+  array_access access_to(const fact_path& array) const;
 };
 
 }  // namespace deshim::analyze

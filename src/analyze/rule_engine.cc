@@ -1,6 +1,7 @@
 #include "analyze/rule_engine.h"
 
 #include <algorithm>
+#include <set>
 #include <tuple>
 
 namespace deshim::analyze {
@@ -57,26 +58,56 @@ result<std::vector<rule>> select_rules(const std::vector<rule>& rules,
   return out;
 }
 
-std::vector<finding> evaluate_rule(const rule& checked, const nlohmann::json& facts) {
-  std::vector<finding> out;
+namespace {
+
+finding make_finding(const rule& checked, const fact_scope& scope) {
+  finding found;
+  found.rule_id = checked.id;
+  found.title = checked.title;
+  found.category = checked.category;
+  found.level = checked.level;
+  found.subject = checked.subject.empty() ? "node" : checked.subject.render(scope);
+  found.evidence = checked.evidence.render(scope);
+  found.message = checked.message.render(scope);
+  found.remediation = checked.remediation.render(scope);
+  found.docs = checked.docs;
+  return found;
+}
+
+/// Adds the findings of `checked` under `facts` (and `window`, while streaming) to `out`.
+void collect_findings(const rule& checked, const nlohmann::json& facts,
+                      const streamed_window* window, std::set<finding>& out) {
   fact_bindings none;
-  for (const auto& match : checked.match->evaluate({facts, none})) {
-    fact_scope scope{facts, match};
-    finding found;
-    found.rule_id = checked.id;
-    found.title = checked.title;
-    found.category = checked.category;
-    found.level = checked.level;
-    found.subject = checked.subject.empty() ? "node" : checked.subject.render(scope);
-    found.evidence = checked.evidence.render(scope);
-    found.message = checked.message.render(scope);
-    found.remediation = checked.remediation.render(scope);
-    found.docs = checked.docs;
-    out.push_back(std::move(found));
+  for (const auto& match : checked.match->evaluate({facts, none, window}))
+    out.insert(make_finding(checked, {facts, match, window}));
+}
+
+/// The array at `path` inside `facts`, or null when the facts have no array there.
+nlohmann::json* array_at(nlohmann::json& facts, const fact_path& path) {
+  nlohmann::json* current = &facts;
+  for (const auto& segment : path.segments) {
+    if (const auto* key = std::get_if<std::string>(&segment)) {
+      if (!current->is_object() || !current->contains(*key)) return nullptr;
+      current = &(*current)[*key];
+    } else {
+      std::size_t index = std::get<std::size_t>(segment);
+      if (!current->is_array() || index >= current->size()) return nullptr;
+      current = &(*current)[index];
+    }
   }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
+  return current->is_array() ? current : nullptr;
+}
+
+std::vector<finding> sorted(std::set<finding> found) {
+  return {std::make_move_iterator(found.begin()), std::make_move_iterator(found.end())};
+}
+
+}  // namespace
+
+std::vector<finding> evaluate_rule(const rule& checked, const nlohmann::json& facts) {
+  std::set<finding> found;
+  collect_findings(checked, facts, nullptr, found);
+  return sorted(std::move(found));
 }
 
 std::vector<finding> evaluate_rules(const std::vector<rule>& rules, const nlohmann::json& facts) {
@@ -88,6 +119,48 @@ std::vector<finding> evaluate_rules(const std::vector<rule>& rules, const nlohma
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+std::vector<finding> evaluate_rules(const std::vector<rule>& rules, nlohmann::json& facts,
+                                    const streamed_array& array) {
+  nlohmann::json* slot = array_at(facts, array.path);
+  if (slot == nullptr) return evaluate_rules(rules, facts);
+  std::vector<const rule*> streamed;
+  std::vector<const rule*> whole;
+  std::set<finding> found;
+  *slot = nlohmann::json::array();
+  for (const auto& checked : rules) {
+    switch (checked.access_to(array.path)) {
+      case array_access::none:
+        collect_findings(checked, facts, nullptr, found);
+        break;
+      case array_access::per_element:
+        streamed.push_back(&checked);
+        // Parts of the rule that do not read the array match on an empty one too.
+        collect_findings(checked, facts, nullptr, found);
+        break;
+      case array_access::whole:
+        whole.push_back(&checked);
+        break;
+    }
+  }
+  if (!streamed.empty()) {
+    for (std::size_t index = 0; index < array.size; ++index) {
+      *slot = nlohmann::json::array({array.element(index)});
+      streamed_window window{array.path, index};
+      for (const rule* checked : streamed)
+        collect_findings(*checked, facts, &window, found);
+    }
+  }
+  if (!whole.empty()) {
+    *slot = nlohmann::json::array();
+    for (std::size_t index = 0; index < array.size; ++index)
+      slot->push_back(array.element(index));
+    for (const rule* checked : whole)
+      collect_findings(*checked, facts, nullptr, found);
+  }
+  *slot = nlohmann::json::array();
+  return sorted(std::move(found));
 }
 
 }  // namespace deshim::analyze

@@ -2,6 +2,7 @@
 // match into a finding, applying the user's severity overrides and ignores.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -33,5 +34,20 @@ std::vector<finding> evaluate_rule(const rule& checked, const nlohmann::json& fa
 
 /// The findings of every rule, in report order.
 std::vector<finding> evaluate_rules(const std::vector<rule>& rules, const nlohmann::json& facts);
+
+/// An array of the facts too big to hold as one JSON value (the workloads of a 1 GiB List),
+/// given one element at a time.
+struct streamed_array {
+  fact_path path;  ///< where it sits in the facts, e.g. workloads.items
+  std::size_t size = 0;
+  std::function<nlohmann::json(std::size_t)> element;  ///< element `index` as JSON
+};
+
+/// The same findings as `evaluate_rules` on the facts with the array filled in, in bounded
+/// memory: `facts` holds an empty array at `array.path`. Rules reading the array only through
+/// one `each` over it see one element at a time; rules that need it whole (`not`, two `each`)
+/// see it built once, so they stay correct, only costlier.
+std::vector<finding> evaluate_rules(const std::vector<rule>& rules, nlohmann::json& facts,
+                                    const streamed_array& array);
 
 }  // namespace deshim::analyze

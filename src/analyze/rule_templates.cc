@@ -117,6 +117,29 @@ match_list one_match() {
   return match_list(1);
 }
 
+/// How a leaf template reading `path` reads `array`: a path starting with a name an `each`
+/// bound reads that element; any other path overlapping the array needs it whole.
+array_access leaf_access(const fact_path& path, const fact_path& array, const bound_names& bound) {
+  if (!path.segments.empty()) {
+    if (const auto* first = std::get_if<std::string>(&path.segments[0])) {
+      if (std::find(bound.begin(), bound.end(), *first) != bound.end()) return array_access::none;
+    }
+  }
+  return paths_overlap(path, array) ? array_access::whole : array_access::none;
+}
+
+/// Parts combined (all-of, any-of, two paths): whole when any part needs it whole; one part
+/// streaming it keeps the union property, two would pair elements across the stream.
+array_access combined_access(const std::vector<array_access>& parts, bool pairs_matches) {
+  int per_element = 0;
+  for (array_access part : parts) {
+    if (part == array_access::whole) return array_access::whole;
+    if (part == array_access::per_element) ++per_element;
+  }
+  if (per_element == 0) return array_access::none;
+  return per_element > 1 && pairs_matches ? array_access::whole : array_access::per_element;
+}
+
 // ---- the templates -------------------------------------------------------------------------
 
 class fact_present final : public condition {
@@ -126,6 +149,10 @@ class fact_present final : public condition {
     const json* value = resolve_fact(path_, scope);
     bool present = value != nullptr && !value->is_null();
     return present == want_ ? one_match() : match_list{};
+  }
+
+  array_access access_to(const fact_path& array, const bound_names& bound) const override {
+    return leaf_access(path_, array, bound);
   }
 
  private:
@@ -144,6 +171,10 @@ class fact_equals final : public condition {
       if (*value == wanted) return one_match();
     }
     return {};
+  }
+
+  array_access access_to(const fact_path& array, const bound_names& bound) const override {
+    return leaf_access(path_, array, bound);
   }
 
  private:
@@ -175,6 +206,10 @@ class fact_matches final : public condition {
     match_list out(1);
     out[0].bind_value("match", found.str(0));
     return out;
+  }
+
+  array_access access_to(const fact_path& array, const bound_names& bound) const override {
+    return leaf_access(path_, array, bound);
   }
 
  private:
@@ -245,6 +280,10 @@ class fact_compare final : public condition {
     return holds(op_, *number, number_) ? one_match() : match_list{};
   }
 
+  array_access access_to(const fact_path& array, const bound_names& bound) const override {
+    return leaf_access(path_, array, bound);
+  }
+
  private:
   fact_path path_;
   compare_op op_;
@@ -271,6 +310,11 @@ class facts_compare final : public condition {
     out[0].bind_value("left", *left);
     out[0].bind_value("right", *right);
     return out;
+  }
+
+  array_access access_to(const fact_path& array, const bound_names& bound) const override {
+    return combined_access({leaf_access(left_, array, bound), leaf_access(right_, array, bound)},
+                           true);
   }
 
  private:
@@ -301,16 +345,18 @@ class each final : public condition {
       }
       fact_bindings inner_scope_bindings = scope.bindings;
       inner_scope_bindings.merge(own);
-      for (auto& inner : where_->evaluate({scope.facts, inner_scope_bindings})) {
+      for (auto& inner : where_->evaluate({scope.facts, inner_scope_bindings, scope.window})) {
         fact_bindings combined = own;
         combined.merge(inner);
         out.push_back(std::move(combined));
       }
     };
+    // While the array is streamed the facts hold one element: index it as in the whole array.
+    std::size_t offset = scope.window && path_ == scope.window->array ? scope.window->offset : 0;
     if (container->is_array()) {
       for (std::size_t i = 0; i < container->size(); ++i) {
         fact_bindings own;
-        own.bind_value(name_ + "_index", i);
+        own.bind_value(name_ + "_index", offset + i);
         visit((*container)[i], std::move(own));
       }
     } else if (container->is_object()) {
@@ -321,6 +367,18 @@ class each final : public condition {
       }
     }
     return out;
+  }
+
+  array_access access_to(const fact_path& array, const bound_names& bound) const override {
+    bound_names inner = bound;
+    inner.insert(inner.end(), {name_, name_ + "_index", name_ + "_key"});
+    array_access where = where_ ? where_->access_to(array, inner) : array_access::none;
+    array_access own = leaf_access(path_, array, bound);
+    if (own == array_access::none) return where;
+    // Over the array itself, with a `where` that reads only the element: the one shape whose
+    // matches are the union of each element's.
+    if (path_ == array && where == array_access::none) return array_access::per_element;
+    return array_access::whole;
   }
 
  private:
@@ -339,7 +397,7 @@ class all_of final : public condition {
       for (const auto& so_far : current) {
         fact_bindings inner = scope.bindings;
         inner.merge(so_far);
-        for (auto& found : part->evaluate({scope.facts, inner})) {
+        for (auto& found : part->evaluate({scope.facts, inner, scope.window})) {
           fact_bindings combined = so_far;
           combined.merge(found);
           next.push_back(std::move(combined));
@@ -349,6 +407,13 @@ class all_of final : public condition {
       if (current.empty()) break;
     }
     return current;
+  }
+
+  array_access access_to(const fact_path& array, const bound_names& bound) const override {
+    std::vector<array_access> parts;
+    for (const auto& part : parts_)
+      parts.push_back(part->access_to(array, bound));
+    return combined_access(parts, true);
   }
 
  private:
@@ -367,6 +432,13 @@ class any_of final : public condition {
     return out;
   }
 
+  array_access access_to(const fact_path& array, const bound_names& bound) const override {
+    std::vector<array_access> parts;
+    for (const auto& part : parts_)
+      parts.push_back(part->access_to(array, bound));
+    return combined_access(parts, false);
+  }
+
  private:
   std::vector<condition_ptr> parts_;
 };
@@ -376,6 +448,12 @@ class negation final : public condition {
   explicit negation(condition_ptr inner) : inner_(std::move(inner)) {}
   match_list evaluate(const fact_scope& scope) const override {
     return inner_->evaluate(scope).empty() ? one_match() : match_list{};
+  }
+
+  array_access access_to(const fact_path& array, const bound_names& bound) const override {
+    // "no element matches" is not a union over elements.
+    return inner_->access_to(array, bound) == array_access::none ? array_access::none
+                                                                 : array_access::whole;
   }
 
  private:

@@ -65,12 +65,14 @@ json to_json(const workload& item, const workload_facts& facts) {
   return out;
 }
 
-json to_json(const workload_facts& facts) {
+json to_json(const workload_facts& facts, bool with_items) {
   json out = json::object();
   out["files"] = facts.files;
   json items = json::array();
-  for (const auto& item : facts.workloads)
-    items.push_back(to_json(item, facts));
+  if (with_items) {
+    for (const auto& item : facts.workloads)
+      items.push_back(to_json(item, facts));
+  }
   out["items"] = items;
   json configs = json::array();
   for (const auto& config : facts.log_configs) {

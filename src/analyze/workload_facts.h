@@ -85,7 +85,8 @@ struct workload_facts {
   const std::string& text(text_id id) const { return strings[id]; }
 };
 
-nlohmann::json to_json(const workload_facts& facts);
+/// `with_items` false leaves `items` empty (they are then streamed to the rules one by one).
+nlohmann::json to_json(const workload_facts& facts, bool with_items = true);
 /// One workload as JSON (rules may walk workloads one at a time instead of the whole array).
 nlohmann::json to_json(const workload& item, const workload_facts& facts);
 

@@ -57,9 +57,8 @@ int run_analyze(const global_options& options, analyze_arguments& args) {
   if (!fs) return fail(fs.error());
   auto facts = analyze::collect_node_facts(*fs, args.collect);
   if (!facts) return fail(facts.error());
-  nlohmann::json facts_json = analyze::to_json(*facts);
-
   if (args.facts_only) {
+    nlohmann::json facts_json = analyze::to_json(*facts);
     if (*format == analyze::report_format::json) {
       std::cout << facts_json.dump(2) << "\n";
     } else if (*format == analyze::report_format::yaml) {
@@ -70,7 +69,9 @@ int run_analyze(const global_options& options, analyze_arguments& args) {
     return 0;
   }
 
-  auto findings = analyze::evaluate_rules(rules, facts_json);
+  nlohmann::json facts_json = analyze::to_json(*facts, analyze::workload_items::omitted);
+  auto findings = analyze::evaluate_node_rules(rules, *facts, facts_json);
+  analyze::release_workloads(*facts);
   auto report =
       analyze::build_report(facts_json, facts->inputs, std::move(findings), rules, DESHIM_VERSION);
   std::cout << analyze::render_report(report, *format, options.use_color());

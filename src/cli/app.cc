@@ -28,6 +28,8 @@ int run(int argc, char** argv) {
   add_cri_command(app, options, exit_status);
   add_rules_command(app, options, exit_status);
   add_translate_command(app, options, exit_status);
+  add_validate_command(app, options, exit_status);
+  add_migrate_command(app, options, exit_status);
 
   try {
     app.parse(argc, argv);

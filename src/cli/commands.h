@@ -14,6 +14,8 @@ void add_runtime_command(CLI::App& app, const global_options& options, int& exit
 void add_cri_command(CLI::App& app, const global_options& options, int& exit_status);
 void add_rules_command(CLI::App& app, const global_options& options, int& exit_status);
 void add_translate_command(CLI::App& app, const global_options& options, int& exit_status);
+void add_validate_command(CLI::App& app, const global_options& options, int& exit_status);
+void add_migrate_command(CLI::App& app, const global_options& options, int& exit_status);
 
 /// Builds the whole command line and runs it; returns the process exit status.
 int run(int argc, char** argv);

@@ -1,5 +1,6 @@
-// `deshim cri`: a small crictl for nodes without one (version, info, images, pull, inspecti,
-// rmi), talking to any CRI endpoint: the runtime core or a live containerd.
+// `deshim cri`: a small crictl for nodes without one, talking to any CRI endpoint (the runtime
+// core or a live containerd). This file: version, info, images, pull, inspecti, rmi; the pod
+// commands are in cri_pods.cc, the container commands in cri_containers.cc.
 #include <google/protobuf/util/json_util.h>
 
 #include <algorithm>
@@ -9,14 +10,14 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/cri_shared.h"
 #include "runtime/cri_client.h"
 
 namespace deshim::cli {
 namespace {
 
 struct cri_arguments {
-  std::string endpoint;
-  int timeout_seconds = 10;
+  std::shared_ptr<cri_connection> connection = std::make_shared<cri_connection>();
   std::vector<std::string> images;
   std::string image;
   std::string creds;
@@ -25,77 +26,31 @@ struct cri_arguments {
 };
 
 int fail(const error& failure) {
-  std::cerr << "deshim: " << failure.describe() << "\n";
-  return failure.exit_status();
-}
-
-std::string endpoint_of(const cri_arguments& args) {
-  if (!args.endpoint.empty()) return args.endpoint;
-  if (const char* env = std::getenv("CONTAINER_RUNTIME_ENDPOINT"); env != nullptr && *env != '\0')
-    return env;
-  return "unix:///run/containerd/containerd.sock";
+  return cri_fail(failure);
 }
 
 result<runtime::cri_client> connect(const cri_arguments& args) {
-  return runtime::cri_client::connect(endpoint_of(args),
-                                      std::chrono::seconds(args.timeout_seconds));
+  return cri_connect(*args.connection);
 }
 
 nlohmann::json message_json(const google::protobuf::Message& message) {
-  std::string text;
-  google::protobuf::util::JsonPrintOptions print;
-  print.always_print_primitive_fields = false;
-  auto status = google::protobuf::util::MessageToJsonString(message, &text, print);
-  if (!status.ok()) return nlohmann::json::object();
-  return nlohmann::json::parse(text, nullptr, false);
+  return cri_message_json(message);
 }
 
-/// The values of a verbose `info` map are JSON texts; keep them as JSON when they parse.
 nlohmann::json info_json(const google::protobuf::Map<std::string, std::string>& info) {
-  nlohmann::json out = nlohmann::json::object();
-  for (const auto& [key, value] : info) {
-    nlohmann::json parsed = nlohmann::json::parse(value, nullptr, false);
-    out[key] = parsed.is_discarded() ? nlohmann::json(value) : parsed;
-  }
-  return out;
+  return cri_info_json(info);
 }
 
-/// docker's units.HumanSizeWithPrecision(size, 3): decimal units, three significant digits.
 std::string human_size(double size) {
-  static const char* units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
-  int unit = 0;
-  while (size >= 1000 && unit < 5) {
-    size /= 1000;
-    ++unit;
-  }
-  char buffer[64];
-  std::snprintf(buffer, sizeof(buffer), "%.3g%s", size, units[unit]);
-  return buffer;
+  return cri_human_size(size);
 }
 
-/// Columns padded as crictl's tabwriter does (minimum width 20, padding 3).
 void print_table(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> widths;
-  for (const auto& row : rows) {
-    for (size_t i = 0; i < row.size(); ++i) {
-      if (widths.size() <= i) widths.push_back(0);
-      widths[i] = std::max(widths[i], row[i].size());
-    }
-  }
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size())
-        line += std::string(std::max<size_t>(widths[i] + 3, 20) - row[i].size(), ' ');
-    }
-    std::cout << line << "\n";
-  }
+  cri_print_table(rows);
 }
 
 std::string truncated_id(const std::string& id) {
-  std::string hex = id.rfind("sha256:", 0) == 0 ? id.substr(7) : id;
-  return hex.substr(0, 13);
+  return cri_truncated_id(id);
 }
 
 int run_version(const global_options& options, const cri_arguments& args) {
@@ -162,7 +117,7 @@ int run_images(const global_options& options, const cri_arguments& args) {
 int run_pull(const cri_arguments& args) {
   auto client = connect(args);
   if (!client) return fail(client.error());
-  client->set_timeout(std::chrono::seconds(std::max(args.timeout_seconds, 600)));
+  client->set_timeout(std::chrono::seconds(std::max(args.connection->timeout_seconds, 600)));
   runtime::registry_credentials credentials;
   if (!args.creds.empty()) {
     auto colon = args.creds.find(':');
@@ -232,12 +187,13 @@ int run_rmi(const cri_arguments& args) {
 void add_cri_command(CLI::App& app, const global_options& options, int& exit_status) {
   auto args = std::make_shared<cri_arguments>();
   auto* command =
-      app.add_subcommand("cri", "Talk to a CRI runtime, like crictl (images and status)");
+      app.add_subcommand("cri", "Talk to a CRI runtime, like crictl (pods, containers, images)");
   command->require_subcommand(1);
-  command->add_option("-r,--runtime-endpoint", args->endpoint,
+  command->add_option("-r,--runtime-endpoint", args->connection->endpoint,
                       "CRI socket (default: $CONTAINER_RUNTIME_ENDPOINT, then "
                       "unix:///run/containerd/containerd.sock)");
-  command->add_option("--timeout", args->timeout_seconds, "Seconds to wait for each call")
+  command
+      ->add_option("--timeout", args->connection->timeout_seconds, "Seconds to wait for each call")
       ->capture_default_str();
 
   command->add_subcommand("version", "Runtime name and version (Version)")
@@ -260,6 +216,9 @@ void add_cri_command(CLI::App& app, const global_options& options, int& exit_sta
   rmi->add_option("image", args->images, "Image names or ids");
   rmi->add_flag("-a,--all", args->all, "Every image");
   rmi->callback([&exit_status, args] { exit_status = run_rmi(*args); });
+
+  add_cri_pod_commands(*command, options, exit_status, args->connection);
+  add_cri_container_commands(*command, options, exit_status, args->connection);
 }
 
 }  // namespace deshim::cli

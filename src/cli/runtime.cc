@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "common/rooted_fs.h"
+#include "runtime/container_monitor.h"
 #include "runtime/cri_server.h"
 #include "runtime/image_import.h"
 #include "runtime/serve.h"
@@ -81,6 +82,24 @@ void add_runtime_command(CLI::App& app, const global_options& options, int& exit
   import->add_option("--config", args->config, "containerd config.toml naming the root folder")
       ->capture_default_str();
   import->callback([&options, &exit_status, args] { exit_status = run_import(options, *args);
+});
+
+// Hidden: the per-container monitor the core starts (container_monitor.h), not for people.
+auto monitor_args = std::make_shared<std::vector<std::string>>();
+auto monitor_runc = std::make_shared<std::vector<std::string>>();
+auto* monitor = command->add_subcommand("monitor", "") -> group("");
+for (const char* flag : {"--id", "--dir", "--log", "--max-line-size", "--sync-fd"}) {
+  monitor->add_option_function<std::string>(flag, [monitor_args, flag](const std::string& v) {
+    monitor_args->insert(monitor_args->end(), {flag, v});
+  });
+}
+monitor->add_option("runc", *monitor_runc, "the runc create command, after --");
+monitor->callback([monitor_args, monitor_runc, &exit_status] {
+  auto args = *monitor_args;
+  args.push_back("--");
+  args.insert(args.end(), monitor_runc->begin(), monitor_runc->end());
+  auto parsed = runtime::parse_monitor_arguments(args);
+  exit_status = parsed ? runtime::run_monitor(*parsed) : fail(parsed.error());
 });
 }  // namespace deshim::cli
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <string_view>
+#include <vector>
 
 #include "runtime/containerd_config.h"
 
@@ -265,7 +266,7 @@ void walk(const toml::table& table, const std::vector<std::string>& prefix,
     full.insert(full.end(), path.begin(), path.end());
     const auto& begin = key.source().begin ? key.source().begin : node.source().begin;
     out.push_back(
-        {join_key_path(full), static_cast<int>(begin.line), static_cast<int>(begin.column)});
+        {join_key_path(full), static_cast<int>(begin.line), static_cast<int>(begin.column), full});
   }
 }
 
@@ -290,6 +291,68 @@ std::string join_key_path(const std::vector<std::string>& segments) {
     out += bare ? segment : "\"" + segment + "\"";
   }
   return out;
+}
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i)
+    d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j)
+    d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+std::string nearest_known_key(const unknown_key& key, int version) {
+  if (key.segments.empty()) return "";
+  // Which pattern table the key was walked against, and its path relative to that table.
+  std::vector<std::string> prefix;
+  std::vector<std::string> patterns = top_level_patterns();
+  if (key.segments.size() > 2 && key.segments[0] == "plugins") {
+    const std::string& id = key.segments[1];
+    if (version >= 3 && id == cri_images_plugin_id_v3) {
+      patterns = cri_images_v3_patterns();
+    } else if (version >= 3 && id == cri_runtime_plugin_id_v3) {
+      patterns = cri_runtime_v3_patterns();
+    } else if (version >= 3 && id == cri_plugin_id_v2) {
+      patterns = cri_grpc_v3_patterns();
+    } else if (version < 3 && id == (version == 2 ? cri_plugin_id_v2 : "cri")) {
+      patterns = cri_v2_patterns();
+    }
+    if (patterns != top_level_patterns()) prefix = {key.segments[0], key.segments[1]};
+  }
+  std::vector<std::string> relative(key.segments.begin() + static_cast<long>(prefix.size()),
+                                    key.segments.end());
+  const std::size_t depth = relative.size() - 1;
+  const std::string& wrong = relative[depth];
+  std::string best;
+  std::size_t best_distance = std::max<std::size_t>(2, wrong.size() / 3) + 1;
+  for (const auto& pattern : patterns) {
+    auto parts = split_dots(pattern);
+    if (parts.size() <= depth) continue;
+    bool same_table = true;
+    for (std::size_t i = 0; i < depth && same_table; ++i)
+      same_table = parts[i] == "*" || parts[i] == relative[i];
+    if (!same_table || parts[depth] == "*" || parts[depth] == "**") continue;
+    std::size_t distance = edit_distance(wrong, parts[depth]);
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = std::string(parts[depth]);
+    }
+  }
+  if (best.empty()) return "";
+  std::vector<std::string> suggestion = prefix;
+  suggestion.insert(suggestion.end(), relative.begin(),
+                    relative.begin() + static_cast<long>(depth));
+  suggestion.push_back(best);
+  return join_key_path(suggestion);
 }
 
 std::vector<unknown_key> find_unknown_keys(const toml::table& table, int version) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -41,6 +42,55 @@ class cri_client {
                                  const registry_credentials& credentials = {});
   result<void> remove_image(const std::string& image);
   result<::runtime::v1::ImageFsInfoResponse> image_fs_info();
+
+  // Pod sandboxes. `runtime_handler` "" is the runtime's default handler.
+  /// Returns the new sandbox's id.
+  result<std::string> run_pod_sandbox(const ::runtime::v1::PodSandboxConfig& config,
+                                      const std::string& runtime_handler = {});
+  result<void> stop_pod_sandbox(const std::string& pod_sandbox_id);
+  result<void> remove_pod_sandbox(const std::string& pod_sandbox_id);
+  result<::runtime::v1::PodSandboxStatusResponse> pod_sandbox_status(
+      const std::string& pod_sandbox_id, bool verbose = false);
+  result<::runtime::v1::ListPodSandboxResponse> list_pod_sandbox(
+      const ::runtime::v1::PodSandboxFilter& filter = {});
+
+  // Containers.
+  /// Returns the new container's id.
+  result<std::string> create_container(const std::string& pod_sandbox_id,
+                                       const ::runtime::v1::ContainerConfig& config,
+                                       const ::runtime::v1::PodSandboxConfig& sandbox_config);
+  result<void> start_container(const std::string& container_id);
+  /// `timeout_seconds` is the grace period before SIGKILL (0 kills at once); the call's own
+  /// deadline is the client timeout plus that grace period.
+  result<void> stop_container(const std::string& container_id, std::int64_t timeout_seconds);
+  result<void> remove_container(const std::string& container_id);
+  result<::runtime::v1::ListContainersResponse> list_containers(
+      const ::runtime::v1::ContainerFilter& filter = {});
+  result<::runtime::v1::ContainerStatusResponse> container_status(const std::string& container_id,
+                                                                  bool verbose = false);
+  result<void> update_container_resources(const std::string& container_id,
+                                          const ::runtime::v1::LinuxContainerResources& linux);
+  result<void> reopen_container_log(const std::string& container_id);
+
+  // Commands in a container. ExecSync's deadline is the client timeout plus `timeout_seconds`
+  // (0 = the command may run forever, so the call has no deadline either).
+  result<::runtime::v1::ExecSyncResponse> exec_sync(const std::string& container_id,
+                                                    const std::vector<std::string>& command,
+                                                    std::int64_t timeout_seconds);
+  /// The streaming calls return the URL of the runtime's stream server.
+  result<std::string> exec(const ::runtime::v1::ExecRequest& request);
+  result<std::string> attach(const ::runtime::v1::AttachRequest& request);
+  result<std::string> port_forward(const std::string& pod_sandbox_id,
+                                   const std::vector<std::int32_t>& ports);
+
+  // Stats.
+  result<::runtime::v1::ContainerStatsResponse> container_stats(const std::string& container_id);
+  result<::runtime::v1::ListContainerStatsResponse> list_container_stats(
+      const ::runtime::v1::ContainerStatsFilter& filter = {});
+  result<::runtime::v1::PodSandboxStatsResponse> pod_sandbox_stats(
+      const std::string& pod_sandbox_id);
+  result<::runtime::v1::ListPodSandboxStatsResponse> list_pod_sandbox_stats(
+      const ::runtime::v1::PodSandboxStatsFilter& filter = {});
 
  private:
   struct stubs;

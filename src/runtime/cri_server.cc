@@ -5,14 +5,19 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <exception>
 #include <nlohmann/json.hpp>
 
+#include "runtime/container_service.h"
+#include "runtime/exec_sync.h"
 #include "runtime/grpc_status.h"
 #include "runtime/network_status.h"
+#include "runtime/oci_spec.h"
 #include "runtime/proto/cri.grpc.pb.h"
+#include "runtime/sandbox_service.h"
 
 namespace deshim::runtime {
 namespace fs = std::filesystem;
@@ -115,7 +120,243 @@ class runtime_service_impl final : public v1::RuntimeService::Service {
     });
   }
 
+  // --- pod sandboxes -------------------------------------------------------------------------
+
+  grpc::Status RunPodSandbox(grpc::ServerContext*, const v1::RunPodSandboxRequest* request,
+                             v1::RunPodSandboxResponse* response) override {
+    return guarded("RunPodSandbox", [&] {
+      auto id = core_.sandboxes->run(request->config(), request->runtime_handler());
+      if (!id) return to_grpc_status(id.error());
+      response->set_pod_sandbox_id(*id);
+      return grpc::Status::OK;
+    });
+  }
+
+  grpc::Status StopPodSandbox(grpc::ServerContext*, const v1::StopPodSandboxRequest* request,
+                              v1::StopPodSandboxResponse*) override {
+    return guarded("StopPodSandbox",
+                   [&] { return status_of(core_.sandboxes->stop(request->pod_sandbox_id())); });
+  }
+
+  grpc::Status RemovePodSandbox(grpc::ServerContext*, const v1::RemovePodSandboxRequest* request,
+                                v1::RemovePodSandboxResponse*) override {
+    return guarded("RemovePodSandbox",
+                   [&] { return status_of(core_.sandboxes->remove(request->pod_sandbox_id())); });
+  }
+
+  grpc::Status PodSandboxStatus(grpc::ServerContext*, const v1::PodSandboxStatusRequest* request,
+                                v1::PodSandboxStatusResponse* response) override {
+    return guarded("PodSandboxStatus", [&] {
+      auto status = core_.sandboxes->status(request->pod_sandbox_id(), request->verbose());
+      if (!status) return to_grpc_status(status.error());
+      *response = std::move(*status);
+      return grpc::Status::OK;
+    });
+  }
+
+  grpc::Status ListPodSandbox(grpc::ServerContext*, const v1::ListPodSandboxRequest* request,
+                              v1::ListPodSandboxResponse* response) override {
+    return guarded("ListPodSandbox", [&] {
+      for (auto& item : core_.sandboxes->list(request->filter()))
+        *response->add_items() = std::move(item);
+      return grpc::Status::OK;
+    });
+  }
+
+  // --- containers ----------------------------------------------------------------------------
+
+  grpc::Status CreateContainer(grpc::ServerContext*, const v1::CreateContainerRequest* request,
+                               v1::CreateContainerResponse* response) override {
+    return guarded("CreateContainer", [&] {
+      auto id = core_.containers->create(request->pod_sandbox_id(), request->config(),
+                                         request->sandbox_config());
+      if (!id) return to_grpc_status(id.error());
+      response->set_container_id(*id);
+      return grpc::Status::OK;
+    });
+  }
+
+  grpc::Status StartContainer(grpc::ServerContext*, const v1::StartContainerRequest* request,
+                              v1::StartContainerResponse*) override {
+    return guarded("StartContainer",
+                   [&] { return status_of(core_.containers->start(request->container_id())); });
+  }
+
+  grpc::Status StopContainer(grpc::ServerContext*, const v1::StopContainerRequest* request,
+                             v1::StopContainerResponse*) override {
+    return guarded("StopContainer", [&] {
+      return status_of(core_.containers->stop(
+          request->container_id(), std::chrono::seconds(std::max<int64_t>(0, request->timeout()))));
+    });
+  }
+
+  grpc::Status RemoveContainer(grpc::ServerContext*, const v1::RemoveContainerRequest* request,
+                               v1::RemoveContainerResponse*) override {
+    return guarded("RemoveContainer",
+                   [&] { return status_of(core_.containers->remove(request->container_id())); });
+  }
+
+  grpc::Status ListContainers(grpc::ServerContext*, const v1::ListContainersRequest* request,
+                              v1::ListContainersResponse* response) override {
+    return guarded("ListContainers", [&] {
+      for (auto& item : core_.containers->list(request->filter()))
+        *response->add_containers() = std::move(item);
+      return grpc::Status::OK;
+    });
+  }
+
+  grpc::Status ContainerStatus(grpc::ServerContext*, const v1::ContainerStatusRequest* request,
+                               v1::ContainerStatusResponse* response) override {
+    return guarded("ContainerStatus", [&] {
+      auto status = core_.containers->status(request->container_id(), request->verbose());
+      if (!status) return to_grpc_status(status.error());
+      *response = std::move(*status);
+      return grpc::Status::OK;
+    });
+  }
+
+  grpc::Status UpdateContainerResources(grpc::ServerContext*,
+                                        const v1::UpdateContainerResourcesRequest* request,
+                                        v1::UpdateContainerResourcesResponse*) override {
+    return guarded("UpdateContainerResources", [&] {
+      return status_of(
+          core_.containers->update_resources(request->container_id(), request->linux()));
+    });
+  }
+
+  grpc::Status ReopenContainerLog(grpc::ServerContext*,
+                                  const v1::ReopenContainerLogRequest* request,
+                                  v1::ReopenContainerLogResponse*) override {
+    return guarded("ReopenContainerLog", [&] {
+      return status_of(core_.containers->reopen_log(request->container_id()));
+    });
+  }
+
+  grpc::Status ExecSync(grpc::ServerContext*, const v1::ExecSyncRequest* request,
+                        v1::ExecSyncResponse* response) override {
+    return guarded("ExecSync", [&] {
+      std::vector<std::string> command(request->cmd().begin(), request->cmd().end());
+      auto ran = exec_sync(*core_.pods, request->container_id(), command,
+                           std::chrono::seconds(std::max<int64_t>(0, request->timeout())));
+      if (!ran) return to_grpc_status(ran.error());
+      if (ran->timed_out) {
+        return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                            "ExecSync: timeout " + std::to_string(request->timeout()) +
+                                "s exceeded; the command was killed");
+      }
+      response->set_stdout(std::move(ran->standard_output));
+      response->set_stderr(std::move(ran->standard_error));
+      response->set_exit_code(ran->exit_code);
+      return grpc::Status::OK;
+    });
+  }
+
+  // --- stats ---------------------------------------------------------------------------------
+
+  grpc::Status ContainerStats(grpc::ServerContext*, const v1::ContainerStatsRequest* request,
+                              v1::ContainerStatsResponse* response) override {
+    return guarded("ContainerStats", [&] {
+      auto stats = core_.containers->stats(request->container_id());
+      if (!stats) return to_grpc_status(stats.error());
+      *response->mutable_stats() = std::move(*stats);
+      return grpc::Status::OK;
+    });
+  }
+
+  grpc::Status ListContainerStats(grpc::ServerContext*,
+                                  const v1::ListContainerStatsRequest* request,
+                                  v1::ListContainerStatsResponse* response) override {
+    return guarded("ListContainerStats", [&] {
+      for (auto& item : core_.containers->list_stats(request->filter()))
+        *response->add_stats() = std::move(item);
+      return grpc::Status::OK;
+    });
+  }
+
+  grpc::Status PodSandboxStats(grpc::ServerContext*, const v1::PodSandboxStatsRequest* request,
+                               v1::PodSandboxStatsResponse* response) override {
+    return guarded("PodSandboxStats", [&] {
+      auto stats = pod_stats(request->pod_sandbox_id());
+      if (!stats) return to_grpc_status(stats.error());
+      *response->mutable_stats() = std::move(*stats);
+      return grpc::Status::OK;
+    });
+  }
+
+  grpc::Status ListPodSandboxStats(grpc::ServerContext*,
+                                   const v1::ListPodSandboxStatsRequest* request,
+                                   v1::ListPodSandboxStatsResponse* response) override {
+    return guarded("ListPodSandboxStats", [&] {
+      v1::PodSandboxFilter filter;
+      filter.set_id(request->filter().id());
+      *filter.mutable_label_selector() = request->filter().label_selector();
+      filter.mutable_state()->set_state(v1::SANDBOX_READY);
+      for (const auto& pod : core_.sandboxes->list(filter)) {
+        if (auto stats = pod_stats(pod.id())) *response->add_stats() = std::move(*stats);
+      }
+      return grpc::Status::OK;
+    });
+  }
+
+  // --- streaming: the next step ----------------------------------------------------------------
+
+  grpc::Status Exec(grpc::ServerContext*, const v1::ExecRequest*, v1::ExecResponse*) override {
+    return streaming_not_yet("Exec");
+  }
+  grpc::Status Attach(grpc::ServerContext*, const v1::AttachRequest*,
+                      v1::AttachResponse*) override {
+    return streaming_not_yet("Attach");
+  }
+  grpc::Status PortForward(grpc::ServerContext*, const v1::PortForwardRequest*,
+                           v1::PortForwardResponse*) override {
+    return streaming_not_yet("PortForward");
+  }
+
  private:
+  static grpc::Status status_of(const result<void>& done) {
+    return done ? grpc::Status::OK : to_grpc_status(done.error());
+  }
+
+  static grpc::Status streaming_not_yet(const char* rpc) {
+    return {grpc::StatusCode::UNIMPLEMENTED,
+            std::string(rpc) +
+                " is not implemented yet in the deshim runtime core: the streaming server "
+                "(stream_server_address/port) is the next step; use ExecSync for commands"};
+  }
+
+  /// The pod's figures: the sum of its running containers (the pause process is negligible).
+  result<v1::PodSandboxStats> pod_stats(const std::string& id) {
+    auto status = core_.sandboxes->status(id, false);
+    if (!status) return status.error();
+    v1::PodSandboxStats out;
+    auto* attributes = out.mutable_attributes();
+    attributes->set_id(status->status().id());
+    *attributes->mutable_metadata() = status->status().metadata();
+    *attributes->mutable_labels() = status->status().labels();
+    *attributes->mutable_annotations() = status->status().annotations();
+    v1::ContainerStatsFilter filter;
+    filter.set_pod_sandbox_id(status->status().id());
+    uint64_t cpu = 0, working_set = 0, usage = 0, rss = 0;
+    int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+    auto* linux_stats = out.mutable_linux();
+    for (auto& container : core_.containers->list_stats(filter)) {
+      cpu += container.cpu().usage_core_nano_seconds().value();
+      working_set += container.memory().working_set_bytes().value();
+      usage += container.memory().usage_bytes().value();
+      rss += container.memory().rss_bytes().value();
+      *linux_stats->add_containers() = std::move(container);
+    }
+    linux_stats->mutable_cpu()->set_timestamp(now);
+    linux_stats->mutable_cpu()->mutable_usage_core_nano_seconds()->set_value(cpu);
+    linux_stats->mutable_memory()->set_timestamp(now);
+    linux_stats->mutable_memory()->mutable_working_set_bytes()->set_value(working_set);
+    linux_stats->mutable_memory()->mutable_usage_bytes()->set_value(usage);
+    linux_stats->mutable_memory()->mutable_rss_bytes()->set_value(rss);
+    return out;
+  }
+
   runtime_core& core_;
 };
 
@@ -257,8 +498,24 @@ result<std::unique_ptr<runtime_core>> runtime_core::open(containerd_settings set
   }
   auto images = image_service::open(options);
   if (!images) return images.error();
-  auto core = std::make_unique<runtime_core>(
-      runtime_core{std::move(settings), std::move(fs), std::move(config_file), std::move(*images)});
+  auto core = std::make_unique<runtime_core>(runtime_core{std::move(settings),
+                                                          std::move(fs),
+                                                          std::move(config_file),
+                                                          std::move(*images),
+                                                          {},
+                                                          {},
+                                                          {},
+                                                          {}});
+  auto pods = pod_state::open(*state);
+  if (!pods) return pods.error();
+  core->pods = std::make_unique<pod_context>(&core->settings, core->fs, core->images.get(),
+                                             std::move(*pods), *state);
+  std::error_code link_error;
+  core->pods->monitor_binary = std::filesystem::read_symlink("/proc/self/exe", link_error);
+  core->pods->own_oom_score_adj = read_own_oom_score_adj();
+  core->containers = std::make_shared<container_service>(*core->pods);
+  core->sandboxes = std::make_shared<sandbox_service>(*core->pods, *core->containers);
+  core->recovery_log = core->sandboxes->recover();
   return core;
 }
 

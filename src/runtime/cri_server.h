@@ -17,13 +17,18 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "common/rooted_fs.h"
 #include "runtime/containerd_config.h"
 #include "runtime/image_service.h"
+#include "runtime/pod_context.h"
 
 namespace deshim::runtime {
+
+class sandbox_service;
+class container_service;
 
 /// The runtime's name and version as Version reports them.
 inline constexpr const char* runtime_name = "deshim";
@@ -35,8 +40,15 @@ struct runtime_core {
   rooted_fs fs;
   std::string config_file;  ///< for messages
   std::unique_ptr<image_service> images;
+  /// Pods and containers (sandbox_service.h, container_service.h) over one shared context.
+  std::unique_ptr<pod_context> pods;
+  std::shared_ptr<sandbox_service> sandboxes;
+  std::shared_ptr<container_service> containers;
+  /// What the restart recovery did, one line each (serve logs them).
+  std::vector<std::string> recovery_log;
 
-  /// Resolves root and state under `fs`, creates them and opens the image service.
+  /// Resolves root and state under `fs`, creates them, opens the image service and reloads
+  /// the pods and containers of the state folder (cleaning crashed starts).
   static result<std::unique_ptr<runtime_core>> open(containerd_settings settings, rooted_fs fs,
                                                     std::string config_file);
 };

@@ -42,5 +42,23 @@ TEST(builtin_rules, all_load) {
   }
 }
 
+TEST(builtin_rules, read_the_workload_list_one_workload_at_a_time) {
+  // A rule needing the whole list would make `deshim analyze` hold a 1 GiB List as JSON.
+  auto rules = load_builtin_rules();
+  ASSERT_TRUE(rules) << rules.error().describe();
+  auto items = parse_fact_path("workloads.items");
+  ASSERT_TRUE(items);
+  std::size_t streamed = 0;
+  std::size_t naming_the_list = 0;
+  for (const auto& checked : *rules) {
+    EXPECT_NE(checked.access_to(*items), array_access::whole)
+        << checked.origin << " reads workloads.items whole (docs/rules-format.md)";
+    streamed += checked.access_to(*items) == array_access::per_element;
+    naming_the_list += checked.match_yaml.find("workloads.items") != std::string::npos;
+  }
+  EXPECT_GT(naming_the_list, 0u);
+  EXPECT_EQ(streamed, naming_the_list) << "every rule over the workload list streams it";
+}
+
 }  // namespace
 }  // namespace deshim::analyze

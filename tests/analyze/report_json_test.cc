@@ -20,6 +20,14 @@ TEST(report_json, schema_v1_in_stable_key_order) {
   EXPECT_EQ(parsed["summary"]["blocker"], 1);
 }
 
+TEST(report_json, text_written_finding_by_finding_equals_the_whole_tree_dumped) {
+  auto sample = testing_support::sample_report();
+  EXPECT_GE(sample.findings.size(), 2u);
+  EXPECT_EQ(render_report_json(sample), report_to_json(sample).dump(2) + "\n");
+  sample.findings.clear();
+  EXPECT_EQ(render_report_json(sample), report_to_json(sample).dump(2) + "\n");
+}
+
 TEST(report_json, documented_fields_are_the_written_fields) {
   // docs/report-schema.md lists every key; a key added here must be documented there.
   std::ifstream in(std::string(DESHIM_SOURCE_DIR) + "/docs/report-schema.md");

@@ -106,6 +106,19 @@ result<nlohmann::json> fixture_facts(const fixture& c) {
   return to_json(*facts);
 }
 
+/// The findings of `checked` with `workloads.items` fed one workload at a time, as `deshim
+/// analyze` evaluates rules.
+std::vector<finding> streamed_findings(const rule& checked, nlohmann::json facts) {
+  nlohmann::json items = nlohmann::json::array();
+  if (facts.contains("workloads") && facts["workloads"].contains("items")) {
+    items = std::move(facts["workloads"]["items"]);
+    facts["workloads"]["items"] = nlohmann::json::array();
+  }
+  streamed_array workloads{*parse_fact_path("workloads.items"), items.size(),
+                           [&items](std::size_t index) { return items[index]; }};
+  return evaluate_rules({checked}, facts, workloads);
+}
+
 /// The findings as expected.txt holds them.
 std::string findings_text(const std::vector<finding>& findings) {
   std::string out;
@@ -132,6 +145,9 @@ TEST_P(rule_fixture, produces_exactly_the_expected_findings) {
   auto facts = fixture_facts(c);
   ASSERT_TRUE(facts) << facts.error().describe();
   std::string actual = findings_text(evaluate_rule(*checked, *facts));
+  // `deshim analyze` feeds workloads to the rules one at a time: it must find the same.
+  EXPECT_EQ(findings_text(streamed_findings(*checked, *facts)), actual)
+      << c.folder << ": streamed evaluation differs from evaluation on the whole facts";
   if (!c.expect_findings()) {
     EXPECT_EQ(actual, "") << c.folder << " must not fire " << c.rule_id;
     return;

@@ -1,0 +1,30 @@
+#include <malloc.h>
+
+#include "analyze/analyze.h"
+#include "analyze/rule_engine.h"
+
+namespace deshim::analyze {
+
+std::vector<finding> evaluate_node_rules(const std::vector<rule>& rules, const node_facts& facts,
+                                         nlohmann::json& facts_json) {
+  streamed_array workloads;
+  workloads.path = *parse_fact_path("workloads.items");
+  workloads.size = facts.workloads.workloads.size();
+  workloads.element = [&facts](std::size_t index) {
+    // Each workload's JSON is freed right after its rules ran, between long-lived findings:
+    // hand the freed pages back now and then, or glibc keeps them and RSS follows the List's
+    // size instead of the facts'.
+    if (index % 4096 == 0) malloc_trim(0);
+    return to_json(facts.workloads.workloads[index], facts.workloads);
+  };
+  // The reader's per-item JSON documents are gone too.
+  malloc_trim(0);
+  return evaluate_rules(rules, facts_json, workloads);
+}
+
+void release_workloads(node_facts& facts) {
+  facts.workloads = workload_facts{};
+  malloc_trim(0);
+}
+
+}  // namespace deshim::analyze

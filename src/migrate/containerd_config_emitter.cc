@@ -1,0 +1,378 @@
+#include "migrate/containerd_config_emitter.h"
+
+#include <algorithm>
+#include <map>
+#include <sstream>
+
+#include "runtime/containerd_config.h"
+
+namespace deshim::migrate {
+namespace {
+
+constexpr const char* transfer_plugin_id_v3 = "io.containerd.transfer.v1.local";
+
+/// containerd 1.x's short plugin names in a `version = 1` file and the ids `version = 2` uses
+/// (containerd's own v1 -> v2 migration renames them the same way).
+const std::map<std::string, std::string>& v1_plugin_ids() {
+  static const std::map<std::string, std::string> ids = {
+      {"cri", "io.containerd.grpc.v1.cri"},
+      {"opt", "io.containerd.internal.v1.opt"},
+      {"linux", "io.containerd.runtime.v1.linux"},
+      {"scheduler", "io.containerd.gc.v1.scheduler"},
+      {"restart", "io.containerd.internal.v1.restart"},
+      {"overlayfs", "io.containerd.snapshotter.v1.overlayfs"},
+      {"devmapper", "io.containerd.snapshotter.v1.devmapper"},
+      {"btrfs", "io.containerd.snapshotter.v1.btrfs"},
+      {"zfs", "io.containerd.snapshotter.v1.zfs"},
+      {"native", "io.containerd.snapshotter.v1.native"},
+      {"bolt", "io.containerd.metadata.v1.bolt"},
+      {"monitor", "io.containerd.monitor.v1.cgroups"},
+      {"cgroups", "io.containerd.monitor.v1.cgroups"},
+  };
+  return ids;
+}
+
+std::string toml_text(const toml::node& node) {
+  std::ostringstream out;
+  node.visit([&out](const auto& value) { out << value; });
+  return out.str();
+}
+
+std::string key_path(const std::vector<std::string>& path, const std::string& key) {
+  std::string out;
+  for (const auto& segment : path) {
+    out += segment.find('.') == std::string::npos ? segment : "\"" + segment + "\"";
+    out += ".";
+  }
+  return out + key;
+}
+
+/// Writes owned keys into the document, noting every user value it replaces.
+class writer {
+ public:
+  writer(toml::table& root, std::string file, std::vector<plan_note>& notes)
+      : root_(root), file_(std::move(file)), notes_(notes) {}
+
+  /// The table at `path`, created when absent.
+  result<toml::table*> table(const std::vector<std::string>& path) {
+    toml::table* at = &root_;
+    std::vector<std::string> walked;
+    for (const auto& segment : path) {
+      if (!at->contains(segment)) at->insert(segment, toml::table{});
+      toml::node* node = at->get(segment);
+      if (!node->is_table()) {
+        const auto& begin = node->source().begin;
+        std::string field = key_path(walked, segment);
+        return invalid_input(
+            field + " must be a table for deshim to write its settings there",
+            {file_, static_cast<int>(begin.line), static_cast<int>(begin.column), field},
+            "remove this key or make it a [table]; containerd expects a table");
+      }
+      walked.push_back(segment);
+      at = node->as_table();
+    }
+    return at;
+  }
+
+  template <typename T>
+  result<void> set(const std::vector<std::string>& path, const std::string& key, T value,
+                   const std::string& why) {
+    auto at = table(path);
+    if (!at) return at.error();
+    toml::table& table = **at;
+    toml::node* existing = table.get(key);
+    if (existing != nullptr) {
+      if (existing->is_table() || existing->is_array_of_tables()) {
+        const auto& begin = existing->source().begin;
+        std::string field = key_path(path, key);
+        return invalid_input(
+            field + " holds a table where containerd expects a value",
+            {file_, static_cast<int>(begin.line), static_cast<int>(begin.column), field},
+            "remove the table; deshim writes the value");
+      }
+      const std::string before = toml_text(*existing);
+      table.insert_or_assign(key, value);
+      const std::string after = toml_text(*table.get(key));
+      if (before != after) {
+        notes_.push_back({plan_note::level::warning, key,
+                          "config.toml had " + key_path(path, key) + " = " + before +
+                              "; deshim sets " + after + " (" + why + ")"});
+      }
+      return {};
+    }
+    table.insert(key, value);
+    return {};
+  }
+
+ private:
+  toml::table& root_;
+  std::string file_;
+  std::vector<plan_note>& notes_;
+};
+
+/// Renames a `version = 1` file's short plugin names to their ids.
+result<void> upgrade_v1_plugins(toml::table& root, const std::string& file,
+                                std::vector<plan_note>& notes) {
+  toml::table* plugins = root["plugins"].as_table();
+  if (plugins == nullptr) return {};
+  toml::table renamed;
+  for (auto&& [name, node] : *plugins) {
+    const std::string short_name(name.str());
+    auto id = v1_plugin_ids().find(short_name);
+    if (id == v1_plugin_ids().end()) {
+      if (short_name.find('.') != std::string::npos) {
+        renamed.insert(short_name, node);
+        continue;
+      }
+      const auto& begin = node.source().begin;
+      return invalid_input(
+          "config.toml has no `version` (version 1) and a plugin section `plugins." + short_name +
+              "` deshim cannot name in version 2",
+          {file, static_cast<int>(begin.line), static_cast<int>(begin.column),
+           "plugins." + short_name},
+          "run `containerd config migrate` (containerd 1.7+) or rename the section to the "
+          "plugin's full id, then plan again");
+    }
+    renamed.insert(id->second, node);
+    notes.push_back({plan_note::level::info, "version",
+                     "plugins." + short_name + " of the version 1 file is now plugins.\"" +
+                         id->second + "\" (version 2 names plugins by id)"});
+  }
+  root.insert_or_assign("plugins", std::move(renamed));
+  return {};
+}
+
+/// A version 2 CRI section with settings in a file that must become version 3: containerd
+/// 2.x would convert it, but deshim would then write two views of the same settings.
+result<void> refuse_v2_cri_in_v3(const toml::table& root, const std::string& file) {
+  const toml::table* cri = root["plugins"][runtime::cri_plugin_id_v2].as_table();
+  if (cri == nullptr) return {};
+  for (auto&& [name, node] : *cri) {
+    const std::string key(name.str());
+    // The streaming keys stay in the grpc.v1.cri plugin in version 3.
+    if (key.rfind("stream_", 0) == 0 || key == "enable_tls_streaming" ||
+        key == "x509_key_pair_streaming" || key == "disable_tcp_service") {
+      continue;
+    }
+    const auto& begin = node.source().begin;
+    return invalid_input("config.toml is version 2 with CRI settings (plugins.\"" +
+                             std::string(runtime::cri_plugin_id_v2) + "\"." + key +
+                             ") and the target containerd reads version 3",
+                         {file, static_cast<int>(begin.line), static_cast<int>(begin.column), key},
+                         "convert the file with `containerd config migrate` (containerd 2.x), or "
+                         "plan for containerd 1.x with --containerd-version 1.7");
+  }
+  return {};
+}
+
+/// runc-based runtime handlers already in the file (besides the ones deshim writes).
+std::vector<std::string> runc_handlers(const toml::table* runtimes) {
+  std::vector<std::string> out;
+  if (runtimes == nullptr) return out;
+  for (auto&& [name, node] : *runtimes) {
+    const toml::table* handler = node.as_table();
+    if (handler == nullptr) continue;
+    auto type = (*handler)["runtime_type"].value<std::string>();
+    if (!type || *type == "io.containerd.runc.v2" || *type == "io.containerd.runc.v1") {
+      out.emplace_back(name.str());
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+result<emitted_config> emit_containerd_config(const containerd_target& target,
+                                              const std::optional<std::string>& existing,
+                                              const std::string& file) {
+  emitted_config out;
+  runtime::containerd_config_document document;
+  if (existing) {
+    auto parsed = runtime::parse_containerd_config(*existing, file);
+    if (!parsed) return parsed.error();
+    document = std::move(*parsed);
+  }
+  const int version = target.config_version();
+  toml::table& root = document.table;
+  if (existing && document.version > version) {
+    const toml::node* declared = root.get("version");
+    const auto begin = declared != nullptr ? declared->source().begin : toml::source_position{};
+    return invalid_input(
+        "config.toml is version " + std::to_string(document.version) +
+            " and the target containerd " + target.containerd_version.to_string() +
+            " reads version " + std::to_string(version),
+        {file, static_cast<int>(begin.line), static_cast<int>(begin.column), "version"},
+        "pass the installed containerd's version with --containerd-version");
+  }
+  if (existing && !document.version_declared) {
+    if (auto upgraded = upgrade_v1_plugins(root, file, out.notes); !upgraded) {
+      return upgraded.error();
+    }
+  }
+  if (version == 3) {
+    if (auto refused = refuse_v2_cri_in_v3(root, file); !refused) return refused.error();
+  }
+  if (existing && document.version != version) {
+    out.notes.push_back({plan_note::level::info, "version",
+                         "config.toml goes from version " + std::to_string(document.version) +
+                             " to version " + std::to_string(version) + " for containerd " +
+                             target.containerd_version.minor_string()});
+  }
+  root.insert_or_assign("version", version);
+
+  // `cri` out of disabled_plugins: the Docker packages' file disables it (mappings.md 3.1).
+  if (document.cri_disabled()) {
+    toml::array kept;
+    std::string removed;
+    for (const auto& id : document.disabled_plugins) {
+      const bool cri = id == "cri" || id == runtime::cri_plugin_id_v2 ||
+                       id == runtime::cri_images_plugin_id_v3 ||
+                       id == runtime::cri_runtime_plugin_id_v3;
+      if (cri) {
+        removed += (removed.empty() ? "" : ", ") + id;
+      } else {
+        kept.push_back(id);
+      }
+    }
+    root.insert_or_assign("disabled_plugins", std::move(kept));
+    out.notes.push_back({plan_note::level::warning, "disabled_plugins",
+                         "removed " + removed +
+                             " from disabled_plugins: the kubelet needs containerd's CRI plugin "
+                             "(Docker's containerd.io package disables it)"});
+  }
+
+  writer w(root, file, out.notes);
+  std::vector<result<void>> results;
+  if (target.root) {
+    results.push_back(w.set({}, "root", *target.root, "containerd's data on the data disk"));
+  }
+
+  const std::string grpc_cri = runtime::cri_plugin_id_v2;
+  const std::vector<std::string> streaming = {"plugins", grpc_cri};
+  std::vector<std::string> images, runtime_plugin, transfer;
+  if (version == 2) {
+    images = runtime_plugin = transfer = streaming;
+  } else {
+    images = {"plugins", runtime::cri_images_plugin_id_v3};
+    runtime_plugin = {"plugins", runtime::cri_runtime_plugin_id_v3};
+    transfer = {"plugins", transfer_plugin_id_v3};
+  }
+  auto with = [](std::vector<std::string> path, std::initializer_list<std::string> more) {
+    path.insert(path.end(), more);
+    return path;
+  };
+
+  // Pause image.
+  if (version == 2) {
+    results.push_back(w.set(streaming, "sandbox_image", target.sandbox_image,
+                            "the kubelet's --pod-infra-container-image"));
+  } else {
+    results.push_back(w.set(with(images, {"pinned_images"}), "sandbox", target.sandbox_image,
+                            "the kubelet's --pod-infra-container-image"));
+  }
+  // Streaming.
+  results.push_back(w.set(streaming, "stream_server_address", target.stream_server_address,
+                          "streaming for this Kubernetes version"));
+  results.push_back(w.set(streaming, "stream_server_port", target.stream_server_port,
+                          "streaming for this Kubernetes version"));
+  results.push_back(w.set(streaming, "enable_tls_streaming", target.enable_tls_streaming,
+                          "streaming for this Kubernetes version"));
+  if (target.enable_tls_streaming) {
+    auto pair = with(streaming, {"x509_key_pair_streaming"});
+    results.push_back(
+        w.set(pair, "tls_cert_file", target.tls_cert_file, "the kubelet's --stream-tls-cert"));
+    results.push_back(
+        w.set(pair, "tls_key_file", target.tls_key_file, "the kubelet's --stream-tls-key"));
+  }
+  // CNI.
+  auto cni = with(runtime_plugin, {"cni"});
+  if (version == 3 && target.containerd_version >= version_of(2, 1)) {
+    // containerd 2.1 reads `bin_dirs` and deprecates `bin_dir` (mappings.md, CNI row).
+    toml::array dirs;
+    dirs.push_back(target.cni_bin_dir);
+    results.push_back(w.set(cni, "bin_dirs", std::move(dirs), "the kubelet's CNI folders"));
+  } else {
+    results.push_back(w.set(cni, "bin_dir", target.cni_bin_dir, "the kubelet's CNI folders"));
+  }
+  results.push_back(w.set(cni, "conf_dir", target.cni_conf_dir, "the kubelet's CNI folders"));
+  // Runtimes.
+  auto containerd = with(runtime_plugin, {"containerd"});
+  results.push_back(w.set(containerd, "default_runtime_name", target.default_runtime_name,
+                          "Docker's default-runtime"));
+  std::vector<containerd_runtime_entry> handlers = {{"runc", "io.containerd.runc.v2", ""}};
+  handlers.insert(handlers.end(), target.runtimes.begin(), target.runtimes.end());
+  for (const auto& handler : handlers) {
+    auto path = with(containerd, {"runtimes", handler.name});
+    results.push_back(
+        w.set(path, "runtime_type", handler.runtime_type, "Docker's runtimes in daemon.json"));
+    if (!handler.binary_name.empty()) {
+      results.push_back(w.set(with(path, {"options"}), "BinaryName", handler.binary_name,
+                              "Docker's runtimes in daemon.json"));
+    }
+  }
+  for (const auto& r : results) {
+    if (!r) return r.error();
+  }
+  results.clear();
+  auto runtimes_table = w.table(with(containerd, {"runtimes"}));
+  if (!runtimes_table) return runtimes_table.error();
+  for (const auto& name : runc_handlers(*runtimes_table)) {
+    results.push_back(w.set(with(containerd, {"runtimes", name, "options"}), "SystemdCgroup",
+                            target.systemd_cgroup, "the kubelet's cgroup driver"));
+  }
+  if (target.snapshotter) {
+    results.push_back(w.set(version == 2 ? containerd : images, "snapshotter", *target.snapshotter,
+                            "Docker's storage-driver"));
+  }
+  if (target.max_concurrent_downloads) {
+    // containerd 2.x pulls through the transfer service; setting it under cri.v1.images makes
+    // 2.1 fall back to the legacy pull path (bottlerocket-core-kit PR #838).
+    results.push_back(w.set(transfer, "max_concurrent_downloads", *target.max_concurrent_downloads,
+                            "Docker's max-concurrent-downloads"));
+  }
+  if (target.enable_selinux) {
+    results.push_back(w.set(runtime_plugin, "enable_selinux", *target.enable_selinux,
+                            "Docker's selinux-enabled"));
+  }
+  results.push_back(w.set(runtime_plugin, "max_container_log_line_size",
+                          target.max_container_log_line_size,
+                          "Docker's json-file splits lines at 16 KiB too"));
+  results.push_back(w.set(with(images, {"registry"}), "config_path", target.registry_config_path,
+                          "registry hosts from daemon.json and /etc/docker/certs.d"));
+  if (version == 3) {
+    // The transfer service reads its own config_path, one folder (containerd#12415).
+    results.push_back(w.set(transfer, "config_path", target.registry_config_path,
+                            "registry hosts for the transfer service"));
+  }
+  for (const auto& r : results) {
+    if (!r) return r.error();
+  }
+
+  // Registry mirrors in the deprecated form are ignored once config_path is set (#11041).
+  if (const toml::table* registry = root["plugins"][grpc_cri]["registry"].as_table()) {
+    for (const char* deprecated : {"mirrors", "configs"}) {
+      if (registry->contains(deprecated)) {
+        out.notes.push_back(
+            {plan_note::level::warning, "registry",
+             std::string("config.toml has registry.") + deprecated +
+                 ", which containerd ignores once config_path is set: move them to hosts.toml "
+                 "files under " +
+                 target.registry_config_path});
+      }
+    }
+  }
+  if (existing && existing->find('#') != std::string::npos) {
+    out.notes.push_back({plan_note::level::info, "",
+                         "comments of the previous config.toml are not kept (the backup has "
+                         "them); every key is kept"});
+  }
+
+  std::ostringstream text;
+  text << "# containerd " << target.containerd_version.minor_string()
+       << " configuration written by `deshim migrate`.\n\n"
+       << root << "\n";
+  out.text = text.str();
+  return out;
+}
+
+}  // namespace deshim::migrate

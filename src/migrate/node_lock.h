@@ -1,0 +1,31 @@
+// One deshim migrate at a time per node: an flock on var/lib/deshim/lock under the root.
+//
+// The lock is advisory and held for the life of a `node_lock` (and dies with the process, so
+// a crash never leaves a node locked). A second apply or rollback while one runs is refused
+// with a message saying which process holds it.
+#pragma once
+
+#include <string>
+
+#include "common/result.h"
+#include "common/rooted_fs.h"
+
+namespace deshim::migrate {
+
+class node_lock {
+ public:
+  /// Takes the lock without waiting; an environment error when another process holds it.
+  static result<node_lock> acquire(const rooted_fs& node);
+
+  node_lock(node_lock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  node_lock& operator=(node_lock&& other) noexcept;
+  node_lock(const node_lock&) = delete;
+  node_lock& operator=(const node_lock&) = delete;
+  ~node_lock();
+
+ private:
+  explicit node_lock(int fd) : fd_(fd) {}
+  int fd_ = -1;
+};
+
+}  // namespace deshim::migrate

@@ -1,0 +1,455 @@
+#include "migrate/planner.h"
+
+#include <algorithm>
+
+#include "common/semver.h"
+#include "migrate/containerd_config_emitter.h"
+#include "migrate/crictl_yaml.h"
+#include "migrate/kubelet_config_emitter.h"
+#include "migrate/kubelet_flags_emitter.h"
+#include "migrate/kubelet_version_table.h"
+#include "migrate/log_rotation.h"
+#include "migrate/pods_log_link.h"
+#include "migrate/registry_hosts.h"
+#include "migrate/switch_steps.h"
+#include "runtime/image_reference.h"
+
+namespace deshim::migrate {
+namespace {
+
+constexpr const char* containerd_config_path = "/etc/containerd/config.toml";
+constexpr const char* certs_d = "/etc/containerd/certs.d";
+
+plan_note info(std::string setting, std::string text) {
+  return {plan_note::level::info, std::move(setting), std::move(text)};
+}
+plan_note warning(std::string setting, std::string text) {
+  return {plan_note::level::warning, std::move(setting), std::move(text)};
+}
+
+std::optional<std::string> kubelet_setting(const analyze::kubelet_facts& kubelet,
+                                           const std::string& key) {
+  if (!kubelet.settings.contains(key)) return std::nullopt;
+  const auto& value = kubelet.settings[key];
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_number_integer()) return std::to_string(value.get<long long>());
+  return std::nullopt;
+}
+
+const analyze::kubelet_flag* find_flag(const analyze::kubelet_facts& kubelet,
+                                       const std::string& name) {
+  for (const auto& flag : kubelet.flags) {
+    if (flag.flag.name == name) return &flag;
+  }
+  return nullptr;
+}
+
+std::optional<std::string> flag_value(const analyze::kubelet_facts& kubelet,
+                                      const std::string& name) {
+  const auto* flag = find_flag(kubelet, name);
+  if (flag == nullptr || !flag->flag.value) return std::nullopt;
+  return *flag->flag.value;
+}
+
+/// containerd's own default pause image for the target, used when the kubelet names none.
+std::string default_sandbox_image(const semver& containerd) {
+  if (containerd.major >= 2) return "registry.k8s.io/pause:3.10";
+  if (containerd.minor >= 7) return "registry.k8s.io/pause:3.8";
+  return "registry.k8s.io/pause:3.6";
+}
+
+result<semver> target_containerd(const analyze::node_facts& facts, const plan_options& options,
+                                 std::string& text) {
+  text = options.containerd_version.value_or(facts.containerd.version != "unknown" &&
+                                                     !facts.containerd.version.empty()
+                                                 ? facts.containerd.version
+                                                 : "1.6");
+  auto version = parse_semver(text);
+  if (!version) {
+    return invalid_input("containerd version \"" + text + "\" is not a version",
+                         {"", 0, 0, "--containerd-version"}, "write it as 1.6, 1.7.2 or 2.0.0");
+  }
+  if (*version < version_of(1, 5)) {
+    return invalid_input("containerd " + text + " is older than 1.5, which deshim does not target",
+                         {"", 0, 0, "--containerd-version"},
+                         "install containerd 1.6 or later (config version 2), or pass "
+                         "--containerd-version for the one you will install");
+  }
+  return *version;
+}
+
+/// Docker's storage-driver -> containerd's snapshotter (mappings.md, storage-driver row).
+std::optional<std::string> snapshotter_for(const std::optional<std::string>& driver,
+                                           std::vector<plan_note>& notes) {
+  if (!driver) return std::nullopt;
+  if (*driver == "overlay2" || *driver == "overlay") return std::string("overlayfs");
+  if (*driver == "btrfs" || *driver == "zfs") return *driver;
+  if (*driver == "vfs") return std::string("native");
+  if (*driver == "devicemapper") {
+    notes.push_back(warning("snapshotter",
+                            "Docker used devicemapper; containerd's devmapper snapshotter needs a "
+                            "thin pool configured under plugins.\"io.containerd.snapshotter.v1."
+                            "devmapper\": deshim writes overlayfs instead"));
+    return std::string("overlayfs");
+  }
+  notes.push_back(warning("snapshotter", "Docker's storage-driver " + *driver +
+                                             " has no containerd snapshotter; overlayfs is used"));
+  return std::string("overlayfs");
+}
+
+/// The stream server settings for the node's Kubernetes version (seed-notes.md section 4).
+result<void> decide_streaming(const analyze::node_facts& facts, const kubelet_capabilities& caps,
+                              const rooted_fs& node, const plan_options& options,
+                              containerd_target& target, std::vector<plan_note>& notes) {
+  if (caps.proxies_streams) {
+    notes.push_back(info("stream_server_address",
+                         "the kubelet proxies exec/attach/port-forward (Kubernetes 1.11+): the "
+                         "stream server listens on 127.0.0.1 on a random port, without TLS"));
+    return {};
+  }
+  // Before 1.11 the apiserver connects to the runtime's stream server itself.
+  target.stream_server_address = "";
+  target.stream_server_port = "10010";
+  std::string cert = flag_value(facts.kubelet, "stream-tls-cert")
+                         .value_or(flag_value(facts.kubelet, "tls-cert-file").value_or(""));
+  std::string key = flag_value(facts.kubelet, "stream-tls-key")
+                        .value_or(flag_value(facts.kubelet, "tls-private-key-file").value_or(""));
+  if (cert.empty() && key.empty()) {
+    // The kubelet's own serving pair in --cert-dir, as the kubelet writes it.
+    const std::string dir = flag_value(facts.kubelet, "cert-dir").value_or("/var/lib/kubelet/pki");
+    if (node.exists(join_node_path(dir, "kubelet.crt")) &&
+        node.exists(join_node_path(dir, "kubelet.key"))) {
+      cert = join_node_path(dir, "kubelet.crt");
+      key = join_node_path(dir, "kubelet.key");
+    }
+  }
+  if (!cert.empty() && !key.empty()) {
+    target.enable_tls_streaming = true;
+    target.tls_cert_file = cert;
+    target.tls_key_file = key;
+    notes.push_back(warning("enable_tls_streaming",
+                            "Kubernetes " + facts.kubelet.kubernetes_version +
+                                " does not proxy streams: the apiserver connects to containerd's "
+                                "stream server on the node's address, port 10010, with TLS from " +
+                                cert + "; open that port to the apiservers only"));
+    return {};
+  }
+  if (!options.allow_insecure_streaming) {
+    return invalid_input(
+        "Kubernetes " + facts.kubelet.kubernetes_version +
+            " does not proxy exec/attach/port-forward: containerd's stream server must be "
+            "reachable by the apiserver, and deshim found no TLS certificate for it",
+        {"", 0, 0, "stream_server_address"},
+        "give the kubelet --tls-cert-file/--tls-private-key-file (or put kubelet.crt and "
+        "kubelet.key in its --cert-dir), or accept an unauthenticated stream server with "
+        "--allow-insecure-streaming");
+  }
+  notes.push_back(warning("enable_tls_streaming",
+                          "--allow-insecure-streaming: containerd's stream server listens on the "
+                          "node's address, port 10010, WITHOUT TLS; anyone reaching it can exec "
+                          "into containers"));
+  return {};
+}
+
+}  // namespace
+
+result<migration_plan> build_plan(const analyze::node_facts& facts, const rooted_fs& node,
+                                  const plan_options& options) {
+  migration_plan plan;
+  plan.kubernetes_version = facts.kubelet.kubernetes_version;
+  auto kubernetes = parse_semver(facts.kubelet.kubernetes_version);
+  if (!kubernetes) {
+    return invalid_input(
+        "the node's Kubernetes version is " + facts.kubelet.kubernetes_version +
+            "; the kubelet's flags depend on it",
+        {"", 0, 0, "kubernetes_version"},
+        "pass --kubernetes-version (e.g. 1.22.4), or run deshim where the kubelet binary is");
+  }
+  const kubelet_capabilities caps = kubelet_capabilities_at(*kubernetes);
+  auto containerd_version = target_containerd(facts, options, plan.containerd_version);
+  if (!containerd_version) return containerd_version.error();
+
+  containerd_target target;
+  target.containerd_version = *containerd_version;
+  plan.containerd_config_version = target.config_version();
+  std::vector<plan_note>& notes = plan.notes;
+  std::vector<plan_note> config_notes;
+
+  // Pause image: the kubelet's, fully qualified (containerd does not normalise short names
+  // when pinning, NixOS PR #470971).
+  const auto pause = kubelet_setting(facts.kubelet, "pod_infra_container_image");
+  if (pause) {
+    auto reference = runtime::parse_image_reference(*pause);
+    if (!reference) {
+      return reference.error()
+          .with_context("the kubelet's --pod-infra-container-image")
+          .in_file(facts.kubelet.sources.count("pod_infra_container_image")
+                       ? facts.kubelet.sources.at("pod_infra_container_image").file
+                       : "");
+    }
+    target.sandbox_image = reference->string();
+    config_notes.push_back(info("sandbox_image", "pause image " + target.sandbox_image +
+                                                     " from the kubelet's "
+                                                     "--pod-infra-container-image " +
+                                                     *pause));
+  } else {
+    target.sandbox_image = default_sandbox_image(*containerd_version);
+    config_notes.push_back(
+        info("sandbox_image", "the kubelet names no pause image: containerd's default " +
+                                  target.sandbox_image + " is written explicitly"));
+  }
+
+  // CNI folders: the kubelet's effective ones (flags or defaults).
+  if (!facts.kubelet.cni_bin_dir.empty()) target.cni_bin_dir = facts.kubelet.cni_bin_dir;
+  if (!facts.kubelet.cni_conf_dir.empty()) target.cni_conf_dir = facts.kubelet.cni_conf_dir;
+  config_notes.push_back(info("cni", "CNI plugins from " + target.cni_bin_dir +
+                                         ", network configs from " + target.cni_conf_dir +
+                                         " (dockershim's --cni-bin-dir/--cni-conf-dir)"));
+
+  if (auto streaming = decide_streaming(facts, caps, node, options, target, config_notes);
+      !streaming) {
+    return streaming.error();
+  }
+
+  // Cgroup driver: the kubelet's decides; Docker's must have matched it.
+  const std::string kubelet_driver =
+      kubelet_setting(facts.kubelet, "cgroup_driver").value_or("cgroupfs");
+  const std::string docker_driver = facts.docker.cgroup_driver.value_or("cgroupfs");
+  target.systemd_cgroup = kubelet_driver == "systemd";
+  if (kubelet_driver != docker_driver) {
+    notes.push_back(warning("SystemdCgroup", "the kubelet uses the " + kubelet_driver +
+                                                 " cgroup driver and Docker used " + docker_driver +
+                                                 "; containerd follows the kubelet"));
+  }
+  config_notes.push_back(info("SystemdCgroup", std::string("SystemdCgroup = ") +
+                                                   (target.systemd_cgroup ? "true" : "false") +
+                                                   " on every runc runtime, to match the "
+                                                   "kubelet's " +
+                                                   kubelet_driver + " cgroup driver"));
+
+  // Runtimes from daemon.json.
+  for (const auto& [name, runtime] : facts.docker.runtimes) {
+    if (name == "runc") continue;
+    target.runtimes.push_back({name, "io.containerd.runc.v2", runtime.path});
+    config_notes.push_back(info("runtimes", "runtime " + name + " (" + runtime.path +
+                                                ") is a runc-compatible handler; pods choose "
+                                                "it with a RuntimeClass of handler " +
+                                                name));
+    if (!runtime.runtime_args.empty()) {
+      notes.push_back(warning("runtimes", "Docker passed runtimeArgs to " + name +
+                                              "; containerd has no equivalent, they are dropped"));
+    }
+  }
+  if (facts.docker.default_runtime && *facts.docker.default_runtime != "runc") {
+    target.default_runtime_name = *facts.docker.default_runtime;
+    config_notes.push_back(info("default_runtime_name", "pods without a RuntimeClass run with " +
+                                                            target.default_runtime_name +
+                                                            ", Docker's default-runtime"));
+  }
+
+  target.snapshotter = snapshotter_for(facts.docker.storage_driver, config_notes);
+  target.max_concurrent_downloads = facts.docker.max_concurrent_downloads;
+  if (facts.docker.selinux_enabled) target.enable_selinux = *facts.docker.selinux_enabled;
+
+  // containerd's data on the data disk. `state` is runtime state on tmpfs and stays in /run.
+  if (auto disk = data_disk_folder(facts.storage)) {
+    const bool disk_is_data_root = *disk == facts.storage.docker_data_root;
+    target.root = join_node_path(*disk, disk_is_data_root ? "containerd-root" : "containerd");
+    config_notes.push_back(info("root", "containerd keeps images and snapshots in " + *target.root +
+                                            " on the data disk, as Docker did in " +
+                                            facts.storage.docker_data_root +
+                                            "; state stays in /run/containerd (tmpfs)"));
+  }
+
+  // config.toml.
+  auto existing_config = node.read_file_if_exists(containerd_config_path);
+  if (!existing_config) return existing_config.error();
+  auto emitted =
+      emit_containerd_config(target, *existing_config, node.display(containerd_config_path));
+  if (!emitted) return emitted.error();
+  {
+    file_change change;
+    change.path = containerd_config_path;
+    change.before = *existing_config;
+    change.after = emitted->text;
+    change.notes = config_notes;
+    change.notes.insert(change.notes.end(), emitted->notes.begin(), emitted->notes.end());
+    plan.files.push_back(std::move(change));
+  }
+
+  // hosts.toml per registry.
+  for (auto& hosts : registry_hosts_files(facts.docker, certs_d, notes)) {
+    auto existing = node.read_file_if_exists(hosts.path);
+    if (!existing) return existing.error();
+    file_change change;
+    change.path = hosts.path;
+    change.before = *existing;
+    change.after = hosts.text;
+    change.notes = hosts.notes;
+    if (*existing && **existing != hosts.text) {
+      change.notes.push_back(warning("hosts.toml", hosts.path + " exists and is replaced"));
+    }
+    plan.files.push_back(std::move(change));
+  }
+
+  // Log rotation moves from Docker to the kubelet.
+  auto rotation = kubelet_rotation_from_docker(facts.docker.log_driver, facts.docker.log_opts);
+  if (!rotation) {
+    const auto source = facts.docker.sources.find("log-opts");
+    return source != facts.docker.sources.end() ? rotation.error().in_file(source->second.file)
+                                                : rotation.error();
+  }
+  for (const auto& text : rotation->notes)
+    notes.push_back(info("containerLogMaxSize", text));
+  if (!caps.rotates_container_logs) {
+    notes.push_back(warning("containerLogMaxSize",
+                            "Kubernetes " + facts.kubelet.kubernetes_version +
+                                " does not rotate CRI container logs: logs under /var/log/pods "
+                                "grow until the node is upgraded to 1.11 or later"));
+    rotation->container_log_max_size.reset();
+    rotation->container_log_max_files.reset();
+  }
+
+  const std::string endpoint = "unix://" + options.containerd_socket;
+  const bool has_config = facts.kubelet.config_file.has_value();
+  kubelet_flag_changes flags;
+
+  // KubeletConfiguration.
+  if (has_config) {
+    const std::string& path = *facts.kubelet.config_file;
+    auto text = node.read_file(path);
+    if (!text) return text.error();
+    std::vector<kubelet_field_edit> edits;
+    if (rotation->container_log_max_size) {
+      edits.push_back(
+          {"containerLogMaxSize", *rotation->container_log_max_size, "Docker's log-opts max-size"});
+    }
+    if (rotation->container_log_max_files) {
+      edits.push_back({"containerLogMaxFiles", std::to_string(*rotation->container_log_max_files),
+                       "Docker's log-opts max-file"});
+    }
+    if (find_flag(facts.kubelet, "cgroup-driver") == nullptr) {
+      edits.push_back({"cgroupDriver", kubelet_driver, "the kubelet's cgroup driver"});
+    }
+    if (caps.reads_runtime_endpoint_field) {
+      edits.push_back({"containerRuntimeEndpoint", endpoint, "the kubelet talks to containerd"});
+    }
+    auto edited = edit_kubelet_config(*text, edits, node.display(path));
+    if (!edited) return edited.error();
+    file_change change;
+    change.path = path;
+    change.before = *text;
+    change.after = edited->text;
+    for (const auto& edit : edits) {
+      change.notes.push_back(
+          info(edit.field, edit.field + ": " + edit.value + " (" + edit.why + ")"));
+    }
+    change.notes.insert(change.notes.end(), edited->notes.begin(), edited->notes.end());
+    change.notes.push_back(info("",
+                                "edited line by line: comments and the order of every other "
+                                "field are kept"));
+    if (change.after != text.value()) plan.files.push_back(std::move(change));
+  } else if (rotation->container_log_max_size || rotation->container_log_max_files) {
+    // No --config: a new KubeletConfiguration would switch every unset field to the file's
+    // defaults (authentication, authorization, read-only port differ from the flags'), so the
+    // rotation goes in as flags, which every kubelet from 1.11 accepts.
+    auto rotation_flag = [&](const std::string& name, const std::string& value) {
+      const auto current = flag_value(facts.kubelet, name);
+      if (!current) {
+        flags.add.push_back({name, value});
+      } else if (*current != value) {
+        flags.set_value[name] = value;
+      }
+    };
+    if (rotation->container_log_max_size) {
+      rotation_flag("container-log-max-size", *rotation->container_log_max_size);
+    }
+    if (rotation->container_log_max_files) {
+      rotation_flag("container-log-max-files", std::to_string(*rotation->container_log_max_files));
+    }
+    notes.push_back(info("containerLogMaxSize",
+                         "the kubelet has no --config file: log rotation is set with "
+                         "--container-log-max-size/--container-log-max-files, not a new "
+                         "KubeletConfiguration whose defaults would change other settings"));
+  }
+
+  // Kubelet flags, by the version table.
+  for (const auto& flag : facts.kubelet.flags) {
+    const std::string& name = flag.flag.name;
+    if (name == "pod-infra-container-image") continue;
+    if (flag.dockershim_only) {
+      flags.remove.push_back(name);
+      notes.push_back(info("kubelet flags", "drops --" + name +
+                                                (flag.flag.value ? "=" + *flag.flag.value : "") +
+                                                ": only dockershim read it" +
+                                                (flag.note.empty() ? "" : " (" + flag.note + ")")));
+    }
+  }
+  if (const auto* pause_flag = find_flag(facts.kubelet, "pod-infra-container-image")) {
+    if (!caps.accepts_pod_infra_image_flag) {
+      flags.remove.push_back("pod-infra-container-image");
+    } else if (pause_flag->flag.value && *pause_flag->flag.value != target.sandbox_image) {
+      // The kubelet (before 1.29) keeps this image from garbage collection: it must name the
+      // image containerd pins (kURL PR #4077).
+      flags.set_value["pod-infra-container-image"] = target.sandbox_image;
+    }
+  }
+  if (caps.has_container_runtime_flag) {
+    if (const auto* runtime_flag = find_flag(facts.kubelet, "container-runtime")) {
+      if (runtime_flag->flag.value != std::optional<std::string>("remote")) {
+        flags.set_value["container-runtime"] = "remote";
+      }
+    } else {
+      flags.add.insert(flags.add.begin(), {"container-runtime", "remote"});
+    }
+  } else if (find_flag(facts.kubelet, "container-runtime") != nullptr) {
+    flags.remove.push_back("container-runtime");
+  }
+  const bool endpoint_in_field = caps.reads_runtime_endpoint_field && has_config;
+  const auto* endpoint_flag = find_flag(facts.kubelet, "container-runtime-endpoint");
+  if (endpoint_in_field) {
+    if (endpoint_flag != nullptr) flags.remove.push_back("container-runtime-endpoint");
+  } else if (endpoint_flag != nullptr) {
+    if (endpoint_flag->flag.value != std::optional<std::string>(endpoint)) {
+      flags.set_value["container-runtime-endpoint"] = endpoint;
+    }
+  } else {
+    auto at = std::find_if(flags.add.begin(), flags.add.end(),
+                           [](const auto& f) { return f.first == "container-runtime"; });
+    flags.add.insert(at == flags.add.end() ? flags.add.begin() : at + 1,
+                     {"container-runtime-endpoint", endpoint});
+  }
+  if (const auto* image_endpoint = find_flag(facts.kubelet, "image-service-endpoint")) {
+    if (image_endpoint->flag.value != std::optional<std::string>(endpoint)) {
+      flags.set_value["image-service-endpoint"] = endpoint;
+    }
+  }
+  auto flag_files = edit_kubelet_flags(facts.kubelet, node, flags, notes);
+  if (!flag_files) return flag_files.error();
+  for (auto& edited : *flag_files) {
+    file_change change;
+    change.path = edited.path;
+    change.before = edited.before;
+    change.after = edited.after;
+    change.notes.push_back(info("kubelet flags", "the kubelet's flags for containerd"));
+    plan.files.push_back(std::move(change));
+  }
+
+  // crictl.
+  {
+    auto existing = node.read_file_if_exists("/etc/crictl.yaml");
+    if (!existing) return existing.error();
+    file_change change;
+    change.path = "/etc/crictl.yaml";
+    change.before = *existing;
+    change.after = crictl_yaml(options.containerd_socket, *existing);
+    change.notes.push_back(info("crictl", "crictl talks to containerd at " + endpoint));
+    plan.files.push_back(std::move(change));
+  }
+
+  if (auto link = pods_log_link(facts.storage, node)) plan.links.push_back(std::move(*link));
+  plan.steps = switch_steps(facts, options.containerd_socket);
+  return plan;
+}
+
+}  // namespace deshim::migrate

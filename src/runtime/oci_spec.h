@@ -1,0 +1,145 @@
+// OCI runtime specs (runc's config.json) for pause containers and pod containers.
+//
+// This is where a CRI request becomes what runc runs, so it is also where request paths are
+// checked: a log path, a mount's host or container path holding `..` is refused before
+// anything reaches the host. The inputs are plain structs (filled from the CRI messages by
+// the services), so every rule here is unit-tested without gRPC or runc:
+// - process: the CRI command replaces the image's Entrypoint, CRI args replace its Cmd (with
+//   only args given, the image's Entrypoint stays), env is the image's then the request's,
+//   the working dir and user fall back to the image's config;
+// - namespaces: a pod container joins the pause process's ipc, uts and (unless the pod asks
+//   for per-container pid namespaces) pid namespaces through /proc/<pid>/ns/*, and the pod's
+//   pinned network namespace; host network/pid/ipc leave the namespace out;
+// - /etc/hostname, /etc/hosts and /etc/resolv.conf are bind-mounted from the sandbox folder;
+// - oom_score_adj is clamped to the core's own when `restrict_oom_score_adj` is set.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/result.h"
+
+namespace deshim::runtime {
+
+enum class mount_propagation { private_, host_to_container, bidirectional };
+
+struct mount_request {
+  std::string container_path;
+  std::string host_path;
+  bool readonly = false;
+  mount_propagation propagation = mount_propagation::private_;
+};
+
+struct device_request {
+  std::string container_path;
+  std::string host_path;
+  std::string permissions = "rwm";
+};
+
+struct resource_request {
+  int64_t cpu_period = 0;
+  int64_t cpu_quota = 0;
+  int64_t cpu_shares = 0;
+  int64_t memory_limit_in_bytes = 0;
+  int64_t oom_score_adj = 0;
+  std::string cpuset_cpus;
+  std::string cpuset_mems;
+};
+
+struct security_request {
+  bool privileged = false;
+  std::vector<std::string> add_capabilities;  ///< "NET_ADMIN" or "CAP_NET_ADMIN"; "ALL"
+  std::vector<std::string> drop_capabilities;
+  bool readonly_rootfs = false;
+  std::optional<int64_t> run_as_user;
+  std::string run_as_username;
+  std::optional<int64_t> run_as_group;
+  std::vector<int64_t> supplemental_groups;
+  bool no_new_privs = false;
+};
+
+/// The image config's defaults (config.Entrypoint, Cmd, Env, WorkingDir, User).
+struct image_defaults {
+  std::vector<std::string> entrypoint;
+  std::vector<std::string> cmd;
+  std::vector<std::string> env;
+  std::string working_dir;
+  std::string user;
+};
+
+/// Reads the defaults out of an image config document (`{"config": {...}}`).
+image_defaults read_image_defaults(const nlohmann::json& image_config);
+
+struct container_request {
+  std::vector<std::string> command;
+  std::vector<std::string> args;
+  std::string working_dir;
+  std::vector<std::pair<std::string, std::string>> envs;
+  std::vector<mount_request> mounts;
+  std::vector<device_request> devices;
+  resource_request resources;
+  security_request security;
+  bool tty = false;
+  std::map<std::string, std::string> annotations;
+};
+
+/// What a container takes from its pod.
+struct sandbox_context {
+  std::string hostname;
+  pid_t pause_pid = 0;  ///< 0 for the pause container itself
+  std::string netns_path;
+  bool host_network = false;
+  bool host_pid = false;
+  bool host_ipc = false;
+  bool pid_per_container = false;     ///< NamespaceMode CONTAINER for pid
+  std::filesystem::path sandbox_dir;  ///< holds hostname, hosts and resolv.conf
+  std::map<std::string, std::string> sysctls;
+};
+
+struct spec_settings {
+  std::filesystem::path rootfs;  ///< absolute host path of the mounted root
+  std::string cgroups_path;      ///< as runc takes it (a path, or slice:prefix:name)
+  bool restrict_oom_score_adj = false;
+  int own_oom_score_adj = 0;  ///< the core's, read from /proc/self/oom_score_adj
+  /// /etc/passwd and /etc/group of the image, to resolve user names (empty: numeric only).
+  std::string passwd;
+  std::string group;
+};
+
+/// The config.json of a pod container.
+result<nlohmann::json> build_container_spec(const container_request& request,
+                                            const image_defaults& image,
+                                            const sandbox_context& sandbox,
+                                            const spec_settings& settings);
+
+/// The config.json of a pod's pause container: the sandbox image's process, new pid/ipc/uts
+/// namespaces (unless host), the pod's network namespace, its hostname and sysctls.
+result<nlohmann::json> build_sandbox_spec(const image_defaults& image,
+                                          const sandbox_context& sandbox,
+                                          const spec_settings& settings,
+                                          const resource_request& resources);
+
+/// `directory` + `relative`, refusing `..` components, an absolute `relative` and an empty or
+/// relative `directory` (the kubelet sends an absolute log_directory and a relative log_path).
+result<std::filesystem::path> join_log_path(const std::string& directory,
+                                            const std::string& relative);
+
+/// Refuses paths that are empty, relative or hold a `..` component; `field` names the request
+/// field for the message.
+result<void> check_absolute_clean_path(const std::string& path, const std::string& field);
+
+/// The oom_score_adj to use: `requested`, raised to `own` when restricting.
+int64_t clamp_oom_score_adj(int64_t requested, bool restrict, int own);
+
+/// The core's own oom_score_adj (0 when unreadable).
+int read_own_oom_score_adj();
+
+}  // namespace deshim::runtime

@@ -1,0 +1,84 @@
+// What the sandbox and container services share: settings, the node's files, the images, the
+// state folder, the runtime handlers, and the in-memory view of every sandbox and container.
+//
+// The records in memory mirror the JSON records on disk (pod_state.h); every change is saved
+// before the call returns, so a restarted core reloads exactly what a client last saw. One
+// mutex guards the maps only: runc, CNI and monitor calls run without it, on a copy of the
+// record, which is written back (and saved) under the lock.
+#pragma once
+
+#include <sys/types.h>
+
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "common/result.h"
+#include "common/rooted_fs.h"
+#include "runtime/containerd_config.h"
+#include "runtime/image_service.h"
+#include "runtime/pod_state.h"
+#include "runtime/runc_driver.h"
+
+namespace deshim::runtime {
+
+struct pod_context {
+  pod_context(const containerd_settings* settings_in, rooted_fs fs_in, image_service* images_in,
+              pod_state state_in, std::filesystem::path state_dir_in)
+      : settings(settings_in),
+        fs(std::move(fs_in)),
+        images(images_in),
+        state(std::move(state_in)),
+        state_dir(std::move(state_dir_in)) {}
+
+  const containerd_settings* settings = nullptr;
+  rooted_fs fs;
+  image_service* images = nullptr;
+  pod_state state;
+  std::filesystem::path state_dir;       ///< host path of the config's `state`
+  std::filesystem::path monitor_binary;  ///< the deshim executable the monitors run
+  std::filesystem::path cgroup_root = "/sys/fs/cgroup";
+  int own_oom_score_adj = 0;
+
+  std::mutex mutex;
+  std::map<std::string, sandbox_record> sandboxes;
+  std::map<std::string, container_record> containers;
+
+  /// runc for a runtime handler ("" = the default): BinaryName, Root (else
+  /// `<state>/runc/<handler>`) and SystemdCgroup. not_found for an unknown handler.
+  result<runc_driver> runc_for(const std::string& handler) const;
+  /// linux.cgroupsPath for an object of a pod with `cgroup_parent`.
+  std::string cgroups_path_for(const std::string& cgroup_parent, const std::string& id,
+                               const std::string& handler) const;
+
+  std::filesystem::path netns_dir() const { return state_dir / "netns"; }
+  std::filesystem::path cni_cache_dir() const { return state_dir / "cni-cache"; }
+
+  /// Applies a monitor's exit record to a running container (or sandbox); true when it
+  /// changed the record.
+  bool refresh(container_record& record) const;
+  bool refresh(sandbox_record& record) const;
+
+  std::optional<sandbox_record> find_sandbox(const std::string& id);
+  std::optional<container_record> find_container(const std::string& id);
+  /// Saves and stores the record in the map.
+  result<void> put(const sandbox_record& record);
+  result<void> put(const container_record& record);
+};
+
+/// 64 hex characters from the kernel's random source, as containerd's ids.
+std::string new_object_id();
+int64_t unix_nanos_now();
+
+/// Mounts the image layers as a writable overlay (upper/work in `dir`) at `dir/rootfs`; for
+/// the native snapshotter the single layer is copied. Returns the rootfs path.
+result<std::filesystem::path> mount_rootfs(const std::vector<std::filesystem::path>& layers,
+                                           const std::filesystem::path& dir);
+/// Unmounts `dir/rootfs` when mounted; idempotent.
+result<void> unmount_rootfs(const std::filesystem::path& dir);
+/// Bytes and inodes used below `folder` (the writable layer).
+std::pair<uint64_t, uint64_t> folder_usage(const std::filesystem::path& folder);
+
+}  // namespace deshim::runtime

@@ -1,0 +1,362 @@
+#include "validate/containerd_checks.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "runtime/config_keys.h"
+
+namespace deshim::validate {
+namespace {
+
+constexpr const char* category = "containerd";
+
+/// The settings-dependent checks cannot run without a readable config; one line says so.
+std::vector<check_result> not_run(const char* id, const char* title,
+                                  const static_context& context) {
+  std::string why = !context.config_text ? context.config_display + " is missing"
+                                         : context.config_display + " does not parse";
+  return {failed(id, title, category, "not checked: " + why, "fix containerd-config-parses first")};
+}
+
+/// toml++ positions of a key: where the key itself is written when known.
+std::pair<int, int> key_position(const toml::table& table, std::string_view key) {
+  for (const auto& [name, node] : table) {
+    if (name.str() != key) continue;
+    const auto& begin = name.source().begin ? name.source().begin : node.source().begin;
+    return {static_cast<int>(begin.line), static_cast<int>(begin.column)};
+  }
+  return {0, 0};
+}
+
+/// The option names of containerd's runc shim (runc's `options` struct in
+/// containerd/api/types/runc/options): anything else under `options` is dropped silently.
+const std::vector<std::string>& runc_option_names() {
+  static const std::vector<std::string> names = {
+      "NoPivotRoot", "NoNewKeyring", "ShimCgroup",    "IoUid",         "IoGid",       "BinaryName",
+      "Root",        "CriuPath",     "SystemdCgroup", "CriuImagePath", "CriuWorkPath"};
+  return names;
+}
+
+struct handler_table {
+  std::vector<std::string> path;  ///< key path of the handler's table
+  const toml::table* table = nullptr;
+};
+
+/// Every runtime handler table of the CRI plugin(s) for this version.
+std::vector<handler_table> handler_tables(const runtime::containerd_config_document& document) {
+  std::vector<handler_table> out;
+  const toml::table* plugins = document.table["plugins"].as_table();
+  if (plugins == nullptr) return out;
+  std::string id = document.version >= 3   ? runtime::cri_runtime_plugin_id_v3
+                   : document.version == 2 ? runtime::cri_plugin_id_v2
+                                           : "cri";
+  const toml::table* runtimes = (*plugins)[id]["containerd"]["runtimes"].as_table();
+  if (runtimes == nullptr) return out;
+  for (const auto& [name, node] : *runtimes) {
+    if (const toml::table* table = node.as_table()) {
+      out.push_back({{"plugins", id, "containerd", "runtimes", std::string(name.str())}, table});
+    }
+  }
+  return out;
+}
+
+std::vector<check_result> unknown_runc_options(const static_context& context) {
+  std::vector<check_result> out;
+  for (const auto& handler : handler_tables(*context.document)) {
+    std::string type = handler.table->get("runtime_type") != nullptr
+                           ? handler.table->get("runtime_type")->value_or(std::string())
+                           : "io.containerd.runc.v2";
+    if (type != "io.containerd.runc.v2" && type != "io.containerd.runc.v1") continue;
+    const toml::table* options = (*handler.table)["options"].as_table();
+    if (options == nullptr) continue;
+    for (const auto& [name, node] : *options) {
+      std::string key(name.str());
+      const auto& names = runc_option_names();
+      if (std::find(names.begin(), names.end(), key) != names.end()) continue;
+      auto path = handler.path;
+      path.push_back("options");
+      path.push_back(key);
+      std::string nearest;
+      std::size_t best = std::max<std::size_t>(2, key.size() / 3) + 1;
+      for (const auto& known : names) {
+        std::size_t distance = runtime::edit_distance(key, known);
+        if (distance < best) {
+          best = distance;
+          nearest = known;
+        }
+      }
+      auto [line, column] = key_position(*options, key);
+      std::string key_path = runtime::join_key_path(path);
+      std::string message = position(context.config_display, line, column) + ": unknown key " +
+                            key_path + ": runc's options have no " + key +
+                            ", containerd drops it silently";
+      std::string fix =
+          "remove it (runc options: NoPivotRoot, NoNewKeyring, ShimCgroup, IoUid, "
+          "IoGid, BinaryName, Root, CriuPath, SystemdCgroup, CriuImagePath, "
+          "CriuWorkPath)";
+      if (!nearest.empty()) {
+        path.back() = nearest;
+        message += "; did you mean " + runtime::join_key_path(path) + "?";
+        fix = "rename it to " + nearest;
+      }
+      out.push_back(failed("containerd-unknown-key", "config.toml has no unknown keys", category,
+                           message, fix));
+    }
+  }
+  return out;
+}
+
+bool is_absolute(const std::string& path) {
+  return !path.empty() && path[0] == '/';
+}
+
+bool is_inside(const std::string& inner, const std::string& outer) {
+  std::string prefix = outer.back() == '/' ? outer : outer + "/";
+  return inner == outer || inner.rfind(prefix, 0) == 0;
+}
+
+/// Empty when `node_path` is, or can become, a folder containerd writes; else why not.
+std::string folder_problem(const rooted_fs& node, const std::string& node_path) {
+  std::string current = node_path;
+  while (true) {
+    auto host = node.resolve(current);
+    if (!host) return host.error().message();
+    std::error_code ec;
+    auto status = std::filesystem::status(*host, ec);
+    if (!ec && std::filesystem::exists(status)) {
+      if (!std::filesystem::is_directory(status)) {
+        return current == node_path ? "it is a file, not a folder"
+                                    : current + " is a file, so the folder cannot be created";
+      }
+      if (::access(host->c_str(), W_OK | X_OK) != 0) {
+        return current == node_path ? "it is not writable"
+                                    : current + " is not writable, so the folder cannot be made";
+      }
+      return "";
+    }
+    auto slash = current.find_last_of('/');
+    if (slash == 0 || slash == std::string::npos) return "";
+    current = current.substr(0, slash);
+  }
+}
+
+}  // namespace
+
+std::string position(const std::string& file, int line, int column) {
+  std::string out = file;
+  if (line > 0) out += ":" + std::to_string(line);
+  if (line > 0 && column > 0) out += ":" + std::to_string(column);
+  return out;
+}
+
+std::vector<check_result> check_config_parses(const static_context& context) {
+  const char* id = "containerd-config-parses";
+  const char* title = "config.toml parses";
+  if (!context.config_text) {
+    return {failed(
+        id, title, category,
+        context.config_display + " is missing: containerd would run on its built-in defaults",
+        "run `deshim migrate apply` (or write the file) before switching")};
+  }
+  if (context.config_error) {
+    const error& problem = *context.config_error;
+    return {failed(id, title, category, problem.where().describe() + ": " + problem.message(),
+                   problem.hint().empty() ? "fix the value at this position" : problem.hint())};
+  }
+  return {passed(id, title, category,
+                 context.config_display + " parses (version " +
+                     std::to_string(context.document->version) + ")")};
+}
+
+std::vector<check_result> check_config_version(const static_context& context) {
+  const char* id = "containerd-config-version";
+  const char* title = "config.toml version suits the target containerd";
+  if (!context.document) return not_run(id, title, context);
+  const int version = context.document->version;
+  const int major = context.containerd_target.major;
+  auto [line, column] = key_position(context.document->table, "version");
+  std::string where = position(context.config_display, line, column);
+  std::string target = "containerd " + context.containerd_target.to_string() + " (" +
+                       context.containerd_target_source + ")";
+  std::string written = context.document->version_declared ? "version = " + std::to_string(version)
+                                                           : "no version key (read as version 1)";
+  if (major < 2) {
+    if (version == 2) return {passed(id, title, category, where + ": version = 2 for " + target)};
+    if (version >= 3) {
+      return {failed(id, title, category,
+                     where + ": " + written + " is containerd 2.x's format; " + target +
+                         " reads it as version 2, so settings under version 3's plugin names "
+                         "are ignored",
+                     "write `version = 2` with the CRI settings under "
+                     "plugins.\"io.containerd.grpc.v1.cri\" (deshim migrate plan "
+                     "--containerd-version " +
+                         context.containerd_target.minor_string() + ")")};
+    }
+    return {warned(id, title, category,
+                   where + ": " + written + " is deprecated; " + target +
+                       " still reads it, containerd 2.x refuses it",
+                   "write `version = 2` and move plugins.cri to "
+                   "plugins.\"io.containerd.grpc.v1.cri\" (`containerd config migrate`)")};
+  }
+  if (version >= 3) return {passed(id, title, category, where + ": version = 3 for " + target)};
+  if (version == 2) {
+    return {warned(
+        id, title, category,
+        where + ": version = 2 for " + target + ": containerd 2.x converts it at every start",
+        "write the converted file once: `containerd config migrate`")};
+  }
+  return {failed(id, title, category,
+                 where + ": " + written + ": " + target + " no longer reads version 1 files",
+                 "write `version = 3` (deshim migrate plan --containerd-version " +
+                     context.containerd_target.minor_string() + ")")};
+}
+
+std::vector<check_result> check_unknown_keys(const static_context& context) {
+  const char* id = "containerd-unknown-key";
+  const char* title = "config.toml has no unknown keys";
+  if (!context.document) return not_run(id, title, context);
+  std::vector<check_result> out;
+  for (const auto& key :
+       runtime::find_unknown_keys(context.document->table, context.document->version)) {
+    // A version 2 file's `[plugins.cri]` has a check of its own.
+    if (key.segments.size() >= 2 && key.segments[0] == "plugins" && key.segments[1] == "cri" &&
+        context.document->version == 2) {
+      continue;
+    }
+    std::string nearest = runtime::nearest_known_key(key, context.document->version);
+    std::string message = position(context.config_display, key.line, key.column) +
+                          ": unknown key " + key.key_path + ": containerd ignores it silently";
+    std::string fix = "remove it, or look the key up in `containerd config default`";
+    if (!nearest.empty()) {
+      message += "; did you mean " + nearest + "?";
+      fix = "rename it to " + nearest;
+    }
+    out.push_back(failed(id, title, category, message, fix));
+  }
+  auto runc = unknown_runc_options(context);
+  out.insert(out.end(), runc.begin(), runc.end());
+  std::stable_sort(out.begin(), out.end(), [](const check_result& a, const check_result& b) {
+    return a.message < b.message;  // file:line:col first: file order for one file
+  });
+  if (out.empty()) {
+    out.push_back(passed(id, title, category,
+                         context.config_display +
+                             ": every key of the top level, the CRI plugin and runc's options "
+                             "is one containerd reads"));
+  }
+  return out;
+}
+
+std::vector<check_result> check_cri_v1_table(const static_context& context) {
+  const char* id = "containerd-cri-v1-table";
+  const char* title = "no version-1 [plugins.cri] table in a newer file";
+  if (!context.document) return not_run(id, title, context);
+  const toml::table* plugins = context.document->table["plugins"].as_table();
+  const toml::node* cri = plugins != nullptr ? plugins->get("cri") : nullptr;
+  if (context.document->version >= 2 && cri != nullptr) {
+    auto [line, column] = key_position(*plugins, "cri");
+    if (line == 0) {
+      line = static_cast<int>(cri->source().begin.line);
+      column = static_cast<int>(cri->source().begin.column);
+    }
+    const bool v2 = context.document->version == 2;
+    return {failed(id, title, category,
+                   position(context.config_display, line, column) +
+                       ": [plugins.cri] is the version 1 name of the CRI plugin; a version " +
+                       std::to_string(context.document->version) +
+                       " file must not use it (containerd 1.6 refuses to start: invalid plugin "
+                       "key URI \"cri\"), so none of its settings apply",
+                   v2 ? "rename the table to [plugins.\"io.containerd.grpc.v1.cri\"] (and its "
+                        "sub-tables alike)"
+                      : "move its settings to plugins.\"io.containerd.cri.v1.runtime\" and "
+                        "plugins.\"io.containerd.cri.v1.images\"")};
+  }
+  return {passed(id, title, category,
+                 context.document->version >= 2
+                     ? "no [plugins.cri] table in a version " +
+                           std::to_string(context.document->version) + " file"
+                     : "version 1 file: [plugins.cri] is its CRI table")};
+}
+
+std::vector<check_result> check_cri_enabled(const static_context& context) {
+  const char* id = "containerd-cri-enabled";
+  const char* title = "the CRI plugin is enabled";
+  if (!context.document) return not_run(id, title, context);
+  if (context.document->cri_disabled()) {
+    auto [line, column] = key_position(context.document->table, "disabled_plugins");
+    std::string listed;
+    for (const auto& plugin : context.document->disabled_plugins)
+      listed += (listed.empty() ? "\"" : ", \"") + plugin + "\"";
+    return {failed(id, title, category,
+                   position(context.config_display, line, column) + ": disabled_plugins = [" +
+                       listed + "] disables the CRI plugin: " +
+                       (context.document->version >= 2 &&
+                                std::find(context.document->disabled_plugins.begin(),
+                                          context.document->disabled_plugins.end(),
+                                          "cri") != context.document->disabled_plugins.end()
+                            ? std::string("containerd 1.6 refuses to start on the short name "
+                                          "(invalid disabled plugin URI \"cri\")")
+                            : std::string("containerd starts, but the kubelet finds no "
+                                          "runtime.v1 service on its socket")),
+                   "remove \"cri\" from disabled_plugins (Docker's containerd.io package ships "
+                   "it disabled)")};
+  }
+  return {passed(id, title, category, "disabled_plugins does not name the CRI plugin")};
+}
+
+std::vector<check_result> check_root_and_state(const static_context& context) {
+  const char* id = "containerd-root-state";
+  const char* title = "root and state folders are usable";
+  if (!context.settings) return not_run(id, title, context);
+  const auto& settings = *context.settings;
+  std::vector<check_result> out;
+  auto key_at = [&](const char* key) {
+    auto [line, column] = key_position(context.document->table, key);
+    return line > 0 ? position(context.config_display, line, column)
+                    : context.config_display + " (" + key + ", default)";
+  };
+  for (const auto& [key, path] :
+       {std::pair<const char*, std::string>{"root", settings.root}, {"state", settings.state}}) {
+    if (!is_absolute(path)) {
+      out.push_back(
+          failed(id, title, category,
+                 key_at(key) + ": " + key + " = \"" + path + "\" is not an absolute path",
+                 std::string("write an absolute path, e.g. ") +
+                     (std::string(key) == "root" ? "/var/lib/containerd" : "/run/containerd")));
+      continue;
+    }
+    if (std::string problem = folder_problem(context.node, path); !problem.empty()) {
+      out.push_back(failed(id, title, category,
+                           key_at(key) + ": " + key + " = \"" + path + "\": " + problem,
+                           "point " + std::string(key) + " at a folder containerd can create"));
+    }
+  }
+  if (is_absolute(settings.root) && is_absolute(settings.state) &&
+      (is_inside(settings.root, settings.state) || is_inside(settings.state, settings.root))) {
+    out.push_back(failed(id, title, category,
+                         key_at("state") + ": root \"" + settings.root + "\" and state \"" +
+                             settings.state + "\" overlap",
+                         "keep state (runtime sockets, on tmpfs) apart from root (images, "
+                         "snapshots), e.g. /run/containerd and /var/lib/containerd"));
+  }
+  const std::string docker_root = context.facts.docker.data_root.value_or("/var/lib/docker");
+  // A root below a data disk mounted at Docker's data-root is fine (the migrator may put it
+  // there); Docker's own folders inside containerd's root are not.
+  if (is_absolute(settings.root) && is_inside(docker_root, settings.root)) {
+    out.push_back(failed(id, title, category,
+                         key_at("root") + ": root \"" + settings.root +
+                             "\" holds Docker's data-root \"" + docker_root + "\"",
+                         "give containerd a folder of its own (e.g. a sibling of Docker's "
+                         "data-root on the same disk)"));
+  }
+  if (out.empty()) {
+    out.push_back(passed(id, title, category,
+                         "root \"" + settings.root + "\" and state \"" + settings.state +
+                             "\" are absolute, apart, and creatable or writable"));
+  }
+  return out;
+}
+
+}  // namespace deshim::validate

@@ -1,0 +1,25 @@
+// Static checks of containerd's config.toml: it parses, its version suits the target
+// containerd, no key containerd would ignore, no version-1 `[plugins.cri]` table in a newer
+// file, the CRI plugin enabled, root and state folders usable.
+#pragma once
+
+#include <vector>
+
+#include "validate/check_result.h"
+#include "validate/static_context.h"
+
+namespace deshim::validate {
+
+std::vector<check_result> check_config_parses(const static_context& context);
+std::vector<check_result> check_config_version(const static_context& context);
+/// Unknown keys of the top level and the CRI tables, and unknown runc options (containerd
+/// decodes runc's options strictly into its own struct, yet never warns about a typo there).
+std::vector<check_result> check_unknown_keys(const static_context& context);
+std::vector<check_result> check_cri_v1_table(const static_context& context);
+std::vector<check_result> check_cri_enabled(const static_context& context);
+std::vector<check_result> check_root_and_state(const static_context& context);
+
+/// `file:line:col` (the parts known).
+std::string position(const std::string& file, int line, int column);
+
+}  // namespace deshim::validate

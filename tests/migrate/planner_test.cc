@@ -1,0 +1,138 @@
+// The planner on bad input: every refusal names the file (and line) and says what to do, and
+// nothing is planned. The good cases are the golden ones (planner_golden_test.cc).
+#include "migrate/planner.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "analyze/temp_node.h"
+#include "migrate/planner_cases.h"
+
+namespace deshim::migrate::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+/// A copy of a fixture node in a temporary folder, to vary one file.
+class node_copy {
+ public:
+  explicit node_copy(const std::string& fixture) {
+    fs::copy(std::string(DESHIM_SOURCE_DIR) + "/tests/fixtures/nodes/" + fixture, node_.root(),
+             fs::copy_options::recursive | fs::copy_options::overwrite_existing);
+  }
+  std::string root() const { return node_.root().string(); }
+  void write(const std::string& path, const std::string& text) { node_.write(path, text); }
+  void remove(const std::string& path) { fs::remove_all(node_.root() / path.substr(1)); }
+
+ private:
+  analyze::testing::temp_node node_;
+};
+
+TEST(planner, kubernetes_1_10_without_tls_certificates_is_refused) {
+  node_copy node("k8s-1.10");
+  node.remove("/var/lib/kubelet/pki");
+  auto plan = plan_for(node.root(), {});
+  ASSERT_FALSE(plan);
+  EXPECT_EQ(plan.error().exit_status(), 2);
+  EXPECT_NE(plan.error().message().find("does not proxy exec/attach/port-forward"),
+            std::string::npos);
+  EXPECT_NE(plan.error().hint().find("--allow-insecure-streaming"), std::string::npos);
+}
+
+TEST(planner, kubernetes_1_10_insecure_streaming_when_allowed) {
+  node_copy node("k8s-1.10");
+  node.remove("/var/lib/kubelet/pki");
+  plan_options options;
+  options.allow_insecure_streaming = true;
+  auto plan = plan_for(node.root(), options);
+  ASSERT_TRUE(plan) << plan.error().describe();
+  const file_change& config = plan->files.front();
+  ASSERT_EQ(config.path, "/etc/containerd/config.toml");
+  EXPECT_NE(config.after.find("enable_tls_streaming = false"), std::string::npos);
+  EXPECT_NE(config.after.find("stream_server_port = '10010'"), std::string::npos);
+  EXPECT_EQ(config.after.find("x509_key_pair_streaming"), std::string::npos);
+  bool warned = false;
+  for (const auto& note : config.notes) {
+    if (note.setting == "enable_tls_streaming" && note.severity == plan_note::level::warning &&
+        note.text.find("WITHOUT TLS") != std::string::npos) {
+      warned = true;
+    }
+  }
+  EXPECT_TRUE(warned);
+}
+
+TEST(planner, unparsable_config_toml_names_file_line_and_column) {
+  node_copy node("kubeadm-systemd");
+  node.write("/etc/containerd/config.toml", "version = 2\n[plugins\nfoo = 1\n");
+  auto plan = plan_for(node.root(), {});
+  ASSERT_FALSE(plan);
+  EXPECT_EQ(plan.error().exit_status(), 2);
+  EXPECT_NE(plan.error().where().file.find("etc/containerd/config.toml"), std::string::npos);
+  EXPECT_EQ(plan.error().where().line, 2);
+  EXPECT_GT(plan.error().where().column, 0);
+  EXPECT_NE(plan.error().hint(), "");
+}
+
+TEST(planner, unparsable_kubelet_configuration_names_file_and_line) {
+  node_copy node("kubeadm-systemd");
+  node.write("/var/lib/kubelet/config.yaml",
+             "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n"
+             "cgroupDriver: systemd\nclusterDNS: [10.96.0.10\n");
+  auto plan = plan_for(node.root(), {});
+  ASSERT_FALSE(plan);
+  EXPECT_EQ(plan.error().exit_status(), 2);
+  EXPECT_NE(plan.error().describe().find("var/lib/kubelet/config.yaml"), std::string::npos);
+  EXPECT_GT(plan.error().where().line, 0);
+  EXPECT_NE(plan.error().hint(), "");
+}
+
+TEST(planner, unknown_kubernetes_version_is_refused) {
+  auto plan = plan_for(std::string(DESHIM_SOURCE_DIR) + "/tests/fixtures/nodes/tke-data-disk", {});
+  ASSERT_FALSE(plan);
+  EXPECT_EQ(plan.error().where().field, "kubernetes_version");
+  EXPECT_NE(plan.error().hint().find("--kubernetes-version"), std::string::npos);
+}
+
+TEST(planner, containerd_older_than_1_5_is_refused_unless_a_target_is_named) {
+  const std::string gpu = std::string(DESHIM_SOURCE_DIR) + "/tests/fixtures/nodes/gpu-nvidia";
+  auto refused = plan_for(gpu, {});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().where().field, "--containerd-version");
+  plan_options options;
+  options.containerd_version = "1.7.2";
+  auto plan = plan_for(gpu, options);
+  ASSERT_TRUE(plan) << plan.error().describe();
+  EXPECT_EQ(plan->containerd_version, "1.7.2");
+  EXPECT_EQ(plan->containerd_config_version, 2);
+}
+
+TEST(planner, plan_is_empty_only_when_every_file_is_already_written) {
+  auto plan =
+      plan_for(std::string(DESHIM_SOURCE_DIR) + "/tests/fixtures/nodes/kubeadm-systemd", {});
+  ASSERT_TRUE(plan) << plan.error().describe();
+  EXPECT_FALSE(plan->empty());
+  for (auto& file : plan->files)
+    file.before = file.after;
+  EXPECT_TRUE(plan->empty());
+  plan->links.push_back({"/var/log/pods", "/data/log/pods", {}});
+  EXPECT_FALSE(plan->empty());
+}
+
+TEST(planner, applying_the_plan_then_planning_again_changes_nothing) {
+  // A node without a live kubelet process (its command line would still show the old flags).
+  node_copy node("docker-ce-containerd");
+  auto first = plan_for(node.root(), {});
+  ASSERT_TRUE(first) << first.error().describe();
+  for (const auto& file : first->files)
+    node.write(file.path, file.after);
+  auto second = plan_for(node.root(), {});
+  ASSERT_TRUE(second) << second.error().describe();
+  for (const auto& file : second->files) {
+    EXPECT_TRUE(file.before && *file.before == file.after) << file.path << "\n" << file.after;
+  }
+  EXPECT_TRUE(second->empty());
+}
+
+}  // namespace
+}  // namespace deshim::migrate::testing
