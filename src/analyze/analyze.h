@@ -20,6 +20,8 @@ struct collect_options {
   std::vector<std::string> scan_paths;            ///< --scan: more scripts to search for docker
   std::optional<std::string> kubernetes_version;  ///< --kubernetes-version; else detected
   bool keep_going = false;  ///< --keep-going: record a bad input and go on instead of failing
+  /// Kubelet flags from its files only, never the running process (kubelet_read_options).
+  bool configured_kubelet = false;
 };
 
 /// Runs every reader against the node under `fs`. Stops at the first malformed input unless

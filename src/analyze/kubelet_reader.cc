@@ -403,7 +403,8 @@ result<void> parse_kubelet_config(std::string_view text, const std::string& node
 result<void> read_kubelet(const rooted_fs& fs, const kubelet_read_options& options,
                           node_facts& facts) {
   kubelet_facts& kubelet = facts.kubelet;
-  auto live = find_live_kubelet(fs);
+  result<std::optional<live_kubelet>> live = std::optional<live_kubelet>();
+  if (!options.configured_only) live = find_live_kubelet(fs);
   if (!live) return live.error();
   auto unit = read_kubelet_unit(fs, facts);
   if (!unit) return unit.error();

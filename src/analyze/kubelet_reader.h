@@ -22,6 +22,9 @@ struct kubelet_read_options {
   std::optional<std::string> kubernetes_version;  ///< --kubernetes-version wins over detection
   /// Run `kubelet --version` when the root is `/` (tests turn it off).
   bool run_binaries = true;
+  /// Read the flags from the kubelet's files even when a kubelet runs: what it will start with
+  /// next, as `deshim validate` checks a node after `migrate apply`, before the restart.
+  bool configured_only = false;
 };
 
 result<void> read_kubelet(const rooted_fs& fs, const kubelet_read_options& options,

@@ -32,7 +32,8 @@ result<void> run_reader(const std::function<result<void>()>& reader, const std::
 result<void> read_node_configuration(const rooted_fs& fs, const collect_options& options,
                                      node_facts& facts, bool run_binaries) {
   const bool keep_going = options.keep_going;
-  kubelet_read_options kubelet_options{options.kubernetes_version, run_binaries};
+  kubelet_read_options kubelet_options{options.kubernetes_version, run_binaries,
+                                       options.configured_kubelet};
   const std::vector<std::pair<std::string, std::function<result<void>()>>> readers = {
       {"dockerd flags", [&] { return read_dockerd_flags(fs, facts); }},
       {"kubelet", [&] { return read_kubelet(fs, kubelet_options, facts); }},

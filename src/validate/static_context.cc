@@ -35,6 +35,9 @@ result<static_context> load_static_context(const rooted_fs& node, const static_o
   analyze::collect_options collect;
   collect.kubernetes_version = options.kubernetes_version;
   collect.keep_going = true;
+  // The kubelet is checked as it will start next: right after `migrate apply` the running one
+  // still has its old flags until the restart step.
+  collect.configured_kubelet = true;
   auto facts = analyze::collect_node_facts(node, collect);
   if (!facts) return facts.error();
 

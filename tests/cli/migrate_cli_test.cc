@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "analyze/temp_node.h"
 #include "common/subprocess.h"
@@ -171,6 +172,43 @@ TEST(migrate_cli, second_apply_changes_nothing) {
     EXPECT_EQ(backup_count(node), 1u);
     auto after = node_tree(node);
     EXPECT_TRUE(after == tree) << migrate::testing::describe_difference(tree, after);
+  }
+}
+
+TEST(migrate_cli, every_migrated_golden_node_passes_validate_static) {
+  // Right after apply, before the kubelet restarts: validate reads the kubelet's files, not
+  // the running process (the fixtures' proc/ still shows the old flags).
+  const std::vector<std::pair<std::string, std::vector<std::string>>> fixtures = {
+      {"tke-data-disk", {"--kubernetes-version", kubernetes_version}},
+      {"kubeadm-systemd", {}},
+      {"docker-ce-containerd", {}},
+      {"k8s-1.10", {}},
+      {"k8s-1.27-cri-dockerd", {}},
+      {"gpu-nvidia", {"--containerd-version", "1.6.20"}}};
+  for (const auto& [name, options] : fixtures) {
+    SCOPED_TRACE(name);
+    temp_node node;
+    copy_fixture(node, name);
+    std::vector<std::string> plan = {"migrate", "plan", "-o", "json"};
+    plan.insert(plan.end(), options.begin(), options.end());
+    auto planned = nlohmann::json::parse(deshim(node, plan).standard_output);
+    std::set<std::string> blockers;
+    for (const auto& blocker : planned.at("blockers"))
+      blockers.insert(blocker.at("rule").get<std::string>());
+    std::vector<std::string> apply = {"migrate", "apply"};
+    apply.insert(apply.end(), options.begin(), options.end());
+    for (const auto& id : blockers)
+      apply.push_back("--force=" + id);
+    auto applied = deshim(node, apply);
+    ASSERT_EQ(applied.exit_code, 0) << applied.standard_error;
+
+    std::vector<std::string> validate = {"validate", "--static"};
+    validate.insert(validate.end(), options.begin(), options.end());
+    auto checked = deshim(node, validate);
+    EXPECT_EQ(checked.exit_code, 0) << checked.standard_output << checked.standard_error;
+    EXPECT_NE(checked.standard_output.find(" 0 failed)"), std::string::npos)
+        << checked.standard_output;
+    EXPECT_EQ(checked.standard_output.find("FAIL "), std::string::npos) << checked.standard_output;
   }
 }
 
