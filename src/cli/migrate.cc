@@ -15,6 +15,7 @@
 #include "migrate/journal.h"
 #include "migrate/plan_render.h"
 #include "migrate/planner.h"
+#include "migrate/resolved_rules.h"
 #include "migrate/rollback.h"
 #include "migrate/step_executor.h"
 
@@ -49,6 +50,7 @@ result<void> check_format(const global_options& options) {
 struct planned {
   migrate::migration_plan plan;
   std::vector<analyze::finding> blockers;
+  std::vector<analyze::finding> resolved;  ///< blockers the plan itself resolves
 };
 
 result<planned> make_plan(const rooted_fs& node, migrate_arguments& args) {
@@ -59,7 +61,9 @@ result<planned> make_plan(const rooted_fs& node, migrate_arguments& args) {
   if (!facts) return facts.error();
   planned out;
   for (auto& found : analyze::evaluate_rules(*rules, analyze::to_json(*facts))) {
-    if (found.level == analyze::severity::blocker) out.blockers.push_back(std::move(found));
+    if (found.level != analyze::severity::blocker) continue;
+    auto& list = migrate::plan_resolves_rule(found.rule_id) ? out.resolved : out.blockers;
+    list.push_back(std::move(found));
   }
   migrate::plan_options options;
   if (!args.containerd_version.empty()) options.containerd_version = args.containerd_version;
@@ -110,6 +114,7 @@ int run_plan(const global_options& options, migrate_arguments& args) {
   if (options.output == "json") {
     json out = migrate::plan_to_json(made->plan);
     out["blockers"] = blockers_json(made->blockers);
+    out["resolved_blockers"] = blockers_json(made->resolved);
     out["interrupted_apply"] = interrupted->has_value() ? json(**interrupted) : json(nullptr);
     std::cout << out.dump(2) << "\n";
     return 0;
@@ -119,6 +124,10 @@ int run_plan(const global_options& options, migrate_arguments& args) {
     std::cout << "\nBlockers (apply refuses unless each is forced: --force="
               << blocker_ids(made->blockers) << "):\n"
               << blockers_text(made->blockers);
+  }
+  if (!made->resolved.empty()) {
+    std::cout << "\nBlockers this plan resolves (apply does not need --force for them):\n"
+              << blockers_text(made->resolved);
   }
   if (interrupted->has_value()) {
     std::cout << "\nApply " << **interrupted

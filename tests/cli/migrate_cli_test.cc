@@ -212,6 +212,25 @@ TEST(migrate_cli, every_migrated_golden_node_passes_validate_static) {
   }
 }
 
+TEST(migrate_cli, a_blocker_the_plan_resolves_needs_no_force) {
+  // Docker's containerd package disables CRI; the plan re-enables it, so apply goes ahead.
+  temp_node node;
+  copy_fixture(node, "docker-ce-containerd");
+  auto planned =
+      nlohmann::json::parse(deshim(node, {"migrate", "plan", "-o", "json"}).standard_output);
+  EXPECT_EQ(planned.at("blockers"), nlohmann::json::array());
+  ASSERT_EQ(planned.at("resolved_blockers").size(), 1u);
+  EXPECT_EQ(planned.at("resolved_blockers")[0].at("rule"), "containerd-cri-disabled");
+  auto text = deshim(node, {"migrate", "plan"}).standard_output;
+  EXPECT_NE(text.find("Blockers this plan resolves"), std::string::npos) << text;
+  auto applied = deshim(node, {"migrate", "apply"});
+  EXPECT_EQ(applied.exit_code, 0) << applied.standard_error;
+  auto report = nlohmann::json::parse(
+      deshim(node, {"analyze", "-o", "json", "--fail-on", "never"}).standard_output);
+  for (const auto& found : report.at("findings"))
+    EXPECT_NE(found.at("rule"), "containerd-cri-disabled") << "analyze still finds it after apply";
+}
+
 TEST(migrate_cli, apply_stopped_after_each_step_then_run_again_equals_uninterrupted) {
   tree_snapshot expected;
   int operations = 0;
