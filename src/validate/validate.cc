@@ -1,5 +1,6 @@
 #include "validate/validate.h"
 
+#include <algorithm>
 #include <regex>
 
 #include "common/subprocess.h"
@@ -162,7 +163,11 @@ result<validation_outcome> run_validation(const rooted_fs& node, const validate_
   if (!client) return client.error();
   run_scenario(*client, scenario, out);
   core->stop();
-  if (out.report.failed()) {
+  // The folder holds the core's log: keep it when a step failed, not for a static check.
+  bool step_failed =
+      std::any_of(out.report.steps.begin(), out.report.steps.end(),
+                  [](const auto& step) { return step.status == check_status::fail; });
+  if (step_failed) {
     core->keep_folder();
     report.notes.push_back("the runtime core's folder is kept for reading: " +
                            core->folder().string() + " (log: " + core->log_file().string() + ")");

@@ -232,6 +232,44 @@ class validate_containerd : public ::testing::Test {
   inline static std::string leftovers_;
 };
 
+/// A copy of a golden fixture node, migrated by `deshim migrate apply` (blockers forced as an
+/// operator would, after reading them).
+fs::path migrated_node(const fs::path& folder, const std::string& name,
+                       const std::vector<std::string>& options) {
+  fs::path root = fs::path(DESHIM_SOURCE_DIR) / "tests/fixtures/nodes" / name;
+  fs::path copy = folder / ("migrated-" + name);
+  fs::create_directories(copy);
+  auto copied = run_process({"cp", "-a", root.string() + "/.", copy.string()});
+  EXPECT_TRUE(copied && copied->exit_code == 0);
+  std::vector<std::string> plan = {DESHIM_BINARY, "--root", copy.string(), "migrate",
+                                   "plan",        "-o",     "json"};
+  plan.insert(plan.end(), options.begin(), options.end());
+  auto planned = run_process(plan);
+  EXPECT_TRUE(planned && planned->exit_code == 0);
+  std::vector<std::string> apply = {DESHIM_BINARY, "--root", copy.string(), "migrate", "apply"};
+  apply.insert(apply.end(), options.begin(), options.end());
+  if (planned) {
+    for (const auto& blocker : nlohmann::json::parse(planned->standard_output)["blockers"])
+      apply.push_back("--force=" + blocker["rule"].get<std::string>());
+  }
+  auto applied = run_process(apply);
+  EXPECT_TRUE(applied && applied->exit_code == 0)
+      << (applied ? applied->standard_error : applied.error().describe());
+  return copy;
+}
+
+/// The migrated config.toml made runnable here, keeping everything migrate wrote except what
+/// this machine cannot have: the sleeping test pause image (no registry) and cgroupfs (no
+/// systemd). The runtime core resolves the CNI folders under --root itself.
+std::string runnable_migrated_config(const fs::path& node) {
+  // deshim writes TOML literal strings ('...'); accept both quotes all the same.
+  std::string text = read_text(node / "etc/containerd/config.toml");
+  text = std::regex_replace(text, std::regex(R"(sandbox_image = ['"][^'"]*['"])"),
+                            R"(sandbox_image = "docker.io/library/pause:test")");
+  replace_all(text, "SystemdCgroup = true", "SystemdCgroup = false");
+  return text;
+}
+
 // --- 1. What containerd itself does with each broken config -------------------------------
 
 TEST_F(validate_containerd, typo_key_containerd_starts_and_ignores_it) {
@@ -494,6 +532,36 @@ TEST_F(validate_containerd, boot_scenario_passes_against_the_runtime_core) {
       << report.dump(2);
   // Every static check passes on this tree too (the good node), so validate exits 0.
   EXPECT_EQ(status, 0) << report.dump(2);
+}
+
+// --- 4. Migrated golden nodes: validate --boot on what migrate wrote ----------------------
+
+TEST_F(validate_containerd, migrated_golden_nodes_pass_the_boot_scenario) {
+  // gpu-nvidia (its default runtime, nvidia-container-runtime, is not installed here) and
+  // k8s-1.10 (TLS streaming with the node's certificates) cannot boot on this machine.
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {"tke-data-disk", {"--kubernetes-version", "1.22.4"}},
+      {"kubeadm-systemd", {}},
+      {"docker-ce-containerd", {}},
+      {"k8s-1.27-cri-dockerd", {}}};
+  for (const auto& [name, options] : cases) {
+    SCOPED_TRACE(name);
+    fs::path node = migrated_node(path(""), name, options);
+    write_text(node / "etc/containerd/config.toml", runnable_migrated_config(node));
+    std::vector<std::string> common = {"--root",          node.string(),
+                                       "--image-archive", images_tar().string(),
+                                       "--test-image",    "docker.io/library/busybox:test"};
+    auto all_steps_pass = [](const nlohmann::json& report) {
+      ASSERT_TRUE(report.contains("steps")) << report.dump(2);
+      ASSERT_GE(report["steps"].size(), 14u) << report.dump(2);
+      for (const auto& step : report["steps"])
+        EXPECT_EQ(step["status"], "pass") << step.dump(2);
+    };
+    auto boot = common;
+    boot.insert(boot.begin(), "--boot");
+    boot.push_back("--restrict-oom-score-adj");
+    all_steps_pass(deshim_validate(boot).second);
+  }
 }
 
 }  // namespace
