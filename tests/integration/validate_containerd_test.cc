@@ -270,6 +270,22 @@ std::string runnable_migrated_config(const fs::path& node) {
   return text;
 }
 
+/// The same for the harness containerd, which reads host paths: the CNI folders of the node
+/// copy (`@FOLDER@/..` keeps the harness from moving them) and restrict_oom_score_adj.
+std::string containerd_migrated_config(const fs::path& folder, const fs::path& node) {
+  std::string text = runnable_migrated_config(node);
+  fs::path base = folder.has_filename() ? folder : folder.parent_path();
+  std::string in_node = "@FOLDER@/../" + base.filename().string() + "/" + node.filename().string();
+  text = std::regex_replace(text, std::regex(R"(bin_dir = ['"]([^'"]*)['"])"),
+                            "bin_dir = \"" + in_node + "$1\"");
+  text = std::regex_replace(text, std::regex(R"(conf_dir = ['"]([^'"]*)['"])"),
+                            "conf_dir = \"" + in_node + "$1\"");
+  text = std::regex_replace(text,
+                            std::regex(R"((\[plugins\.['"]io\.containerd\.grpc\.v1\.cri['"]\]\n))"),
+                            "$1restrict_oom_score_adj = true\n");
+  return text;
+}
+
 // --- 1. What containerd itself does with each broken config -------------------------------
 
 TEST_F(validate_containerd, typo_key_containerd_starts_and_ignores_it) {
@@ -534,11 +550,11 @@ TEST_F(validate_containerd, boot_scenario_passes_against_the_runtime_core) {
   EXPECT_EQ(status, 0) << report.dump(2);
 }
 
-// --- 4. Migrated golden nodes: validate --boot on what migrate wrote ----------------------
+// --- 4. Migrated golden nodes: validate --boot and --endpoint on what migrate wrote --------
 
-TEST_F(validate_containerd, migrated_golden_nodes_pass_the_boot_scenario) {
+TEST_F(validate_containerd, migrated_golden_nodes_pass_the_scenario_on_core_and_containerd) {
   // gpu-nvidia (its default runtime, nvidia-container-runtime, is not installed here) and
-  // k8s-1.10 (TLS streaming with the node's certificates) cannot boot on this machine.
+  // k8s-1.10 (its stream server listens on the node's own address) cannot run here.
   const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
       {"tke-data-disk", {"--kubernetes-version", "1.22.4"}},
       {"kubeadm-systemd", {}},
@@ -561,6 +577,22 @@ TEST_F(validate_containerd, migrated_golden_nodes_pass_the_boot_scenario) {
     boot.insert(boot.begin(), "--boot");
     boot.push_back("--restrict-oom-score-adj");
     all_steps_pass(deshim_validate(boot).second);
+
+    auto run = run_containerd(containerd_migrated_config(path(""), node), "migrated-" + name);
+    ASSERT_TRUE(run.started) << run.start_error;
+    auto live = common;
+    live.insert(live.end(), {"--endpoint", "unix://" + run.daemon->socket_path().string(),
+                             "--pod-log-root", path("pod-logs").string()});
+    auto report = deshim_validate(live).second;
+    std::string cni_log;
+    {
+      std::istringstream lines(read_text(run.daemon->log_path()));
+      for (std::string line; std::getline(lines, line);)
+        if (line.find("cni") != std::string::npos || line.find("CNI") != std::string::npos)
+          cni_log += line + "\n";
+    }
+    SCOPED_TRACE(cni_log);
+    all_steps_pass(report);
   }
 }
 
