@@ -350,16 +350,7 @@ int main(int argc, char** argv) {
     if (!docker) return die("dockerd", docker.error().describe());
     if (auto made = import_busybox_image(*docker, "busybox:test"); !made)
       return die("busybox image", made.error().describe());
-    if (auto made = make_busybox_rootfs(folder / "pause-rootfs"); !made)
-      return die("pause rootfs", made.error().describe());
-    if (auto tar = run_checked({"tar", "-C", (folder / "pause-rootfs").string(), "-cf",
-                                (folder / "pause.tar").string(), "."});
-        !tar)
-      return die("tar", tar.error().describe());
-    if (auto made =
-            docker->docker_output({"import", "--change", "CMD [\"/bin/sleep\", \"2147483647\"]",
-                                   (folder / "pause.tar").string(), "pause:test"});
-        !made)
+    if (auto made = import_busybox_image(*docker, "pause:test", sleeping_cmd); !made)
       return die("pause image", made.error().describe());
     if (auto saved = docker->docker_output(
             {"save", "-o", (folder / "images.tar").string(), "busybox:test", "pause:test"});

@@ -84,18 +84,10 @@ void collect_findings(const rule& checked, const nlohmann::json& facts,
 
 /// The array at `path` inside `facts`, or null when the facts have no array there.
 nlohmann::json* array_at(nlohmann::json& facts, const fact_path& path) {
-  nlohmann::json* current = &facts;
-  for (const auto& segment : path.segments) {
-    if (const auto* key = std::get_if<std::string>(&segment)) {
-      if (!current->is_object() || !current->contains(*key)) return nullptr;
-      current = &(*current)[*key];
-    } else {
-      std::size_t index = std::get<std::size_t>(segment);
-      if (!current->is_array() || index >= current->size()) return nullptr;
-      current = &(*current)[index];
-    }
-  }
-  return current->is_array() ? current : nullptr;
+  fact_bindings none;
+  // resolve_fact walks from the root it is given; `facts` is ours to change.
+  auto* found = const_cast<nlohmann::json*>(resolve_fact(path, {facts, none}));
+  return found != nullptr && found->is_array() ? found : nullptr;
 }
 
 std::vector<finding> sorted(std::set<finding> found) {

@@ -25,41 +25,13 @@ struct cri_arguments {
   bool all = false;
 };
 
-int fail(const error& failure) {
-  return cri_fail(failure);
-}
-
-result<runtime::cri_client> connect(const cri_arguments& args) {
-  return cri_connect(*args.connection);
-}
-
-nlohmann::json message_json(const google::protobuf::Message& message) {
-  return cri_message_json(message);
-}
-
-nlohmann::json info_json(const google::protobuf::Map<std::string, std::string>& info) {
-  return cri_info_json(info);
-}
-
-std::string human_size(double size) {
-  return cri_human_size(size);
-}
-
-void print_table(const std::vector<std::vector<std::string>>& rows) {
-  cri_print_table(rows);
-}
-
-std::string truncated_id(const std::string& id) {
-  return cri_truncated_id(id);
-}
-
 int run_version(const global_options& options, const cri_arguments& args) {
-  auto client = connect(args);
-  if (!client) return fail(client.error());
+  auto client = cri_connect(*args.connection);
+  if (!client) return cri_fail(client.error());
   auto version = client->version();
-  if (!version) return fail(version.error());
+  if (!version) return cri_fail(version.error());
   if (options.output == "json") {
-    std::cout << message_json(*version).dump(2) << "\n";
+    std::cout << cri_message_json(*version).dump(2) << "\n";
     return 0;
   }
   std::cout << "Version:  " << version->version() << "\n"
@@ -70,23 +42,23 @@ int run_version(const global_options& options, const cri_arguments& args) {
 }
 
 int run_info(const cri_arguments& args) {
-  auto client = connect(args);
-  if (!client) return fail(client.error());
+  auto client = cri_connect(*args.connection);
+  if (!client) return cri_fail(client.error());
   auto status = client->status(true);
-  if (!status) return fail(status.error());
-  nlohmann::json out = info_json(status->info());
-  out["status"] = message_json(status->status());
+  if (!status) return cri_fail(status.error());
+  nlohmann::json out = cri_info_json(status->info());
+  out["status"] = cri_message_json(status->status());
   std::cout << out.dump(2) << "\n";
   return 0;
 }
 
 int run_images(const global_options& options, const cri_arguments& args) {
-  auto client = connect(args);
-  if (!client) return fail(client.error());
+  auto client = cri_connect(*args.connection);
+  if (!client) return cri_fail(client.error());
   auto images = client->list_images();
-  if (!images) return fail(images.error());
+  if (!images) return cri_fail(images.error());
   if (options.output == "json") {
-    std::cout << message_json(*images).dump(2) << "\n";
+    std::cout << cri_message_json(*images).dump(2) << "\n";
     return 0;
   }
   if (args.quiet) {
@@ -96,27 +68,28 @@ int run_images(const global_options& options, const cri_arguments& args) {
   }
   std::vector<std::vector<std::string>> rows{{"IMAGE", "TAG", "IMAGE ID", "SIZE"}};
   for (const auto& image : images->images()) {
-    std::string size = human_size(static_cast<double>(image.size()));
+    std::string size = cri_human_size(static_cast<double>(image.size()));
     bool listed = false;
     for (const auto& tag : image.repo_tags()) {
       auto colon = tag.rfind(':');
-      rows.push_back({tag.substr(0, colon), tag.substr(colon + 1), truncated_id(image.id()), size});
+      rows.push_back(
+          {tag.substr(0, colon), tag.substr(colon + 1), cri_truncated_id(image.id()), size});
       listed = true;
     }
     if (!listed) {
       std::string repo = "<none>";
       if (image.repo_digests_size() > 0)
         repo = image.repo_digests(0).substr(0, image.repo_digests(0).find('@'));
-      rows.push_back({repo, "<none>", truncated_id(image.id()), size});
+      rows.push_back({repo, "<none>", cri_truncated_id(image.id()), size});
     }
   }
-  print_table(rows);
+  cri_print_table(rows);
   return 0;
 }
 
 int run_pull(const cri_arguments& args) {
-  auto client = connect(args);
-  if (!client) return fail(client.error());
+  auto client = cri_connect(*args.connection);
+  if (!client) return cri_fail(client.error());
   client->set_timeout(std::chrono::seconds(std::max(args.connection->timeout_seconds, 600)));
   runtime::registry_credentials credentials;
   if (!args.creds.empty()) {
@@ -125,53 +98,53 @@ int run_pull(const cri_arguments& args) {
     if (colon != std::string::npos) credentials.password = args.creds.substr(colon + 1);
   }
   auto ref = client->pull_image(args.image, credentials);
-  if (!ref) return fail(ref.error());
+  if (!ref) return cri_fail(ref.error());
   std::cout << "Image is up to date for " << *ref << "\n";
   return 0;
 }
 
 int run_inspecti(const global_options& options, const cri_arguments& args) {
   (void)options;
-  auto client = connect(args);
-  if (!client) return fail(client.error());
+  auto client = cri_connect(*args.connection);
+  if (!client) return cri_fail(client.error());
   for (const auto& image : args.images) {
     auto status = client->image_status(image, !args.quiet);
-    if (!status) return fail(status.error());
+    if (!status) return cri_fail(status.error());
     if (!status->has_image()) {
-      return fail(error(error_kind::not_found, "no such image \"" + image + "\" present", {},
-                        "list images with `deshim cri images`"));
+      return cri_fail(error(error_kind::not_found, "no such image \"" + image + "\" present", {},
+                            "list images with `deshim cri images`"));
     }
-    nlohmann::json out = {{"status", message_json(status->image())}};
-    if (!args.quiet) out["info"] = info_json(status->info());
+    nlohmann::json out = {{"status", cri_message_json(status->image())}};
+    if (!args.quiet) out["info"] = cri_info_json(status->info());
     std::cout << out.dump(2) << "\n";
   }
   return 0;
 }
 
 int run_rmi(const cri_arguments& args) {
-  auto client = connect(args);
-  if (!client) return fail(client.error());
+  auto client = cri_connect(*args.connection);
+  if (!client) return cri_fail(client.error());
   std::vector<std::string> targets = args.images;
   if (args.all) {
     auto images = client->list_images();
-    if (!images) return fail(images.error());
+    if (!images) return cri_fail(images.error());
     for (const auto& image : images->images())
       targets.push_back(image.id());
   }
   if (targets.empty())
-    return fail(
+    return cri_fail(
         error(error_kind::usage, "no image to remove", {}, "give an image name or id, or --all"));
   int status_code = 0;
   for (const auto& image : targets) {
     auto status = client->image_status(image);
-    if (!status) return fail(status.error());
+    if (!status) return cri_fail(status.error());
     if (!status->has_image()) {
       std::cerr << "deshim: no such image " << image << "\n";
       status_code = 2;
       continue;
     }
     auto removed = client->remove_image(status->image().id());
-    if (!removed) return fail(removed.error());
+    if (!removed) return cri_fail(removed.error());
     for (const auto& tag : status->image().repo_tags())
       std::cout << "Deleted: " << tag << "\n";
     if (status->image().repo_tags_size() == 0) {

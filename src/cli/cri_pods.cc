@@ -116,10 +116,7 @@ int run_inspectp(const cri_connection& connection, const pod_arguments& args) {
   for (const auto& id : args.ids) {
     auto status = client->pod_sandbox_status(id, !args.quiet);
     if (!status) return cri_fail(status.error());
-    nlohmann::json out = {{"status", cri_message_json(status->status())}};
-    if (!args.quiet) out["info"] = cri_info_json(status->info());
-    cri_render_times(out);
-    std::cout << out.dump(2) << "\n";
+    cri_print_status(status->status(), status->info(), args.quiet);
   }
   return 0;
 }

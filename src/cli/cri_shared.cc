@@ -80,6 +80,14 @@ void cri_render_times(nlohmann::json& value) {
   }
 }
 
+void cri_print_status(const google::protobuf::Message& status,
+                      const google::protobuf::Map<std::string, std::string>& info, bool quiet) {
+  nlohmann::json out = {{"status", cri_message_json(status)}};
+  if (!quiet) out["info"] = cri_info_json(info);
+  cri_render_times(out);
+  std::cout << out.dump(2) << "\n";
+}
+
 std::string cri_human_size(double size) {
   static const char* units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
   int unit = 0;

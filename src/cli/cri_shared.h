@@ -41,6 +41,10 @@ nlohmann::json cri_info_json(const google::protobuf::Map<std::string, std::strin
 /// Replaces the nanosecond fields crictl shows as times (createdAt, startedAt, finishedAt) by
 /// RFC 3339 texts with nanoseconds, everywhere in `value`.
 void cri_render_times(nlohmann::json& value);
+/// `inspect`/`inspectp` output: the status (times as RFC 3339) and, unless `quiet`, the
+/// runtime's verbose info, as indented JSON on stdout.
+void cri_print_status(const google::protobuf::Message& status,
+                      const google::protobuf::Map<std::string, std::string>& info, bool quiet);
 /// Nanoseconds since the epoch as RFC 3339 in UTC with nine fraction digits.
 std::string rfc3339_nano(std::int64_t nanoseconds);
 

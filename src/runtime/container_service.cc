@@ -112,25 +112,6 @@ container_request request_of(const v1::ContainerConfig& config) {
   return out;
 }
 
-bool wait_for_exit(const pod_state& state, const fs::path& dir, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  do {
-    auto exit = state.read_exit(dir);
-    if (exit && exit->has_value()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  } while (std::chrono::steady_clock::now() < deadline);
-  return false;
-}
-
-bool labels_match(const google::protobuf::Map<std::string, std::string>& selector,
-                  const std::map<std::string, std::string>& labels) {
-  for (const auto& [key, value] : selector) {
-    auto found = labels.find(key);
-    if (found == labels.end() || found->second != value) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 std::vector<std::string> container_service::of_sandbox(const std::string& sandbox_id) {

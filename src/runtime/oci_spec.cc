@@ -113,10 +113,12 @@ bool has_dotdot(const std::string& path) {
   return false;
 }
 
-/// uid (and gid) of `name` in an /etc/passwd text.
-std::optional<std::pair<int64_t, int64_t>> lookup_passwd(const std::string& passwd,
-                                                         const std::string& name) {
-  std::istringstream lines(passwd);
+/// The colon-separated fields of the line of an /etc/passwd or /etc/group text whose first
+/// field is `name`, when it has at least `min_fields`.
+std::optional<std::vector<std::string>> colon_record(const std::string& text,
+                                                     const std::string& name,
+                                                     std::size_t min_fields) {
+  std::istringstream lines(text);
   std::string line;
   while (std::getline(lines, line)) {
     std::vector<std::string> fields;
@@ -124,35 +126,31 @@ std::optional<std::pair<int64_t, int64_t>> lookup_passwd(const std::string& pass
     std::string field;
     while (std::getline(parts, field, ':'))
       fields.push_back(field);
-    if (fields.size() >= 4 && fields[0] == name) {
-      try {
-        return std::make_pair(std::stoll(fields[2]), std::stoll(fields[3]));
-      } catch (...) {
-        return std::nullopt;
-      }
-    }
+    if (fields.size() >= min_fields && fields[0] == name) return fields;
   }
   return std::nullopt;
 }
 
-std::optional<int64_t> lookup_group(const std::string& group, const std::string& name) {
-  std::istringstream lines(group);
-  std::string line;
-  while (std::getline(lines, line)) {
-    std::vector<std::string> fields;
-    std::istringstream parts(line);
-    std::string field;
-    while (std::getline(parts, field, ':'))
-      fields.push_back(field);
-    if (fields.size() >= 3 && fields[0] == name) {
-      try {
-        return std::stoll(fields[2]);
-      } catch (...) {
-        return std::nullopt;
-      }
-    }
+/// uid (and gid) of `name` in an /etc/passwd text.
+std::optional<std::pair<int64_t, int64_t>> lookup_passwd(const std::string& passwd,
+                                                         const std::string& name) {
+  auto fields = colon_record(passwd, name, 4);
+  if (!fields) return std::nullopt;
+  try {
+    return std::make_pair(std::stoll((*fields)[2]), std::stoll((*fields)[3]));
+  } catch (...) {
+    return std::nullopt;
   }
-  return std::nullopt;
+}
+
+std::optional<int64_t> lookup_group(const std::string& group, const std::string& name) {
+  auto fields = colon_record(group, name, 3);
+  if (!fields) return std::nullopt;
+  try {
+    return std::stoll((*fields)[2]);
+  } catch (...) {
+    return std::nullopt;
+  }
 }
 
 std::optional<int64_t> as_number(const std::string& text) {

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <thread>
 
 #include "runtime/cgroup_stats.h"
 
@@ -234,6 +235,25 @@ std::pair<uint64_t, uint64_t> folder_usage(const fs::path& folder) {
     bytes += static_cast<uint64_t>(info.st_blocks) * 512;
   }
   return {bytes, inodes};
+}
+
+bool wait_for_exit(const pod_state& state, const fs::path& dir, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  do {
+    auto exit = state.read_exit(dir);
+    if (exit && exit->has_value()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  } while (std::chrono::steady_clock::now() < deadline);
+  return false;
+}
+
+bool labels_match(const google::protobuf::Map<std::string, std::string>& selector,
+                  const std::map<std::string, std::string>& labels) {
+  for (const auto& [key, value] : selector) {
+    auto found = labels.find(key);
+    if (found == labels.end() || found->second != value) return false;
+  }
+  return true;
 }
 
 }  // namespace deshim::runtime

@@ -7,8 +7,10 @@
 // record, which is written back (and saved) under the lock.
 #pragma once
 
+#include <google/protobuf/map.h>
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -80,5 +82,13 @@ result<std::filesystem::path> mount_rootfs(const std::vector<std::filesystem::pa
 result<void> unmount_rootfs(const std::filesystem::path& dir);
 /// Bytes and inodes used below `folder` (the writable layer).
 std::pair<uint64_t, uint64_t> folder_usage(const std::filesystem::path& folder);
+
+/// Waits until the monitor in `dir` recorded the exit, at most `timeout`.
+bool wait_for_exit(const pod_state& state, const std::filesystem::path& dir,
+                   std::chrono::milliseconds timeout);
+
+/// True when `labels` hold every key/value of a List filter's label selector.
+bool labels_match(const google::protobuf::Map<std::string, std::string>& selector,
+                  const std::map<std::string, std::string>& labels);
 
 }  // namespace deshim::runtime

@@ -53,26 +53,6 @@ pod_network_request network_request(const sandbox_record& record,
   return request;
 }
 
-/// Waits until the monitor in `dir` recorded the exit, at most `timeout`.
-bool wait_for_exit(const pod_state& state, const fs::path& dir, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  do {
-    auto exit = state.read_exit(dir);
-    if (exit && exit->has_value()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  } while (std::chrono::steady_clock::now() < deadline);
-  return false;
-}
-
-bool labels_match(const google::protobuf::Map<std::string, std::string>& selector,
-                  const std::map<std::string, std::string>& labels) {
-  for (const auto& [key, value] : selector) {
-    auto found = labels.find(key);
-    if (found == labels.end() || found->second != value) return false;
-  }
-  return true;
-}
-
 v1::PodSandboxState to_proto(sandbox_state state) {
   return state == sandbox_state::ready ? v1::SANDBOX_READY : v1::SANDBOX_NOTREADY;
 }

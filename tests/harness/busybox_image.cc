@@ -45,8 +45,8 @@ result<void> make_busybox_rootfs(const std::filesystem::path& folder) {
   return {};
 }
 
-result<std::string> import_busybox_image(const docker_daemon& docker,
-                                         const std::string& reference) {
+result<std::string> import_busybox_image(const docker_daemon& docker, const std::string& reference,
+                                         const std::vector<std::string>& cmd) {
   auto scratch = temp_folder::create("busybox");
   if (!scratch) return scratch.error();
   const auto rootfs = scratch->path() / "rootfs";
@@ -57,8 +57,11 @@ result<std::string> import_busybox_image(const docker_daemon& docker,
       !packed) {
     return packed.error();
   }
-  auto imported =
-      docker.docker_output({"import", "--change", "CMD [\"/bin/sh\"]", tar.string(), reference});
+  std::string cmd_json;
+  for (const auto& word : cmd)
+    cmd_json += (cmd_json.empty() ? "\"" : ", \"") + word + "\"";
+  auto imported = docker.docker_output(
+      {"import", "--change", "CMD [" + cmd_json + "]", tar.string(), reference});
   if (!imported) return imported.error();
   std::string id = *imported;
   while (!id.empty() && (id.back() == '\n' || id.back() == '\r'))

@@ -25,8 +25,12 @@ const std::vector<std::string>& busybox_applets();
 result<void> make_busybox_rootfs(const std::filesystem::path& folder);
 
 /// Builds a busybox rootfs and its tar in a scratch folder, then `docker import`s it as
-/// `reference` (e.g. "busybox:test"); returns the image id.
-result<std::string> import_busybox_image(const docker_daemon& docker, const std::string& reference);
+/// `reference` (e.g. "busybox:test") with `cmd` as its CMD; returns the image id.
+result<std::string> import_busybox_image(const docker_daemon& docker, const std::string& reference,
+                                         const std::vector<std::string>& cmd = {"/bin/sh"});
+
+/// The CMD of a busybox image that stays up, as a pod's sandbox (pause) image must.
+inline const std::vector<std::string> sleeping_cmd = {"/bin/sleep", "2147483647"};
 
 /// `docker save -o out_tar reference`.
 result<void> save_image(const docker_daemon& docker, const std::string& reference,

@@ -31,23 +31,13 @@ inline void write_text_file(const std::filesystem::path& file, const std::string
 /// `docker save` of busybox:test (CMD sh) and pause:test (busybox sleeping, the sandbox image)
 /// into `out_tar`, made by a dockerd of our own that is gone again on return. `docker_pid`
 /// receives its pid for the leftover check.
-inline result<void> save_pod_images(const std::filesystem::path& scratch,
-                                    const std::filesystem::path& out_tar, pid_t& docker_pid) {
+inline result<void> save_pod_images(const std::filesystem::path& out_tar, pid_t& docker_pid) {
   auto docker = docker_daemon::start();
   if (!docker) return docker.error();
   docker_pid = docker->pid();
   if (auto imported = import_busybox_image(*docker, "busybox:test"); !imported)
     return imported.error();
-  const auto pause_root = scratch / "pause-rootfs";
-  if (auto made = make_busybox_rootfs(pause_root); !made) return made.error();
-  const auto pause_tar = scratch / "pause.tar";
-  if (auto tar = run_checked({"tar", "-C", pause_root.string(), "-cf", pause_tar.string(), "."});
-      !tar)
-    return tar.error();
-  if (auto imported =
-          docker->docker_output({"import", "--change", "CMD [\"/bin/sleep\", \"2147483647\"]",
-                                 pause_tar.string(), "pause:test"});
-      !imported)
+  if (auto imported = import_busybox_image(*docker, "pause:test", sleeping_cmd); !imported)
     return imported.error();
   if (auto saved =
           docker->docker_output({"save", "-o", out_tar.string(), "busybox:test", "pause:test"});

@@ -40,7 +40,7 @@ class cri_pods_cli : public ::testing::Test {
     if (!folder) return fail("temp folder", folder.error());
     folder_ = std::make_unique<temp_folder>(std::move(*folder));
     pid_t docker_pid = -1;
-    auto images = save_pod_images(path("scratch"), path("images.tar"), docker_pid);
+    auto images = save_pod_images(path("images.tar"), docker_pid);
     scope_->pids.push_back(docker_pid);
     if (!images) return fail("making the images", images.error());
 

@@ -76,7 +76,7 @@ class runtime_interop : public ::testing::TestWithParam<endpoint_leg> {
     }
     folder_ = std::make_unique<temp_folder>(std::move(*folder));
     pid_t docker_pid = -1;
-    auto images = save_pod_images(path("scratch"), path("images.tar"), docker_pid);
+    auto images = save_pod_images(path("images.tar"), docker_pid);
     scope_->pids.push_back(docker_pid);
     if (!images) startup_error_ = "making the images: " + images.error().describe();
   }

@@ -97,17 +97,7 @@ class runtime_pods : public ::testing::Test {
     if (auto imported = import_busybox_image(*docker, "busybox:test"); !imported)
       return fail("busybox image", imported.error());
     // The pause image: the same busybox tree, sleeping.
-    fs::path pause_root = path("pause-rootfs");
-    if (auto made = make_busybox_rootfs(pause_root); !made)
-      return fail("pause rootfs", made.error());
-    if (auto tar =
-            run_checked({"tar", "-C", pause_root.string(), "-cf", path("pause.tar").string(), "."});
-        !tar)
-      return fail("tar", tar.error());
-    if (auto imported =
-            docker->docker_output({"import", "--change", "CMD [\"/bin/sleep\", \"2147483647\"]",
-                                   path("pause.tar").string(), "pause:test"});
-        !imported)
+    if (auto imported = import_busybox_image(*docker, "pause:test", sleeping_cmd); !imported)
       return fail("pause image", imported.error());
     if (auto saved = docker->docker_output(
             {"save", "-o", path("images.tar").string(), "busybox:test", "pause:test"});

@@ -79,17 +79,7 @@ class validate_containerd : public ::testing::Test {
     if (auto imported = import_busybox_image(*docker, "busybox:test"); !imported)
       return fail("busybox image", imported.error());
     // The sandbox image: the same busybox tree, sleeping (a pause container must stay up).
-    fs::path pause_root = path("pause-rootfs");
-    if (auto made = make_busybox_rootfs(pause_root); !made)
-      return fail("pause rootfs", made.error());
-    if (auto tar =
-            run_checked({"tar", "-C", pause_root.string(), "-cf", path("pause.tar").string(), "."});
-        !tar)
-      return fail("tar", tar.error());
-    if (auto imported =
-            docker->docker_output({"import", "--change", "CMD [\"/bin/sleep\", \"2147483647\"]",
-                                   path("pause.tar").string(), "pause:test"});
-        !imported)
+    if (auto imported = import_busybox_image(*docker, "pause:test", sleeping_cmd); !imported)
       return fail("pause image", imported.error());
     if (auto saved = docker->docker_output(
             {"save", "-o", images_tar().string(), "busybox:test", "pause:test"});
