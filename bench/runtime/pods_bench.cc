@@ -30,6 +30,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "common/subprocess.h"
@@ -103,6 +104,8 @@ struct cri_side {
   std::unique_ptr<v1::RuntimeService::Stub> stub;
   std::vector<std::string> pods;
   std::vector<double> start_seconds;
+  /// The three calls of each start apart, to see which one a change moved.
+  std::vector<double> run_sandbox_seconds, create_seconds, start_container_seconds;
 };
 
 std::unique_ptr<grpc::ClientContext> deadline(std::chrono::seconds limit = 120s) {
@@ -134,6 +137,8 @@ std::string run_pods(cri_side& side, const std::string& prefix, int count, const
     v1::RunPodSandboxResponse ran;
     auto status = side.stub->RunPodSandbox(deadline().get(), run, &ran);
     if (!status.ok()) return "RunPodSandbox: " + status.error_message();
+    side.run_sandbox_seconds.push_back(seconds_since(start));
+    auto create_start = std::chrono::steady_clock::now();
     side.pods.push_back(ran.pod_sandbox_id());
     v1::CreateContainerRequest create;
     create.set_pod_sandbox_id(ran.pod_sandbox_id());
@@ -142,11 +147,14 @@ std::string run_pods(cri_side& side, const std::string& prefix, int count, const
     v1::CreateContainerResponse created;
     status = side.stub->CreateContainer(deadline().get(), create, &created);
     if (!status.ok()) return "CreateContainer: " + status.error_message();
+    side.create_seconds.push_back(seconds_since(create_start));
+    auto start_start = std::chrono::steady_clock::now();
     v1::StartContainerRequest start_request;
     start_request.set_container_id(created.container_id());
     v1::StartContainerResponse started;
     status = side.stub->StartContainer(deadline().get(), start_request, &started);
     if (!status.ok()) return "StartContainer: " + status.error_message();
+    side.start_container_seconds.push_back(seconds_since(start_start));
     side.start_seconds.push_back(seconds_since(start));
   }
   return {};
@@ -462,6 +470,15 @@ int main(int argc, char** argv) {
        {{"deshim", median(ours.start_seconds)},
         {"containerd", median(theirs.start_seconds)},
         {"floor", median(floor_seconds)}}},
+      {"median_call_seconds",
+       {{"deshim",
+         {{"RunPodSandbox", median(ours.run_sandbox_seconds)},
+          {"CreateContainer", median(ours.create_seconds)},
+          {"StartContainer", median(ours.start_container_seconds)}}},
+        {"containerd",
+         {{"RunPodSandbox", median(theirs.run_sandbox_seconds)},
+          {"CreateContainer", median(theirs.create_seconds)},
+          {"StartContainer", median(theirs.start_container_seconds)}}}}},
       {"rss_kib_with_pods_running",
        {{"deshim",
          {{"core", deshim_core}, {"monitors", deshim_helpers}, {"count", monitors.size()}}},
@@ -479,6 +496,15 @@ int main(int argc, char** argv) {
   std::printf("%-34s %10s %12s %8s\n", "", "deshim", "containerd", "ratio");
   std::printf("%-34s %8.1f ms %10.1f ms %8.2f\n", "median pod start", ours_median * 1e3,
               theirs_median * 1e3, ours_median / theirs_median);
+  for (const auto& [name, mine, other] :
+       {std::tuple{"  of which RunPodSandbox", &ours.run_sandbox_seconds,
+                   &theirs.run_sandbox_seconds},
+        std::tuple{"  of which CreateContainer", &ours.create_seconds, &theirs.create_seconds},
+        std::tuple{"  of which StartContainer", &ours.start_container_seconds,
+                   &theirs.start_container_seconds}}) {
+    std::printf("%-34s %8.1f ms %10.1f ms %8.2f\n", name, median(*mine) * 1e3, median(*other) * 1e3,
+                median(*mine) / median(*other));
+  }
   std::printf("%-34s %8.1f ms\n", "floor (netns+CNI ADD+2x runc run)", median(floor_seconds) * 1e3);
   long ours_total = deshim_core + deshim_helpers;
   long theirs_total = containerd_core + containerd_helpers;

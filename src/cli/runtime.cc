@@ -4,9 +4,9 @@
 
 #include "cli/commands.h"
 #include "common/rooted_fs.h"
-#include "runtime/container_monitor.h"
 #include "runtime/cri_server.h"
 #include "runtime/image_import.h"
+#include "runtime/monitor_process.h"
 #include "runtime/serve.h"
 
 namespace deshim::cli {
@@ -84,7 +84,8 @@ void add_runtime_command(CLI::App& app, const global_options& options, int& exit
   import->callback([&options, &exit_status, args] { exit_status = run_import(options, *args);
 });
 
-// Hidden: the per-container monitor the core starts (container_monitor.h), not for people.
+// Hidden: the per-container monitor the core starts when deshim-monitor is not installed
+// (monitor_process.h), not for people.
 auto monitor_args = std::make_shared<std::vector<std::string>>();
 auto monitor_runc = std::make_shared<std::vector<std::string>>();
 auto* monitor = command->add_subcommand("monitor", "") -> group("");

@@ -49,10 +49,8 @@ class temporary_file {
   std::string path_;
 };
 
-}  // namespace
-
-result<void> write_file_atomically(const std::filesystem::path& host_path, std::string_view content,
-                                   mode_t mode_for_new_file) {
+result<void> replace_file(const std::filesystem::path& host_path, std::string_view content,
+                          mode_t mode_for_new_file, bool flush_to_disk) {
   auto folder = host_path.parent_path();
   if (folder.empty()) folder = ".";
   std::string pattern = (folder / ("." + host_path.filename().string() + ".deshim-XXXXXX"));
@@ -68,12 +66,13 @@ result<void> write_file_atomically(const std::filesystem::path& host_path, std::
     return io_failure("cannot keep the owner of", host_path);
   }
   if (!write_all(temp.fd(), content)) return io_failure("cannot write", temp.path());
-  if (::fsync(temp.fd()) != 0) return io_failure("cannot flush", temp.path());
+  if (flush_to_disk && ::fsync(temp.fd()) != 0) return io_failure("cannot flush", temp.path());
   if (!temp.close()) return io_failure("cannot close", temp.path());
   if (::rename(temp.path().c_str(), host_path.c_str()) != 0) {
     return io_failure("cannot rename a temporary file over", host_path);
   }
   temp.release();
+  if (!flush_to_disk) return {};
 
   int folder_fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (folder_fd < 0) return io_failure("cannot open folder", folder);
@@ -81,6 +80,18 @@ result<void> write_file_atomically(const std::filesystem::path& host_path, std::
   ::close(folder_fd);
   if (synced != 0) return io_failure("cannot flush folder", folder);
   return {};
+}
+
+}  // namespace
+
+result<void> write_file_atomically(const std::filesystem::path& host_path, std::string_view content,
+                                   mode_t mode_for_new_file) {
+  return replace_file(host_path, content, mode_for_new_file, true);
+}
+
+result<void> replace_state_file(const std::filesystem::path& host_path, std::string_view content,
+                                mode_t mode_for_new_file) {
+  return replace_file(host_path, content, mode_for_new_file, false);
 }
 
 }  // namespace deshim

@@ -20,4 +20,12 @@ namespace deshim {
 result<void> write_file_atomically(const std::filesystem::path& host_path, std::string_view content,
                                    mode_t mode_for_new_file = 0644);
 
+/// The same replacement without the two fsyncs: atomic against the death of this process
+/// (another reader sees the old content or the new, never a mix), not against power loss.
+/// For the runtime's state folder (a tmpfs on nodes, emptied by a reboot together with the
+/// containers it describes), where an fsync costs about 5 ms on a disk and buys nothing: the
+/// start of a pod writes a dozen such files.
+result<void> replace_state_file(const std::filesystem::path& host_path, std::string_view content,
+                                mode_t mode_for_new_file = 0600);
+
 }  // namespace deshim

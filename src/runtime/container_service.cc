@@ -244,7 +244,7 @@ result<std::string> container_service::create(const std::string& sandbox_id,
                      sandbox_config.linux().sysctls().end());
   auto spec = build_container_spec(request, read_image_defaults(info.config), pod, settings);
   if (!spec) return fail(spec.error());
-  if (auto written = write_file_atomically(dir / "bundle" / "config.json", spec->dump(2), 0600);
+  if (auto written = replace_state_file(dir / "bundle" / "config.json", spec->dump(2), 0600);
       !written)
     return fail(written.error());
   record.state = container_state::created;
@@ -267,12 +267,14 @@ result<void> container_service::start(const std::string& id) {
   if (!runc) return runc.error();
   fs::path dir = context_.state.container_dir(record.id);
   monitor_launch launch;
-  launch.binary = context_.monitor_binary;
+  launch.command = context_.monitor_command;
   launch.id = record.id;
   launch.object_dir = dir;
   launch.log_path = record.log_path;
   launch.max_line_size = static_cast<long>(context_.settings->cri.max_container_log_line_size);
-  launch.runc_create = runc->create_argv(record.id, dir / "bundle", monitor_pid_file(dir));
+  // Created and started by one `runc run --detach`, as containerd's StartContainer creates
+  // the task only now too: one runc process less per start.
+  launch.runc_command = runc->run_detached_argv(record.id, dir / "bundle", monitor_pid_file(dir));
   auto start_failed = [&](const error& failure) -> result<void> {
     (void)runc->remove(record.id, true);
     record.state = container_state::exited;
@@ -283,17 +285,13 @@ result<void> container_service::start(const std::string& id) {
     (void)context_.put(record);
     return failure;
   };
+  // Taken before runc runs: a short-lived container may end (and be reaped by its monitor)
+  // before runc returns, and finished_at must never precede started_at.
+  int64_t started_at = unix_nanos_now();
   auto started = start_monitor(launch);
   if (!started) return start_failed(started.error());
   record.pid = started->container_pid;
   record.monitor_pid = started->monitor_pid;
-  // Taken before `runc start`: a short-lived container may end (and be reaped by its monitor)
-  // before runc returns, and finished_at must never precede started_at.
-  int64_t started_at = unix_nanos_now();
-  if (auto ran = runc->start(record.id); !ran) {
-    (void)runc->kill(record.id, SIGKILL, true);
-    return start_failed(ran.error());
-  }
   record.started_at = started_at;
   record.state = container_state::running;
   return context_.put(record);
@@ -461,7 +459,7 @@ result<void> container_service::update_resources(const std::string& id,
     if (!spec.is_discarded()) {
       for (auto& [key, value] : update.items())
         spec["linux"]["resources"][key] = value;
-      if (auto written = write_file_atomically(dir / "bundle" / "config.json", spec.dump(2), 0600);
+      if (auto written = replace_state_file(dir / "bundle" / "config.json", spec.dump(2), 0600);
           !written)
         return written;
     }

@@ -3,8 +3,8 @@
 //
 // CreateContainer records the container and prepares its bundle (overlay root from the
 // image's layers, config.json from oci_spec.h); StartContainer starts its monitor, which runs
-// `runc create` holding the container's stdio and writing the CRI log, then `runc start`
-// (containerd too creates the task only at start). Exit codes come from the monitor's
+// `runc run --detach` holding the container's stdio and writing the CRI log (containerd too
+// creates the task only at start). Exit codes come from the monitor's
 // exit.json, so they survive the core's restarts. Stop sends SIGTERM, waits `timeout`
 // seconds, then SIGKILL; Remove of a running container stops it first; the log file stays
 // (the kubelet owns it).

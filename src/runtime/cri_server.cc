@@ -11,6 +11,7 @@
 #include <exception>
 #include <nlohmann/json.hpp>
 
+#include "runtime/container_monitor.h"
 #include "runtime/container_service.h"
 #include "runtime/exec_sync.h"
 #include "runtime/grpc_status.h"
@@ -511,7 +512,8 @@ result<std::unique_ptr<runtime_core>> runtime_core::open(containerd_settings set
   core->pods = std::make_unique<pod_context>(&core->settings, core->fs, core->images.get(),
                                              std::move(*pods), *state);
   std::error_code link_error;
-  core->pods->monitor_binary = std::filesystem::read_symlink("/proc/self/exe", link_error);
+  core->pods->monitor_command =
+      default_monitor_command(std::filesystem::read_symlink("/proc/self/exe", link_error));
   core->pods->own_oom_score_adj = read_own_oom_score_adj();
   core->containers = std::make_shared<container_service>(*core->pods);
   core->sandboxes = std::make_shared<sandbox_service>(*core->pods, *core->containers);

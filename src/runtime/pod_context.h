@@ -16,6 +16,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "common/rooted_fs.h"
@@ -39,8 +40,8 @@ struct pod_context {
   rooted_fs fs;
   image_service* images = nullptr;
   pod_state state;
-  std::filesystem::path state_dir;       ///< host path of the config's `state`
-  std::filesystem::path monitor_binary;  ///< the deshim executable the monitors run
+  std::filesystem::path state_dir;           ///< host path of the config's `state`
+  std::vector<std::string> monitor_command;  ///< `default_monitor_command` of the core
   std::filesystem::path cgroup_root = "/sys/fs/cgroup";
   int own_oom_score_adj = 0;
 

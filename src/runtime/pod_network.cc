@@ -225,7 +225,7 @@ result<void> write_cache(const fs::path& cache_dir, const std::string& id,
                                     {"ifName", attachment.interface_name},
                                     {"result", attachment.result}});
   }
-  return write_file_atomically(cache_file(cache_dir, id), document.dump(2) + "\n", 0600);
+  return replace_state_file(cache_file(cache_dir, id), document.dump(2) + "\n", 0600);
 }
 
 }  // namespace

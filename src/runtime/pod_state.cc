@@ -45,7 +45,7 @@ result<void> write_record(const fs::path& dir, const std::string& name, const st
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return environment_error("cannot create " + dir.string() + ": " + ec.message());
-  return write_file_atomically(dir / name, text, 0600);
+  return replace_state_file(dir / name, text, 0600);
 }
 
 result<void> remove_dir(const fs::path& dir) {
@@ -132,14 +132,6 @@ std::string to_json_text(const container_record& r) {
   return out.dump(2) + "\n";
 }
 
-std::string to_json_text(const exit_record& r) {
-  json out = {{"exitCode", r.exit_code},
-              {"signal", r.signal},
-              {"finishedAt", r.finished_at},
-              {"reason", r.reason}};
-  return out.dump() + "\n";
-}
-
 result<sandbox_record> parse_sandbox_record(const std::string& text, const std::string& what) {
   return read_record<sandbox_record>(text, what, [&](const json& j) -> result<sandbox_record> {
     sandbox_record r;
@@ -213,17 +205,6 @@ result<container_record> parse_container_record(const std::string& text, const s
   });
 }
 
-result<exit_record> parse_exit_record(const std::string& text, const std::string& what) {
-  return read_record<exit_record>(text, what, [&](const json& j) -> result<exit_record> {
-    exit_record r;
-    j.at("exitCode").get_to(r.exit_code);
-    j.at("signal").get_to(r.signal);
-    j.at("finishedAt").get_to(r.finished_at);
-    j.at("reason").get_to(r.reason);
-    return r;
-  });
-}
-
 result<pod_state> pod_state::open(const fs::path& state_dir) {
   fs::path folder = state_dir / "deshim";
   std::error_code ec;
@@ -244,7 +225,7 @@ fs::path pod_state::container_dir(const std::string& id) const {
   return folder_ / "containers" / id;
 }
 fs::path pod_state::exit_file(const fs::path& object_dir) {
-  return object_dir / "exit.json";
+  return exit_record_file(object_dir);
 }
 
 result<void> pod_state::save(const sandbox_record& record) const {

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "runtime/exit_record.h"
 
 namespace deshim::runtime {
 
@@ -95,21 +96,11 @@ struct container_record {
   std::string config_json;  ///< the ContainerConfig as the client sent it (protobuf JSON)
 };
 
-/// What a monitor writes when the process it watched ended.
-struct exit_record {
-  int32_t exit_code = 0;
-  int signal = 0;  ///< the signal that killed it, 0 when it exited
-  int64_t finished_at = 0;
-  std::string reason;  ///< "Completed", "Error", "OOMKilled"
-};
-
 std::string to_json_text(const sandbox_record& record);
 std::string to_json_text(const container_record& record);
-std::string to_json_text(const exit_record& record);
 /// Parsers name `what` (the file) in their errors; truncated or wrong input is an error.
 result<sandbox_record> parse_sandbox_record(const std::string& text, const std::string& what);
 result<container_record> parse_container_record(const std::string& text, const std::string& what);
-result<exit_record> parse_exit_record(const std::string& text, const std::string& what);
 
 class pod_state {
  public:

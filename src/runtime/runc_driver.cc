@@ -39,11 +39,12 @@ std::vector<std::string> runc_driver::base_argv() const {
   return argv;
 }
 
-std::vector<std::string> runc_driver::create_argv(const std::string& id, const fs::path& bundle,
-                                                  const fs::path& pid_file) const {
+std::vector<std::string> runc_driver::run_detached_argv(const std::string& id,
+                                                        const fs::path& bundle,
+                                                        const fs::path& pid_file) const {
   auto argv = base_argv();
-  argv.insert(argv.end(),
-              {"create", "--bundle", bundle.string(), "--pid-file", pid_file.string(), id});
+  argv.insert(argv.end(), {"run", "--detach", "--bundle", bundle.string(), "--pid-file",
+                           pid_file.string(), id});
   return argv;
 }
 
@@ -55,13 +56,6 @@ result<process_result> runc_driver::run(std::vector<std::string> args) const {
   auto ran = run_process(argv, options);
   if (!ran) return ran.error().with_hint("install runc or set the runtime's BinaryName");
   return ran;
-}
-
-result<void> runc_driver::start(const std::string& id) const {
-  auto ran = run({"start", id});
-  if (!ran) return ran.error();
-  if (!ran->succeeded()) return runc_failure("start " + id, *ran);
-  return {};
 }
 
 result<void> runc_driver::kill(const std::string& id, int signal, bool all) const {
@@ -126,7 +120,7 @@ result<process_result> runc_driver::exec(const std::string& id,
 result<void> runc_driver::update(const std::string& id, const nlohmann::json& resources,
                                  const fs::path& scratch_dir) const {
   fs::path file = scratch_dir / "update-resources.json";
-  if (auto written = write_file_atomically(file, resources.dump(), 0600); !written) return written;
+  if (auto written = replace_state_file(file, resources.dump(), 0600); !written) return written;
   auto ran = run({"update", "--resources", file.string(), id});
   std::error_code ignored;
   fs::remove(file, ignored);

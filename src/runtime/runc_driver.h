@@ -1,10 +1,10 @@
-// runc, driven by argv: create/start/kill/delete/state/exec/update.
+// runc, driven by argv: run/kill/delete/state/exec/update.
 //
 // Every call is `runc --root <root> [--systemd-cgroup] <command> ...` with a time limit and
 // without a shell (common/subprocess.h). `root` is the runtime handler's `options.Root`, or
 // `<state>/runc/<handler>` so the core never mixes its containers with another runtime's.
-// `create` is not run from here but by the container's monitor (which must own the stdio
-// pipes and become the container's parent): `create_argv` gives it the command line.
+// `run` is not run from here but by the container's monitor (which must own the stdio pipes
+// and become the container's parent): `run_detached_argv` gives it the command line.
 #pragma once
 
 #include <sys/types.h>
@@ -40,11 +40,13 @@ class runc_driver {
 
   /// The global flags every command starts with.
   std::vector<std::string> base_argv() const;
-  /// `runc create --bundle B --pid-file P ID`, for the monitor to run.
-  std::vector<std::string> create_argv(const std::string& id, const std::filesystem::path& bundle,
-                                       const std::filesystem::path& pid_file) const;
+  /// `runc run --detach --bundle B --pid-file P ID`, for the monitor to run: create and start
+  /// in one runc process. The CRI's CreateContainer only prepares the bundle; StartContainer
+  /// runs this, as containerd creates the task only at start.
+  std::vector<std::string> run_detached_argv(const std::string& id,
+                                             const std::filesystem::path& bundle,
+                                             const std::filesystem::path& pid_file) const;
 
-  result<void> start(const std::string& id) const;
   /// `runc kill [--all] ID SIGNAL`; a container already gone is not an error.
   result<void> kill(const std::string& id, int signal, bool all = false) const;
   /// `runc delete [--force] ID`; a container runc does not know is not an error.

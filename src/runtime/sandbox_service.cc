@@ -3,6 +3,7 @@
 #include <google/protobuf/util/json_util.h>
 #include <signal.h>
 
+#include <future>
 #include <sstream>
 #include <thread>
 
@@ -158,7 +159,26 @@ result<std::string> sandbox_service::run(const v1::PodSandboxConfig& config,
   };
 
   fs::path dir = context_.state.sandbox_dir(record.id);
-  // 1. the network namespace and CNI ADD
+  // 1. the network namespace, then CNI ADD on a thread of its own while the pause container
+  // starts: the plugins only need the namespace, not the process in it, and ADD (three plugin
+  // executables) is the longest step of a pod's start.
+  std::future<result<pod_network_result>> network_added;
+  // Every path out of here waits for ADD first: `fail` must know what ADD left behind.
+  auto join_network = [&]() -> result<void> {
+    if (!network_added.valid()) return {};
+    auto added = network_added.get();
+    if (!added) {
+      record.network_set_up = false;  // setup deleted what it added
+      return added.error();
+    }
+    record.ip = added->primary_ip;
+    record.additional_ips = added->additional_ips;
+    return {};
+  };
+  auto fail_after_network = [&](const error& failure) -> result<std::string> {
+    (void)join_network();
+    return fail(failure);
+  };
   if (!record.host_network) {
     // The path is recorded before the namespace exists, so a crash in between is cleaned.
     std::string netns_name = "cni-" + record.id.substr(0, 32);
@@ -185,14 +205,11 @@ result<std::string> sandbox_service::run(const v1::PodSandboxConfig& config,
     // Recorded before ADD: a crash in the middle still owes a DEL.
     record.network_set_up = true;
     if (auto saved = context_.put(record); !saved) return fail(saved.error());
-    auto added = network->setup(network_request(record, ports));
-    if (!added) {
-      record.network_set_up = false;  // setup deleted what it added
-      return fail(added.error());
-    }
-    record.ip = added->primary_ip;
-    record.additional_ips = added->additional_ips;
-    if (auto saved = context_.put(record); !saved) return fail(saved.error());
+    network_added = std::async(
+        std::launch::async,
+        [network = std::move(*network), request = network_request(record, ports)]() mutable {
+          return network.setup(request);
+        });
   }
 
   // 2. the pod's files
@@ -212,14 +229,14 @@ result<std::string> sandbox_service::run(const v1::PodSandboxConfig& config,
   for (const auto& [name, text] : {std::pair<const char*, std::string>{"hostname", hostname + "\n"},
                                    {"hosts", hosts},
                                    {"resolv.conf", resolv}}) {
-    if (auto written = write_file_atomically(dir / name, text, 0644); !written)
-      return fail(written.error());
+    if (auto written = replace_state_file(dir / name, text, 0644); !written)
+      return fail_after_network(written.error());
   }
 
-  // 3. the pause container
+  // 3. the pause container, created and started by one `runc run --detach`
   auto rootfs =
       mount_rootfs(context_.images->snapshots().layer_dirs(pause_image.chain_id), dir / "bundle");
-  if (!rootfs) return fail(rootfs.error());
+  if (!rootfs) return fail_after_network(rootfs.error());
   sandbox_context pod;
   pod.hostname = record.host_network ? std::string() : hostname;
   pod.netns_path = record.netns_path;
@@ -234,21 +251,20 @@ result<std::string> sandbox_service::run(const v1::PodSandboxConfig& config,
   settings.restrict_oom_score_adj = context_.settings->cri.restrict_oom_score_adj;
   settings.own_oom_score_adj = context_.own_oom_score_adj;
   auto spec = build_sandbox_spec(read_image_defaults(pause_image.config), pod, settings, {});
-  if (!spec) return fail(spec.error());
-  if (auto written = write_file_atomically(dir / "bundle" / "config.json", spec->dump(2), 0600);
+  if (!spec) return fail_after_network(spec.error());
+  if (auto written = replace_state_file(dir / "bundle" / "config.json", spec->dump(2), 0600);
       !written)
-    return fail(written.error());
+    return fail_after_network(written.error());
   monitor_launch launch;
-  launch.binary = context_.monitor_binary;
+  launch.command = context_.monitor_command;
   launch.id = record.id;
   launch.object_dir = dir;
-  launch.runc_create = runc->create_argv(record.id, dir / "bundle", monitor_pid_file(dir));
+  launch.runc_command = runc->run_detached_argv(record.id, dir / "bundle", monitor_pid_file(dir));
   auto started = start_monitor(launch);
-  if (!started) return fail(started.error());
+  if (!started) return fail_after_network(started.error());
   record.pid = started->container_pid;
   record.monitor_pid = started->monitor_pid;
-  if (auto saved = context_.put(record); !saved) return fail(saved.error());
-  if (auto ran = runc->start(record.id); !ran) return fail(ran.error());
+  if (auto joined = join_network(); !joined) return fail(joined.error());
   record.state = sandbox_state::ready;
   if (auto saved = context_.put(record); !saved) return fail(saved.error());
   return record.id;

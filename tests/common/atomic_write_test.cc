@@ -71,5 +71,23 @@ TEST_F(atomic_write_test, missing_folder_is_an_error_and_writes_nothing) {
   EXPECT_FALSE(fs::exists(folder_ / "nope"));
 }
 
+TEST_F(atomic_write_test, state_file_replacement_is_atomic_and_keeps_the_mode) {
+  auto path = folder_ / "sandbox.json";
+  ASSERT_TRUE(replace_state_file(path, "{\"state\":\"creating\"}").ok());
+  struct stat info {};
+  ASSERT_EQ(::stat(path.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 07777, 0600u);
+  ASSERT_EQ(::chmod(path.c_str(), 0640), 0);
+  ASSERT_TRUE(replace_state_file(path, "{\"state\":\"ready\"}").ok());
+  EXPECT_EQ(read(path), "{\"state\":\"ready\"}");
+  ASSERT_EQ(::stat(path.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 07777, 0640u);
+  int entries = 0;
+  for ([[maybe_unused]] const auto& entry : fs::directory_iterator(folder_))
+    ++entries;
+  EXPECT_EQ(entries, 1);
+  EXPECT_FALSE(replace_state_file(folder_ / "nope" / "a.json", "{}").ok());
+}
+
 }  // namespace
 }  // namespace deshim

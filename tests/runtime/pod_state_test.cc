@@ -8,8 +8,6 @@
 #include <filesystem>
 #include <fstream>
 
-#include "runtime/container_monitor.h"
-
 namespace deshim::runtime {
 namespace {
 
@@ -161,24 +159,6 @@ TEST(pod_state, saves_loads_and_removes_records_in_their_folders) {
   EXPECT_FALSE(fs::exists(state->container_dir(std::string(64, 'c'))));
   ASSERT_TRUE(state->remove_sandbox(std::string(64, 'a')));
   EXPECT_TRUE(state->load_all().sandboxes.empty());
-}
-
-TEST(container_monitor, arguments_parse_and_bad_ones_are_errors) {
-  auto parsed = parse_monitor_arguments({"--id", "c1", "--dir", "/s/c1", "--log", "/l/0.log",
-                                         "--max-line-size", "64", "--sync-fd", "3", "--", "runc",
-                                         "--root", "/r", "create", "c1"});
-  ASSERT_TRUE(parsed) << parsed.error().describe();
-  EXPECT_EQ(parsed->id, "c1");
-  EXPECT_EQ(parsed->object_dir, "/s/c1");
-  EXPECT_EQ(parsed->log_path, "/l/0.log");
-  EXPECT_EQ(parsed->max_line_size, 64);
-  EXPECT_EQ(parsed->sync_fd, 3);
-  EXPECT_EQ(parsed->runc_create,
-            (std::vector<std::string>{"runc", "--root", "/r", "create", "c1"}));
-  EXPECT_FALSE(parse_monitor_arguments({"--id", "c1", "--dir", "/s"}));  // no runc command
-  EXPECT_FALSE(parse_monitor_arguments({"--id"}));
-  EXPECT_FALSE(parse_monitor_arguments({"--max-line-size", "x", "--", "runc"}));
-  EXPECT_FALSE(parse_monitor_arguments({"--bogus", "1", "--", "runc"}));
 }
 
 }  // namespace

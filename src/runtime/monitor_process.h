@@ -1,0 +1,48 @@
+// The monitor process: the side of the per-container monitor that runs outside the core.
+//
+// It is built twice from this one file: into the small `deshim-monitor` executable (linked
+// statically, with nothing of the core: about 1 MiB resident instead of the 19 MiB an exec of
+// the whole deshim binary costs per container) and into `deshim runtime monitor`, the fallback
+// when deshim-monitor is not installed beside deshim. The monitor, like CRI-O's conmon:
+// - becomes a child subreaper, so the container's init is re-parented to it when runc exits,
+//   and it alone reaps the container and learns its exit status;
+// - runs `runc run --detach` with pipes as the container's stdout and stderr (stdin
+//   /dev/null), and copies both into the CRI log through `cri_log_writer` (or drops them
+//   without a log path); what the container wrote before runc returned is logged first;
+// - reopens the log when it receives SIGUSR1 or the line `reopen` on the control fifo
+//   `<dir>/control`, then writes `<dir>/reopened` ("ok" or the error) as its answer;
+// - when the container's init ends and the pipes are drained, writes `<dir>/exit.json`
+//   atomically (exit code, 128+signal when killed, finish time, reason) and exits.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace deshim::runtime {
+
+/// Where the monitor writes the container's pid (`runc run --pid-file`).
+std::filesystem::path monitor_pid_file(const std::filesystem::path& object_dir);
+/// The control fifo and the reopen answer file.
+std::filesystem::path monitor_control_fifo(const std::filesystem::path& object_dir);
+std::filesystem::path monitor_reopen_answer(const std::filesystem::path& object_dir);
+
+/// The monitor's command line (after `deshim-monitor` or `deshim runtime monitor`).
+struct monitor_options {
+  std::string id;
+  std::filesystem::path object_dir;
+  std::string log_path;
+  long max_line_size = 16384;
+  int sync_fd = -1;
+  std::vector<std::string> runc_command;
+};
+
+/// Parses `--id ID --dir DIR [--log PATH] --max-line-size N --sync-fd FD -- runc ...`.
+result<monitor_options> parse_monitor_arguments(const std::vector<std::string>& args);
+
+/// The monitor's main: returns its exit status.
+int run_monitor(const monitor_options& options);
+
+}  // namespace deshim::runtime

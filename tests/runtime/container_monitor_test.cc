@@ -1,0 +1,202 @@
+// The per-container monitor, through the real deshim-monitor executable started by
+// `start_monitor` as the core starts it. runc's part is played by a shell command
+// (`runc_stand_in`): it forces the orderings real runc produces only sometimes, a container
+// that writes and ends before runc returns, and a runc that fails with a message. The real
+// runc runs the same monitor in tests/integration/runtime_pods_test.cc.
+#include "runtime/container_monitor.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include "runtime/exit_record.h"
+#include "runtime/monitor_process.h"
+
+namespace deshim::runtime {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct scratch {
+  fs::path path =
+      fs::temp_directory_path() / ("deshim-monitor-" + std::to_string(::getpid()) + "-" +
+                                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  scratch() { fs::create_directories(path); }
+  ~scratch() { fs::remove_all(path); }
+};
+
+std::string read_text(const fs::path& file) {
+  std::ifstream in(file);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+fs::path small_monitor() {
+  return fs::path(DESHIM_BINARY).parent_path() / "deshim-monitor";
+}
+
+/// A shell command standing in for `runc run --detach`: starts `container` in the background
+/// (its output on the monitor's pipes), writes its pid where runc would, then waits a moment
+/// before it returns, so the container has written and ended first. The wait is an `exec`ed
+/// sleep: like runc, and unlike a shell, it leaves its ended child for the monitor to reap.
+std::vector<std::string> runc_stand_in(const fs::path& dir, const std::string& container) {
+  return {
+      "/bin/sh", "-c",
+      "( " + container + " ) & echo $! > '" + monitor_pid_file(dir).string() + "'; exec sleep 0.3"};
+}
+
+/// The log lines without their timestamps: "<stream> <tag> <text>".
+std::vector<std::string> log_lines(const fs::path& log) {
+  std::vector<std::string> out;
+  std::istringstream in(read_text(log));
+  std::string line;
+  while (std::getline(in, line)) {
+    auto space = line.find(' ');
+    out.push_back(space == std::string::npos ? line : line.substr(space + 1));
+  }
+  return out;
+}
+
+std::optional<exit_record> wait_for_exit_record(const fs::path& dir) {
+  for (int i = 0; i < 200; ++i) {
+    std::string text = read_text(exit_record_file(dir));
+    if (!text.empty()) {
+      auto parsed = parse_exit_record(text, "exit.json");
+      if (parsed) return *parsed;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  return std::nullopt;
+}
+
+TEST(container_monitor, the_small_monitor_is_built_beside_deshim_and_chosen_first) {
+  ASSERT_EQ(::access(small_monitor().c_str(), X_OK), 0) << small_monitor();
+  EXPECT_EQ(default_monitor_command(DESHIM_BINARY),
+            std::vector<std::string>{small_monitor().string()});
+  scratch folder;
+  fs::path lone_core = folder.path / "deshim";
+  std::ofstream(lone_core) << "";
+  EXPECT_EQ(default_monitor_command(lone_core),
+            (std::vector<std::string>{lone_core.string(), "runtime", "monitor"}));
+}
+
+TEST(container_monitor, output_and_exit_from_before_runc_returned_are_kept) {
+  scratch folder;
+  fs::path dir = folder.path / "c1";
+  fs::create_directories(dir);
+  monitor_launch launch;
+  launch.command = default_monitor_command(DESHIM_BINARY);
+  launch.id = "c1";
+  launch.object_dir = dir;
+  launch.log_path = (folder.path / "logs" / "0.log").string();
+  launch.max_line_size = 10;
+  launch.runc_command =
+      runc_stand_in(dir, "echo early-out; echo early-err >&2; echo 0123456789ab; exit 7");
+  auto started = start_monitor(launch);
+  ASSERT_TRUE(started) << started.error().describe();
+  EXPECT_GT(started->container_pid, 0);
+  EXPECT_GT(started->monitor_pid, 0);
+  auto exit = wait_for_exit_record(dir);
+  ASSERT_TRUE(exit.has_value()) << "the monitor wrote no exit.json";
+  EXPECT_EQ(exit->exit_code, 7);
+  EXPECT_EQ(exit->signal, 0);
+  EXPECT_EQ(exit->reason, "Error");
+  EXPECT_GT(exit->finished_at, 0);
+  auto lines = log_lines(launch.log_path);
+  std::vector<std::string> out, err;
+  for (const auto& line : lines)
+    (line.rfind("stdout ", 0) == 0 ? out : err).push_back(line);
+  EXPECT_EQ(out,
+            (std::vector<std::string>{"stdout F early-out", "stdout P 0123456789", "stdout F ab"}));
+  EXPECT_EQ(err, std::vector<std::string>{"stderr F early-err"});
+  struct stat info {};
+  ASSERT_EQ(::stat(launch.log_path.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0640u);
+}
+
+TEST(container_monitor, a_container_reaped_by_someone_else_ends_as_unknown_not_a_hang) {
+  scratch folder;
+  fs::path dir = folder.path / "c4";
+  fs::create_directories(dir);
+  monitor_launch launch;
+  launch.command = default_monitor_command(DESHIM_BINARY);
+  launch.id = "c4";
+  launch.object_dir = dir;
+  // The shell waits for its own background child, so its status never reaches the monitor.
+  launch.runc_command = {
+      "/bin/sh", "-c",
+      "( sleep 0.2; exit 5 ) & echo $! > '" + monitor_pid_file(dir).string() + "'; wait"};
+  launch.timeout = std::chrono::seconds(10);
+  auto started = start_monitor(launch);
+  ASSERT_TRUE(started) << started.error().describe();
+  auto exit = wait_for_exit_record(dir);
+  ASSERT_TRUE(exit.has_value()) << "the monitor wrote no exit.json";
+  EXPECT_EQ(exit->exit_code, 255);
+  EXPECT_EQ(exit->reason, "Unknown");
+}
+
+TEST(container_monitor, a_failing_runc_is_reported_with_its_message_and_logs_nothing) {
+  scratch folder;
+  fs::path dir = folder.path / "c2";
+  fs::create_directories(dir);
+  monitor_launch launch;
+  launch.command = default_monitor_command(DESHIM_BINARY);
+  launch.id = "c2";
+  launch.object_dir = dir;
+  launch.log_path = (folder.path / "logs" / "0.log").string();
+  launch.runc_command = {"/bin/sh", "-c",
+                         "echo 'container_linux.go:380: starting container process caused: "
+                         "exec: \"nope\": executable file not found' >&2; exit 1"};
+  auto started = start_monitor(launch);
+  ASSERT_FALSE(started);
+  EXPECT_NE(started.error().message().find("creating container c2 failed"), std::string::npos)
+      << started.error().message();
+  EXPECT_NE(started.error().message().find("exec: \"nope\": executable file not found"),
+            std::string::npos)
+      << started.error().message();
+  EXPECT_FALSE(fs::exists(launch.log_path)) << "runc's message is not the container's output";
+  EXPECT_FALSE(fs::exists(exit_record_file(dir)));
+}
+
+TEST(container_monitor, a_missing_monitor_executable_is_an_error_not_a_hang) {
+  scratch folder;
+  monitor_launch launch;
+  launch.command = {(folder.path / "no-such-monitor").string()};
+  launch.id = "c3";
+  launch.object_dir = folder.path;
+  launch.runc_command = {"/bin/true"};
+  launch.timeout = std::chrono::seconds(5);
+  auto started = start_monitor(launch);
+  ASSERT_FALSE(started);
+  EXPECT_NE(started.error().message().find("did not report"), std::string::npos)
+      << started.error().message();
+}
+
+TEST(container_monitor, arguments_parse_and_bad_ones_are_errors) {
+  auto parsed = parse_monitor_arguments({"--id", "c1", "--dir", "/s/c1", "--log", "/l/0.log",
+                                         "--max-line-size", "64", "--sync-fd", "3", "--", "runc",
+                                         "--root", "/r", "create", "c1"});
+  ASSERT_TRUE(parsed) << parsed.error().describe();
+  EXPECT_EQ(parsed->id, "c1");
+  EXPECT_EQ(parsed->object_dir, "/s/c1");
+  EXPECT_EQ(parsed->log_path, "/l/0.log");
+  EXPECT_EQ(parsed->max_line_size, 64);
+  EXPECT_EQ(parsed->sync_fd, 3);
+  EXPECT_EQ(parsed->runc_command,
+            (std::vector<std::string>{"runc", "--root", "/r", "create", "c1"}));
+  EXPECT_FALSE(parse_monitor_arguments({"--id", "c1", "--dir", "/s"}));  // no runc command
+  EXPECT_FALSE(parse_monitor_arguments({"--id"}));
+  EXPECT_FALSE(parse_monitor_arguments({"--max-line-size", "x", "--", "runc"}));
+  EXPECT_FALSE(parse_monitor_arguments({"--bogus", "1", "--", "runc"}));
+}
+
+}  // namespace
+}  // namespace deshim::runtime
