@@ -3,12 +3,12 @@
 // runtime on its own 198.18.x.0/24 bridge, no masquerade) and the same busybox and pause
 // images (made by the real dockerd, imported into both).
 //
-// For each runtime: 20 pods, one after the other, each RunPodSandbox + CreateContainer +
-// StartContainer (a `sleep` container), timed per pod; then the resident memory with the 20
-// pods running: the daemon plus its per-container helpers (deshim's monitors, containerd's
-// shims). The floor is what runc and the CNI plugins alone take for one pod: netns + CNI ADD,
-// `runc run -d` of the pause process and of the container, on a prepared read-only busybox
-// root (no image handling, no state). Prints a table, JSON with --json.
+// For each runtime: 20 pods, one after the other (the two runtimes take turns, pod by pod),
+// each RunPodSandbox + CreateContainer + StartContainer (a `sleep` container), timed per pod;
+// then the resident memory with the 20 pods running: the daemon plus its per-container helpers
+// (deshim's monitors, containerd's shims). The floor is what runc and the CNI plugins alone take
+// for one pod: netns + CNI ADD, `runc run -d` of the pause process and of the container, on a
+// prepared read-only busybox root (no image handling, no state). Prints a table, JSON with --json.
 //
 //   pods_bench [--pods 20] [--json]
 #include <fcntl.h>
@@ -114,9 +114,9 @@ std::unique_ptr<grpc::ClientContext> deadline(std::chrono::seconds limit = 120s)
   return context;
 }
 
-/// Runs `count` pods with one sleeping container each, timing each start.
-std::string run_pods(cri_side& side, const std::string& prefix, int count, const fs::path& logs) {
-  for (int i = 0; i < count; ++i) {
+/// Runs pod number `i` with one sleeping container, timing its start.
+std::string run_pod(cri_side& side, const std::string& prefix, int i, const fs::path& logs) {
+  {
     std::string name = prefix + "-" + std::to_string(i);
     v1::PodSandboxConfig pod;
     pod.mutable_metadata()->set_name(name);
@@ -419,8 +419,17 @@ int main(int argc, char** argv) {
     std::this_thread::sleep_for(100ms);
   }
 
-  std::string failure = run_pods(theirs, "ctrd", count, folder / "logs-containerd");
-  if (failure.empty()) failure = run_pods(ours, "dsh", count, folder / "logs-deshim");
+  // Pod by pod, alternating which runtime goes first, so a change of load on this shared
+  // machine falls on both alike.
+  std::string failure;
+  for (int i = 0; i < count && failure.empty(); ++i) {
+    bool ours_first = i % 2 == 0;
+    for (int turn = 0; turn < 2 && failure.empty(); ++turn) {
+      bool ours_now = (turn == 0) == ours_first;
+      failure = ours_now ? run_pod(ours, "dsh", i, folder / "logs-deshim")
+                         : run_pod(theirs, "ctrd", i, folder / "logs-containerd");
+    }
+  }
   std::this_thread::sleep_for(2s);
   long deshim_core = rss_kib(deshim->pid());
   long deshim_helpers = 0;

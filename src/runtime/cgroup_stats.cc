@@ -229,6 +229,16 @@ cgroup_version detect_cgroup_version(const std::filesystem::path& root) {
   return fs::exists(root / "cgroup.controllers", ec) ? cgroup_version::v2 : cgroup_version::v1;
 }
 
+std::filesystem::path oom_events_file(const std::filesystem::path& root, cgroup_version version,
+                                      const std::string& relative_path) {
+  fs::path relative = fs::path(relative_path).relative_path().lexically_normal();
+  for (const auto& piece : relative) {
+    if (piece == "..") return {};  // never read outside the hierarchy
+  }
+  return version == cgroup_version::v1 ? root / "memory" / relative / "memory.oom_control"
+                                       : root / relative / "memory.events";
+}
+
 result<cgroup_stats> read_cgroup_stats(const std::filesystem::path& root, cgroup_version version,
                                        const std::string& relative_path) {
   auto stats =

@@ -39,6 +39,12 @@ enum class cgroup_version { v1, v2 };
 /// v2 when `<root>/cgroup.controllers` exists (a unified mount), v1 otherwise.
 cgroup_version detect_cgroup_version(const std::filesystem::path& root);
 
+/// The file whose `oom_kill` line counts the OOM kills in the cgroup at `relative_path`: v2
+/// `<root>/<path>/memory.events`, v1 `<root>/memory/<path>/memory.oom_control`; empty when the
+/// path climbs out of the hierarchy.
+std::filesystem::path oom_events_file(const std::filesystem::path& root, cgroup_version version,
+                                      const std::string& relative_path);
+
 /// The figures of CRI's CpuUsage and MemoryUsage (bytes, nanoseconds, counts).
 struct cgroup_stats {
   std::chrono::system_clock::time_point timestamp;  ///< when they were read

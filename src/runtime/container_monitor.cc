@@ -38,6 +38,10 @@ result<monitor_started> start_monitor(const monitor_launch& launch) {
     args.push_back("--log");
     args.push_back(launch.log_path);
   }
+  if (!launch.oom_events.empty()) {
+    args.push_back("--oom-events");
+    args.push_back(launch.oom_events);
+  }
   args.push_back("--");
   args.insert(args.end(), launch.runc_command.begin(), launch.runc_command.end());
   exec_argv argv(args);

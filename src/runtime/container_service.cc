@@ -272,6 +272,12 @@ result<void> container_service::start(const std::string& id) {
   launch.object_dir = dir;
   launch.log_path = record.log_path;
   launch.max_line_size = static_cast<long>(context_.settings->cri.max_container_log_line_size);
+  if (auto relative = cgroup_relative_path(
+          context_.cgroups_path_for(sandbox->cgroup_parent, record.id, sandbox->runtime_handler))) {
+    launch.oom_events = oom_events_file(context_.cgroup_root,
+                                        detect_cgroup_version(context_.cgroup_root), *relative)
+                            .string();
+  }
   // Created and started by one `runc run --detach`, as containerd's StartContainer creates
   // the task only now too: one runc process less per start.
   launch.runc_command = runc->run_detached_argv(record.id, dir / "bundle", monitor_pid_file(dir));

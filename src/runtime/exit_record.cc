@@ -6,6 +6,28 @@
 
 namespace deshim::runtime {
 
+std::optional<uint64_t> oom_kill_count(std::string_view events_text) {
+  constexpr std::string_view key = "oom_kill ";
+  std::size_t at = 0;
+  while (at < events_text.size()) {
+    std::size_t end = events_text.find('\n', at);
+    std::string_view line = events_text.substr(at, end == std::string_view::npos ? end : end - at);
+    if (line.substr(0, key.size()) == key) {
+      uint64_t count = 0;
+      std::string_view digits = line.substr(key.size());
+      if (digits.empty()) return std::nullopt;
+      for (char c : digits) {
+        if (c < '0' || c > '9') return std::nullopt;
+        count = count * 10 + static_cast<uint64_t>(c - '0');
+      }
+      return count;
+    }
+    if (end == std::string_view::npos) break;
+    at = end + 1;
+  }
+  return std::nullopt;
+}
+
 std::filesystem::path exit_record_file(const std::filesystem::path& object_dir) {
   return object_dir / "exit.json";
 }

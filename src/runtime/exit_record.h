@@ -6,7 +6,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/result.h"
 
@@ -18,6 +20,10 @@ struct exit_record {
   int64_t finished_at = 0;
   std::string reason;  ///< "Completed", "Error", "OOMKilled"
 };
+
+/// The `oom_kill N` count of a memory cgroup's events file (cgroup v2 `memory.events`, v1
+/// `memory.oom_control`); nullopt when the text has no such line.
+std::optional<uint64_t> oom_kill_count(std::string_view events_text);
 
 /// `<object_dir>/exit.json`.
 std::filesystem::path exit_record_file(const std::filesystem::path& object_dir);

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <optional>
 
 #include "common/atomic_write.h"
 #include "runtime/cri_log_writer.h"
@@ -64,6 +65,8 @@ result<monitor_options> parse_monitor_arguments(const std::vector<std::string>& 
         out.object_dir = *v;
       } else if (arg == "--log") {
         out.log_path = *v;
+      } else if (arg == "--oom-events") {
+        out.oom_events = *v;
       } else if (arg == "--max-line-size") {
         out.max_line_size = std::stol(*v);
       } else if (arg == "--sync-fd") {
@@ -217,6 +220,10 @@ int run_monitor(const monitor_options& options) {
     report("error runc wrote no pid file");
     return 1;
   }
+  // The OOM kills before the container ran (of an earlier container in a reused cgroup).
+  std::optional<uint64_t> oom_kills_before;
+  if (!options.oom_events.empty())
+    oom_kills_before = oom_kill_count(read_small_file(options.oom_events));
   reap();  // the container may have ended already
   for (const auto& ended : early_exits) {
     if (ended.pid != container) continue;
@@ -325,6 +332,10 @@ int run_monitor(const monitor_options& options) {
   }
   exit.finished_at = container_finished;
   exit.reason = status_lost ? "Unknown" : exit.exit_code == 0 ? "Completed" : "Error";
+  if (!options.oom_events.empty()) {
+    auto oom_kills = oom_kill_count(read_small_file(options.oom_events));
+    if (oom_kills && *oom_kills > oom_kills_before.value_or(0)) exit.reason = "OOMKilled";
+  }
   (void)replace_state_file(exit_record_file(options.object_dir), to_json_text(exit), 0600);
   ::close(control_keep);
   ::close(control_fd);

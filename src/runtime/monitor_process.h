@@ -12,7 +12,10 @@
 // - reopens the log when it receives SIGUSR1 or the line `reopen` on the control fifo
 //   `<dir>/control`, then writes `<dir>/reopened` ("ok" or the error) as its answer;
 // - when the container's init ends and the pipes are drained, writes `<dir>/exit.json`
-//   atomically (exit code, 128+signal when killed, finish time, reason) and exits.
+//   atomically (exit code, 128+signal when killed, finish time, reason) and exits. The reason
+//   is "OOMKilled" when the `oom_kill` count of the container's memory cgroup (`--oom-events`)
+//   grew while it ran, as containerd reports any OOM kill in the container; it reads the
+//   count while the cgroup still exists (runc removes it only at `runc delete`).
 #pragma once
 
 #include <filesystem>
@@ -34,12 +37,14 @@ struct monitor_options {
   std::string id;
   std::filesystem::path object_dir;
   std::string log_path;
+  std::string oom_events;  ///< the container's memory.events (v2) or memory.oom_control (v1)
   long max_line_size = 16384;
   int sync_fd = -1;
   std::vector<std::string> runc_command;
 };
 
-/// Parses `--id ID --dir DIR [--log PATH] --max-line-size N --sync-fd FD -- runc ...`.
+/// Parses `--id ID --dir DIR [--log PATH] [--oom-events PATH] --max-line-size N --sync-fd FD
+/// -- runc ...`.
 result<monitor_options> parse_monitor_arguments(const std::vector<std::string>& args);
 
 /// The monitor's main: returns its exit status.

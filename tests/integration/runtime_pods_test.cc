@@ -417,6 +417,31 @@ TEST_F(runtime_pods, pod_and_container_lifecycle_with_logs_byte_for_byte) {
   EXPECT_TRUE(fs::is_empty(path("state/netns")));
 }
 
+TEST_F(runtime_pods, a_container_over_its_memory_limit_ends_oom_killed) {
+  auto pod_cfg = pod_config("hungry");
+  std::string pod = run_pod(pod_cfg);
+  // The string doubles until the 32 MiB limit: the kernel's OOM killer ends the shell.
+  auto config = container_config("grow", {"/bin/sh", "-c", "a=x; while :; do a=$a$a; done"});
+  config.mutable_linux()->mutable_resources()->set_memory_limit_in_bytes(32 << 20);
+  std::string id = create_and_start(pod, pod_cfg, config);
+  auto status = wait_for_exit(id, 60s);
+  ASSERT_EQ(status.state(), v1::CONTAINER_EXITED) << server_log();
+  EXPECT_EQ(status.exit_code(), 137);
+  EXPECT_EQ(status.reason(), "OOMKilled");
+
+  // A container stopped by SIGKILL without any OOM is not OOMKilled.
+  std::string killed = create_and_start(pod, pod_cfg, container_config("idle", {"sleep", "600"}));
+  v1::StopContainerRequest stop;
+  stop.set_container_id(killed);
+  stop.set_timeout(0);
+  v1::StopContainerResponse stopped;
+  ASSERT_TRUE(runtime_->StopContainer(call_context().get(), stop, &stopped).ok());
+  auto killed_status = wait_for_exit(killed);
+  EXPECT_EQ(killed_status.exit_code(), 137);
+  EXPECT_EQ(killed_status.reason(), "Error");
+  stop_and_remove_pod(pod);
+}
+
 TEST_F(runtime_pods, request_paths_cannot_escape) {
   auto pod_cfg = pod_config("escape");
   std::string pod = run_pod(pod_cfg);

@@ -41,6 +41,15 @@ TEST(oci_cgroups_path, empty_parent_leaves_the_choice_to_runc) {
   EXPECT_EQ(oci_cgroups_path("", "abc"), "");
 }
 
+TEST(oom_events_file, v1_and_v2_places_and_no_escape) {
+  EXPECT_EQ(oom_events_file("/sys/fs/cgroup", cgroup_version::v1, "/deshim/abc"),
+            fs::path("/sys/fs/cgroup/memory/deshim/abc/memory.oom_control"));
+  EXPECT_EQ(oom_events_file("/sys/fs/cgroup", cgroup_version::v2, "/kubepods/pod1/abc"),
+            fs::path("/sys/fs/cgroup/kubepods/pod1/abc/memory.events"));
+  EXPECT_EQ(oom_events_file("/sys/fs/cgroup", cgroup_version::v2, "/kubepods/../../etc"),
+            fs::path());
+}
+
 TEST(cgroup_relative_path, expands_systemd_slices_like_runc) {
   auto path = cgroup_relative_path("kubepods-burstable-pod1234.slice:cri-containerd:abc");
   ASSERT_TRUE(path) << path.error().describe();

@@ -143,6 +143,48 @@ TEST(container_monitor, a_container_reaped_by_someone_else_ends_as_unknown_not_a
   EXPECT_EQ(exit->reason, "Unknown");
 }
 
+TEST(container_monitor, oom_kill_counts_are_read_from_v1_and_v2_event_files) {
+  EXPECT_EQ(oom_kill_count("low 0\nhigh 0\nmax 4\noom 2\noom_kill 2\n"), 2u);      // v2
+  EXPECT_EQ(oom_kill_count("oom_kill_disable 0\nunder_oom 0\noom_kill 13"), 13u);  // v1
+  EXPECT_EQ(oom_kill_count("oom_kill_disable 0\nunder_oom 0\n"), std::nullopt);
+  EXPECT_EQ(oom_kill_count("oom_kill \n"), std::nullopt);
+  EXPECT_EQ(oom_kill_count("oom_kill 1x\n"), std::nullopt);
+  EXPECT_EQ(oom_kill_count(""), std::nullopt);
+}
+
+/// Runs a stand-in container that ends with SIGKILL while `bump` may raise the OOM count of
+/// a stand-in events file; returns the recorded reason.
+std::string reason_after_sigkill(const fs::path& folder, const std::string& bump) {
+  fs::path dir = folder / "c5";
+  fs::create_directories(dir);
+  fs::path events = folder / "memory.events";
+  std::ofstream(events) << "low 0\nhigh 0\nmax 0\noom 3\noom_kill 3\n";
+  monitor_launch launch;
+  launch.command = default_monitor_command(DESHIM_BINARY);
+  launch.id = "c5";
+  launch.object_dir = dir;
+  launch.oom_events = events.string();
+  // `exec sh` so that `$$` is the container's own pid, not the stand-in's.
+  launch.runc_command = runc_stand_in(dir, "sleep 0.5; " + bump + " exec sh -c 'kill -9 $$'");
+  auto started = start_monitor(launch);
+  if (!started) return "start failed: " + started.error().describe();
+  auto exit = wait_for_exit_record(dir);
+  if (!exit) return "no exit record";
+  if (exit->exit_code != 137) return "exit code " + std::to_string(exit->exit_code);
+  return exit->reason;
+}
+
+TEST(container_monitor, an_oom_kill_while_the_container_ran_is_its_reason) {
+  scratch folder;
+  std::string events = (folder.path / "memory.events").string();
+  EXPECT_EQ(reason_after_sigkill(folder.path, "echo oom_kill 4 > '" + events + "';"), "OOMKilled");
+}
+
+TEST(container_monitor, oom_kills_from_before_the_container_ran_do_not_count) {
+  scratch folder;
+  EXPECT_EQ(reason_after_sigkill(folder.path, ""), "Error");
+}
+
 TEST(container_monitor, a_failing_runc_is_reported_with_its_message_and_logs_nothing) {
   scratch folder;
   fs::path dir = folder.path / "c2";
