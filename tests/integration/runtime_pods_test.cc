@@ -114,6 +114,14 @@ class runtime_pods : public ::testing::Test {
                    R"(", "isGateway": true, "ipMasq": false, "ipam": {"type": "host-local", )"
                    R"("ranges": [[{"subnet": "198.18.60.0/24"}]], "dataDir": ")" +
                    path("cni-data").string() + R"("}}]})");
+    // A network whose ADD fails in its IPAM step, while the pause container starts beside it.
+    write_text(path("net-broken.d/10-broken.conflist"),
+               R"({"cniVersion": "0.4.0", "name": "dsh-broken", "plugins": [{"type": "bridge", )"
+               R"("bridge": ")" +
+                   std::string(bridge_name) +
+                   R"(", "isGateway": true, "ipMasq": false, "ipam": {"type": "host-local", )"
+                   R"("ranges": [[{"subnet": "not-a-subnet"}]], "dataDir": ")" +
+                   path("cni-data").string() + R"("}}]})");
     write_text(path("config.toml"), "version = 2\nroot = \"" + path("root").string() +
                                         "\"\nstate = \"" + path("state").string() +
                                         "\"\n[plugins.\"io.containerd.grpc.v1.cri\"]\n"
@@ -123,7 +131,13 @@ class runtime_pods : public ::testing::Test {
                                         "\n  restrict_oom_score_adj = true\n"
                                         "  [plugins.\"io.containerd.grpc.v1.cri\".cni]\n"
                                         "    bin_dir = \"/usr/lib/cni\"\n    conf_dir = \"" +
-                                        path("net.d").string() + "\"\n");
+                                        path("net.d").string() +
+                                        "\"\n"
+                                        "  [plugins.\"io.containerd.grpc.v1.cri\".containerd."
+                                        "runtimes.broken-net]\n"
+                                        "    runtime_type = \"io.containerd.runc.v2\"\n"
+                                        "    cni_conf_dir = \"" +
+                                        path("net-broken.d").string() + "\"\n");
     auto imported = run_checked({DESHIM_BINARY, "runtime", "import", "--config",
                                  path("config.toml").string(), path("images.tar").string()});
     if (!imported) return fail("deshim runtime import", imported.error());
@@ -440,6 +454,32 @@ TEST_F(runtime_pods, a_container_over_its_memory_limit_ends_oom_killed) {
   EXPECT_EQ(killed_status.exit_code(), 137);
   EXPECT_EQ(killed_status.reason(), "Error");
   stop_and_remove_pod(pod);
+}
+
+TEST_F(runtime_pods, a_failed_cni_add_beside_the_pause_start_leaves_nothing) {
+  v1::RunPodSandboxRequest request;
+  *request.mutable_config() = pod_config("broken");
+  request.set_runtime_handler("broken-net");
+  v1::RunPodSandboxResponse response;
+  auto status = runtime_->RunPodSandbox(call_context().get(), request, &response);
+  ASSERT_FALSE(status.ok());
+  EXPECT_NE(
+      status.error_message().find("(ADD of network \"dsh-broken\", eth0) failed: invalid CIDR "
+                                  "address: not-a-subnet"),
+      std::string::npos)
+      << status.error_message();
+  // The pause container that started beside ADD is gone, and so is everything of the pod.
+  EXPECT_TRUE(fs::is_empty(path("state/deshim/sandboxes")));
+  EXPECT_TRUE(fs::is_empty(path("state/netns")));
+  auto runc_list =
+      run_process({"runc", "--root", path("state/runc/broken-net").string(), "list", "-q"});
+  ASSERT_TRUE(runc_list) << runc_list.error().describe();
+  EXPECT_EQ(runc_list->standard_output, "");
+  v1::ListPodSandboxRequest list;
+  v1::ListPodSandboxResponse listed;
+  ASSERT_TRUE(runtime_->ListPodSandbox(call_context().get(), list, &listed).ok());
+  for (const auto& pod : listed.items())
+    EXPECT_NE(pod.metadata().name(), "broken");
 }
 
 TEST_F(runtime_pods, request_paths_cannot_escape) {
