@@ -43,14 +43,17 @@ fs::path small_monitor() {
   return fs::path(DESHIM_BINARY).parent_path() / "deshim-monitor";
 }
 
-/// A shell command standing in for `runc run --detach`: starts `container` in the background
-/// (its output on the monitor's pipes), writes its pid where runc would, then waits a moment
-/// before it returns, so the container has written and ended first. The wait is an `exec`ed
-/// sleep: like runc, and unlike a shell, it leaves its ended child for the monitor to reap.
+/// A shell command standing in for `runc run --detach`: starts `container` (its output on the
+/// monitor's pipes), writes its pid where runc would, then waits 0.3 s before it returns, so
+/// the container writes and ends before "runc" returns. The container is started by an inner
+/// shell that exits at once, so, as with runc, nothing but the monitor (the subreaper) can reap
+/// it: a shell that stayed its parent might reap it itself. `container` should begin with a
+/// short sleep, so the inner shell is gone before it ends.
 std::vector<std::string> runc_stand_in(const fs::path& dir, const std::string& container) {
-  return {
-      "/bin/sh", "-c",
-      "( " + container + " ) & echo $! > '" + monitor_pid_file(dir).string() + "'; exec sleep 0.3"};
+  fs::path starter = dir / "starter.sh";
+  std::ofstream(starter) << "( " << container << " ) & echo $! > '"
+                         << monitor_pid_file(dir).string() << "'\n";
+  return {"/bin/sh", "-c", "/bin/sh '" + starter.string() + "'; exec sleep 0.3"};
 }
 
 /// The log lines without their timestamps: "<stream> <tag> <text>".
@@ -88,18 +91,32 @@ TEST(container_monitor, the_small_monitor_is_built_beside_deshim_and_chosen_firs
             (std::vector<std::string>{lone_core.string(), "runtime", "monitor"}));
 }
 
-TEST(container_monitor, output_and_exit_from_before_runc_returned_are_kept) {
+/// Both ways of running the monitor: the small executable, and the core binary's hidden mode
+/// (the fallback when deshim-monitor is not installed beside deshim).
+class both_monitors : public ::testing::TestWithParam<bool> {
+ protected:
+  static std::vector<std::string> command() {
+    if (GetParam()) return {small_monitor().string()};
+    return {DESHIM_BINARY, "runtime", "monitor"};
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(container_monitor, both_monitors, ::testing::Bool(), [](const auto& info) {
+  return info.param ? "deshim_monitor" : "deshim_runtime_monitor";
+});
+
+TEST_P(both_monitors, output_and_exit_from_before_runc_returned_are_kept) {
   scratch folder;
   fs::path dir = folder.path / "c1";
   fs::create_directories(dir);
   monitor_launch launch;
-  launch.command = default_monitor_command(DESHIM_BINARY);
+  launch.command = command();
   launch.id = "c1";
   launch.object_dir = dir;
   launch.log_path = (folder.path / "logs" / "0.log").string();
   launch.max_line_size = 10;
-  launch.runc_command =
-      runc_stand_in(dir, "echo early-out; echo early-err >&2; echo 0123456789ab; exit 7");
+  launch.runc_command = runc_stand_in(
+      dir, "sleep 0.05; echo early-out; echo early-err >&2; echo 0123456789ab; exit 7");
   auto started = start_monitor(launch);
   ASSERT_TRUE(started) << started.error().describe();
   EXPECT_GT(started->container_pid, 0);
