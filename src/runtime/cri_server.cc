@@ -111,9 +111,19 @@ class runtime_service_impl final : public v1::RuntimeService::Service {
       if (request->verbose()) {
         auto& info = *response->mutable_info();
         info["config"] = settings_json(core_.settings).dump();
+        nlohmann::json plugins = nlohmann::json::array();
+        for (const auto& plugin : network.plugins) {
+          plugins.push_back({{"network", plugin.network},
+                             {"interface", plugin.interface},
+                             {"type", plugin.type},
+                             {"binary", plugin.binary}});
+        }
         info["cniconfig"] = nlohmann::json({{"confDir", cri.cni_conf_dir},
+                                            {"binDirs", cri.cni_bin_dirs},
+                                            {"maxConfNum", cri.cni_max_conf_num},
                                             {"files", network.loaded_files},
-                                            {"networks", network.network_names}})
+                                            {"networks", network.network_names},
+                                            {"plugins", plugins}})
                                 .dump();
         info["snapshotter"] = to_string(core_.images->snapshots().kind());
       }

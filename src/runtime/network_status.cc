@@ -40,7 +40,6 @@ network_readiness check_network(const rooted_fs& fs, const std::string& conf_dir
                      "writes one)");
   }
   network_readiness out;
-  std::vector<std::string> plugin_types;
   for (const auto& file : files) {
     if (max_conf_num > 0 && static_cast<long>(out.loaded_files.size()) >= max_conf_num) break;
     auto text = fs.read_file(file);
@@ -61,32 +60,36 @@ network_readiness check_network(const rooted_fs& fs, const std::string& conf_dir
     } else {
       plugins.push_back(document);
     }
+    auto name = document.find("name");
+    std::string network =
+        name != document.end() && name->is_string() ? name->get<std::string>() : std::string();
+    std::string interface = "eth" + std::to_string(out.loaded_files.size());
     for (const auto& plugin : plugins) {
       auto type = plugin.is_object() ? plugin.find("type") : plugin.end();
       if (type == plugin.end() || !type->is_string() || type->get<std::string>().empty())
         return not_ready(file + ": network type not found (every plugin needs \"type\")");
-      plugin_types.push_back(type->get<std::string>());
+      out.plugins.push_back({network, interface, type->get<std::string>(), {}});
     }
     out.loaded_files.push_back(file);
-    auto name = document.find("name");
-    out.network_names.push_back(
-        name != document.end() && name->is_string() ? name->get<std::string>() : std::string());
+    out.network_names.push_back(network);
   }
-  for (const auto& type : plugin_types) {
-    bool found = false;
+  for (auto& plugin : out.plugins) {
     for (const auto& dir : bin_dirs) {
-      if (fs.exists(join_node_path(dir, type))) {
-        found = true;
+      if (fs.exists(join_node_path(dir, plugin.type))) {
+        plugin.binary = join_node_path(dir, plugin.type);
         break;
       }
     }
-    if (!found) {
+    if (plugin.binary.empty()) {
+      const std::string& type = plugin.type;
       std::string dirs;
       for (const auto& dir : bin_dirs)
         dirs += (dirs.empty() ? "" : ", ") + dir;
       auto failed = not_ready("plugin binary \"" + type + "\" (named in " +
                               out.loaded_files.front() + ") is missing from " + dirs);
       failed.loaded_files = out.loaded_files;
+      failed.network_names = out.network_names;
+      failed.plugins = out.plugins;
       return failed;
     }
   }

@@ -14,12 +14,21 @@
 
 namespace deshim::runtime {
 
+/// One plugin of a loaded network, as Status's verbose `cniconfig` lists it.
+struct cni_plugin_entry {
+  std::string network;    ///< the network's name
+  std::string interface;  ///< eth0 for the first network, eth1 for the next
+  std::string type;       ///< the plugin's `type`
+  std::string binary;     ///< the node path found in `bin_dirs`; empty when missing
+};
+
 struct network_readiness {
   bool ready = false;
   std::string reason;                     ///< "NetworkPluginNotReady" when not ready
   std::string message;                    ///< what is missing, naming the folder or file
   std::vector<std::string> loaded_files;  ///< conf files used, in order (node paths)
   std::vector<std::string> network_names;
+  std::vector<cni_plugin_entry> plugins;  ///< of every loaded network, in order
 };
 
 /// Reads the CNI configuration under `fs`; never fails, a problem is a not-ready answer.

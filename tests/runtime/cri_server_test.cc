@@ -111,6 +111,16 @@ TEST(cri_server, status_reports_network_readiness_from_the_cni_folder) {
   ASSERT_TRUE(status.ok());
   EXPECT_TRUE(status->status().conditions(1).status()) << status->status().conditions(1).message();
   EXPECT_TRUE(status->info().empty());
+  // Verbose: every plugin of the loaded networks with the binary that will run.
+  status = client.status(true);
+  ASSERT_TRUE(status.ok());
+  auto cni = nlohmann::json::parse(status->info().at("cniconfig"));
+  EXPECT_EQ(cni["networks"], nlohmann::json::array({"dsh"}));
+  ASSERT_EQ(cni["plugins"].size(), 1u);
+  EXPECT_EQ(cni["plugins"][0]["network"], "dsh");
+  EXPECT_EQ(cni["plugins"][0]["interface"], "eth0");
+  EXPECT_EQ(cni["plugins"][0]["type"], "bridge");
+  EXPECT_EQ(cni["plugins"][0]["binary"].get<std::string>(), (f.dir / "bin/bridge").string());
 }
 
 TEST(cri_server, stale_sockets_are_replaced_live_ones_and_files_are_not) {

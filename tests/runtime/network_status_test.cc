@@ -48,6 +48,13 @@ TEST(network_status, first_file_in_name_order_with_every_binary_present_is_ready
   EXPECT_TRUE(status.ready) << status.message;
   EXPECT_EQ(status.loaded_files, std::vector<std::string>{"/etc/cni/net.d/10-bridge.conflist"});
   EXPECT_EQ(status.network_names, std::vector<std::string>{"dsh"});
+  ASSERT_EQ(status.plugins.size(), 2u);
+  EXPECT_EQ(status.plugins[0].network, "dsh");
+  EXPECT_EQ(status.plugins[0].interface, "eth0");
+  EXPECT_EQ(status.plugins[0].type, "bridge");
+  EXPECT_EQ(status.plugins[0].binary, "/opt/cni/bin/bridge");
+  EXPECT_EQ(status.plugins[1].type, "portmap");
+  EXPECT_EQ(status.plugins[1].binary, "/opt/cni/bin/portmap");
   // With no limit, the broken second file is loaded too, and fails the load.
   auto all = node.check(0);
   EXPECT_FALSE(all.ready);
@@ -63,6 +70,9 @@ TEST(network_status, missing_plugin_binary_and_invalid_configs) {
   EXPECT_FALSE(missing.ready);
   EXPECT_NE(missing.message.find("plugin binary \"bridge\""), std::string::npos) << missing.message;
   EXPECT_NE(missing.message.find("/opt/cni/bin"), std::string::npos);
+  ASSERT_EQ(missing.plugins.size(), 1u);  // the verbose Status still shows what is missing
+  EXPECT_EQ(missing.plugins[0].type, "bridge");
+  EXPECT_EQ(missing.plugins[0].binary, "");
 
   write_all(node.dir / "etc/cni/net.d/10-bridge.conf", R"({"cniVersion":"0.4.0","name":"n"})");
   auto untyped = node.check();
