@@ -10,12 +10,12 @@ std::vector<finding> evaluate_node_rules(const std::vector<rule>& rules, const n
   streamed_array workloads;
   workloads.path = *parse_fact_path("workloads.items");
   workloads.size = facts.workloads.workloads.size();
-  workloads.element = [&facts](std::size_t index) {
-    // Each workload's JSON is freed right after its rules ran, between long-lived findings:
-    // hand the freed pages back now and then, or glibc keeps them and RSS follows the List's
-    // size instead of the facts'.
+  workloads.fill = [&facts](std::size_t index, nlohmann::json& out) {
+    // Each thread refills one workload's JSON in place (rule_engine.cc); findings pile up in
+    // between, so hand freed pages back now and then, or glibc keeps them and RSS follows the
+    // List's size instead of the facts'.
     if (index % 4096 == 0) malloc_trim(0);
-    return to_json(facts.workloads.workloads[index], facts.workloads);
+    fill_json(out, facts.workloads.workloads[index], facts.workloads);
   };
   // The reader's per-item JSON documents are gone too.
   malloc_trim(0);

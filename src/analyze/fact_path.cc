@@ -73,30 +73,75 @@ result<fact_path> parse_fact_path(std::string_view text) {
   return path;
 }
 
+fact_bindings& fact_bindings::operator=(const fact_bindings& other) {
+  if (this == &other) return *this;
+  more_.clear();
+  size_ = 0;
+  outer_ = nullptr;
+  merge(other);
+  return *this;
+}
+
+fact_bindings::entry* fact_bindings::slot_for(const std::string& name) {
+  for (std::size_t i = 0; i < size_; ++i) {
+    entry& existing = i < inline_size ? inline_[i] : more_[i - inline_size];
+    if (existing.name == name) return &existing;
+  }
+  entry* added;
+  if (size_ < inline_size) {
+    added = &inline_[size_];
+  } else {
+    added = &more_.emplace_back();
+  }
+  ++size_;
+  added->name = name;
+  return added;
+}
+
+const fact_bindings::entry* fact_bindings::own(const std::string& name) const {
+  for (std::size_t i = 0; i < size_; ++i) {
+    if (at(i).name == name) return &at(i);
+  }
+  return nullptr;
+}
+
+void fact_bindings::bind_ref(const std::string& name, const nlohmann::json& value) {
+  entry* slot = slot_for(name);
+  slot->ref = &value;
+  slot->value = nullptr;
+}
+
 void fact_bindings::bind_value(const std::string& name, nlohmann::json value) {
-  refs_.erase(name);
-  values_[name] = std::move(value);
+  entry* slot = slot_for(name);
+  slot->ref = nullptr;
+  slot->value = std::move(value);
 }
 
 void fact_bindings::merge(const fact_bindings& other) {
-  for (const auto& [name, ref] : other.refs_) {
-    values_.erase(name);
-    refs_[name] = ref;
-  }
-  for (const auto& [name, value] : other.values_) {
-    refs_.erase(name);
-    values_[name] = value;
+  for (std::size_t i = 0; i < other.size_; ++i) {
+    const entry& given = other.at(i);
+    entry* slot = slot_for(given.name);
+    slot->ref = given.ref;
+    slot->value = given.value;
   }
 }
 
 const nlohmann::json* fact_bindings::find(const std::string& name) const {
-  if (auto found = refs_.find(name); found != refs_.end()) return found->second;
-  if (auto found = values_.find(name); found != values_.end()) return &found->second;
+  for (const fact_bindings* scope = this; scope != nullptr; scope = scope->outer_) {
+    if (const entry* found = scope->own(name)) return found->ref ? found->ref : &found->value;
+  }
   return nullptr;
 }
 
 bool fact_bindings::operator==(const fact_bindings& other) const {
-  return refs_ == other.refs_ && values_ == other.values_;
+  if (size_ != other.size_) return false;
+  for (std::size_t i = 0; i < size_; ++i) {
+    const entry& mine = at(i);
+    const entry* theirs = other.own(mine.name);
+    if (theirs == nullptr || mine.ref != theirs->ref) return false;
+    if (mine.ref == nullptr && mine.value != theirs->value) return false;
+  }
+  return true;
 }
 
 bool paths_overlap(const fact_path& first, const fact_path& second) {

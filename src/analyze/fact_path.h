@@ -7,7 +7,7 @@
 // error, not a silent non-match at scan time.
 #pragma once
 
-#include <map>
+#include <array>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <variant>
@@ -33,18 +33,49 @@ result<fact_path> parse_fact_path(std::string_view text);
 /// Names bound while a rule is evaluated: elements bound by `each` point into the facts (no
 /// copies, the facts may hold a large workload list); values a template computes (a regex
 /// match, a key) are owned.
+///
+/// Rules run for every container and mount of a List of a hundred thousand pods, so this is a
+/// small flat list (a few names; the first ones kept inline, without allocating) rather than a
+/// map, and a nested scope does not copy the names around it: it points at them (`set_outer`)
+/// and looks there after its own.
 class fact_bindings {
  public:
-  void bind_ref(const std::string& name, const nlohmann::json& value) { refs_[name] = &value; }
+  fact_bindings() = default;
+  fact_bindings(const fact_bindings& other) { merge(other); }
+  fact_bindings& operator=(const fact_bindings& other);
+  fact_bindings(fact_bindings&& other) noexcept = default;
+  fact_bindings& operator=(fact_bindings&& other) noexcept = default;
+
+  void bind_ref(const std::string& name, const nlohmann::json& value);
   void bind_value(const std::string& name, nlohmann::json value);
-  /// Adds every binding of `other`, replacing those of the same name.
+  /// Adds every binding of `other` (not its outer scope), replacing those of the same name.
   void merge(const fact_bindings& other);
+  /// Names not bound here are looked up in `outer`, which must outlive this object's lookups.
+  /// Copies and `merge` do not carry it over.
+  void set_outer(const fact_bindings* outer) { outer_ = outer; }
   const nlohmann::json* find(const std::string& name) const;
+  /// Same names bound to the same values (refs compared by address); the outer scope is not
+  /// compared.
   bool operator==(const fact_bindings& other) const;
 
  private:
-  std::map<std::string, const nlohmann::json*> refs_;
-  std::map<std::string, nlohmann::json> values_;
+  struct entry {
+    std::string name;
+    const nlohmann::json* ref = nullptr;  ///< null: the value is `value`
+    nlohmann::json value;
+  };
+  static constexpr std::size_t inline_size = 3;
+
+  entry* slot_for(const std::string& name);
+  const entry* own(const std::string& name) const;
+  const entry& at(std::size_t index) const {
+    return index < inline_size ? inline_[index] : more_[index - inline_size];
+  }
+
+  std::array<entry, inline_size> inline_;
+  std::vector<entry> more_;
+  std::size_t size_ = 0;
+  const fact_bindings* outer_ = nullptr;
 };
 
 /// True when the two paths read the same facts: one is a prefix of the other (a path above an

@@ -1,7 +1,9 @@
 #include "analyze/rule_engine.h"
 
 #include <algorithm>
+#include <exception>
 #include <set>
+#include <thread>
 #include <tuple>
 
 namespace deshim::analyze {
@@ -90,6 +92,78 @@ nlohmann::json* array_at(nlohmann::json& facts, const fact_path& path) {
   return found != nullptr && found->is_array() ? found : nullptr;
 }
 
+/// Element `index` of `array`, however the array gives its elements.
+nlohmann::json element_at(const streamed_array& array, std::size_t index) {
+  if (array.element) return array.element(index);
+  nlohmann::json out;
+  array.fill(index, out);
+  return out;
+}
+
+/// Elements handed to one worker at a time: big enough that workers rarely meet, small enough
+/// that they finish together.
+constexpr std::size_t streamed_block = 256;
+
+/// Runs the rules that read `array` one element at a time over every element. A big List runs
+/// on two threads (the workloads of a 1 GiB List take a second on one): each builds its own
+/// elements into its own copy of `facts` and collects into its own set, so they share nothing
+/// but the rules (read-only) and the element function (`element` or `fill`). The sets are merged,
+/// so the findings are the same whatever ran where.
+void evaluate_streamed(const std::vector<const rule*>& streamed, nlohmann::json& facts,
+                       nlohmann::json& slot, const streamed_array& array,
+                       std::set<finding>& found) {
+  auto run_blocks = [&](nlohmann::json& own_facts, nlohmann::json& own_slot, std::size_t first,
+                        std::size_t stride, std::set<finding>& out) {
+    for (std::size_t start = first * streamed_block; start < array.size;
+         start += stride * streamed_block) {
+      std::size_t stop = std::min(array.size, start + streamed_block);
+      for (std::size_t index = start; index < stop; ++index) {
+        // The slot's one element is replaced, not copied in: a workload's JSON is built once
+        // and read by every streamed rule.
+        if (array.fill) {
+          if (own_slot.size() != 1) {
+            own_slot.clear();
+            own_slot.push_back(nlohmann::json());
+          }
+          array.fill(index, own_slot[0]);
+        } else {
+          own_slot.clear();
+          own_slot.push_back(element_at(array, index));
+        }
+        streamed_window window{array.path, index};
+        for (const rule* checked : streamed)
+          collect_findings(*checked, own_facts, &window, out);
+      }
+    }
+    own_slot.clear();
+  };
+  unsigned cores = std::thread::hardware_concurrency();
+  if (array.size < 4 * streamed_block || cores < 2) {
+    run_blocks(facts, slot, 0, 1, found);
+    return;
+  }
+  nlohmann::json second_facts = facts;
+  nlohmann::json* second_slot = array_at(second_facts, array.path);
+  std::set<finding> second_found;
+  std::exception_ptr second_failed;
+  std::thread second([&] {
+    try {
+      run_blocks(second_facts, *second_slot, 1, 2, second_found);
+    } catch (...) {
+      second_failed = std::current_exception();  // passed on as if thrown on one thread
+    }
+  });
+  try {
+    run_blocks(facts, slot, 0, 2, found);
+  } catch (...) {
+    second.join();
+    throw;
+  }
+  second.join();
+  if (second_failed) std::rethrow_exception(second_failed);
+  found.merge(second_found);
+}
+
 std::vector<finding> sorted(std::set<finding> found) {
   return {std::make_move_iterator(found.begin()), std::make_move_iterator(found.end())};
 }
@@ -136,18 +210,11 @@ std::vector<finding> evaluate_rules(const std::vector<rule>& rules, nlohmann::js
         break;
     }
   }
-  if (!streamed.empty()) {
-    for (std::size_t index = 0; index < array.size; ++index) {
-      *slot = nlohmann::json::array({array.element(index)});
-      streamed_window window{array.path, index};
-      for (const rule* checked : streamed)
-        collect_findings(*checked, facts, &window, found);
-    }
-  }
+  if (!streamed.empty()) evaluate_streamed(streamed, facts, *slot, array, found);
   if (!whole.empty()) {
     *slot = nlohmann::json::array();
     for (std::size_t index = 0; index < array.size; ++index)
-      slot->push_back(array.element(index));
+      slot->push_back(element_at(array, index));
     for (const rule* checked : whole)
       collect_findings(*checked, facts, nullptr, found);
   }

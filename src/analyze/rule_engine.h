@@ -41,12 +41,16 @@ struct streamed_array {
   fact_path path;  ///< where it sits in the facts, e.g. workloads.items
   std::size_t size = 0;
   std::function<nlohmann::json(std::size_t)> element;  ///< element `index` as JSON
+  /// Instead of `element`: writes element `index` into `out`, which holds an element written
+  /// before (or null), so its memory can be reused.
+  std::function<void(std::size_t, nlohmann::json& out)> fill = nullptr;
 };
 
 /// The same findings as `evaluate_rules` on the facts with the array filled in, in bounded
 /// memory: `facts` holds an empty array at `array.path`. Rules reading the array only through
 /// one `each` over it see one element at a time; rules that need it whole (`not`, two `each`)
-/// see it built once, so they stay correct, only costlier.
+/// see it built once, so they stay correct, only costlier. A big array is evaluated on two
+/// threads: `array.element` must be safe to call from both at once.
 std::vector<finding> evaluate_rules(const std::vector<rule>& rules, nlohmann::json& facts,
                                     const streamed_array& array);
 

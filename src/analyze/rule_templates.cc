@@ -1,10 +1,14 @@
 #include "analyze/rule_templates.h"
 
 #include <algorithm>
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <regex>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 #include "common/semver.h"
 
@@ -182,6 +186,15 @@ class fact_equals final : public condition {
   std::vector<json> values_;
 };
 
+/// Hashes std::string and std::string_view alike, so a memo keyed by std::string is searched
+/// with a view (no copy per lookup).
+struct text_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view text) const {
+    return std::hash<std::string_view>{}(text);
+  }
+};
+
 class fact_matches final : public condition {
  public:
   fact_matches(fact_path path, std::regex pattern)
@@ -189,22 +202,24 @@ class fact_matches final : public condition {
   match_list evaluate(const fact_scope& scope) const override {
     const json* value = resolve_fact(path_, scope);
     if (value == nullptr) return {};
-    std::string text;
+    std::string joined;
+    std::string_view text;
     if (value->is_string()) {
-      text = value->get<std::string>();
+      text = value->get_ref<const std::string&>();
     } else if (value->is_array()) {
       for (const auto& item : *value) {
         if (!item.is_string()) return {};
-        if (!text.empty()) text += ' ';
-        text += item.get<std::string>();
+        if (!joined.empty()) joined += ' ';
+        joined += item.get_ref<const std::string&>();
       }
+      text = joined;
     } else {
       return {};
     }
-    std::smatch found;
-    if (!std::regex_search(text, found, pattern_)) return {};
+    const std::optional<std::string>& found = search(text);
+    if (!found) return {};
     match_list out(1);
-    out[0].bind_value("match", found.str(0));
+    out[0].bind_value("match", *found);
     return out;
   }
 
@@ -213,8 +228,37 @@ class fact_matches final : public condition {
   }
 
  private:
+  using memo_table =
+      std::unordered_map<std::string, std::optional<std::string>, text_hash, std::equal_to<>>;
+
+  /// What the regex matches in `text` (its first match), or nothing. The same few images,
+  /// commands and host paths recur across every pod of a big List, and std::regex costs
+  /// microseconds a search: each distinct text is searched once and remembered. The memo is
+  /// bounded (emptied when full), so a List of all-distinct texts costs memory of a few
+  /// thousand entries, not of the List. Rules may run on several threads (rule_engine.cc):
+  /// each thread keeps its own memos, keyed by the condition's serial number (an address could
+  /// be reused by a later rule set).
+  const std::optional<std::string>& search(std::string_view text) const {
+    thread_local std::unordered_map<std::uint64_t, memo_table> memos;
+    if (memos.size() > 256 && memos.find(serial_) == memos.end()) memos.clear();  // old rule sets
+    memo_table& memo = memos[serial_];
+    if (auto known = memo.find(text); known != memo.end()) return known->second;
+    if (memo.size() >= memo_limit) memo.clear();
+    std::optional<std::string> result;
+    std::match_results<std::string_view::const_iterator> found;
+    if (std::regex_search(text.begin(), text.end(), found, pattern_)) result = found.str(0);
+    return memo.emplace(std::string(text), std::move(result)).first->second;
+  }
+
+  static std::uint64_t next_serial() {
+    static std::atomic<std::uint64_t> counter{0};
+    return ++counter;
+  }
+
+  static constexpr std::size_t memo_limit = 4096;
   fact_path path_;
   std::regex pattern_;
+  std::uint64_t serial_ = next_serial();
 };
 
 enum class compare_op { lt, le, gt, ge, eq, ne };
@@ -332,20 +376,25 @@ class facts_compare final : public condition {
 class each final : public condition {
  public:
   each(fact_path path, std::string name, condition_ptr where)
-      : path_(std::move(path)), name_(std::move(name)), where_(std::move(where)) {}
+      : path_(std::move(path)),
+        name_(std::move(name)),
+        index_name_(name_ + "_index"),
+        key_name_(name_ + "_key"),
+        where_(std::move(where)) {}
   match_list evaluate(const fact_scope& scope) const override {
     const json* container = resolve_fact(path_, scope);
     match_list out;
     if (container == nullptr) return out;
-    auto visit = [&](const json& element, fact_bindings own) {
+    // `own` holds the element's names; the `where` sees them before the enclosing scope's
+    // (looked up through `set_outer`, not copied: this runs for every container and mount).
+    auto visit = [&](const json& element, fact_bindings& own) {
       own.bind_ref(name_, element);
       if (!where_) {
-        out.push_back(std::move(own));
+        out.push_back(own);
         return;
       }
-      fact_bindings inner_scope_bindings = scope.bindings;
-      inner_scope_bindings.merge(own);
-      for (auto& inner : where_->evaluate({scope.facts, inner_scope_bindings, scope.window})) {
+      own.set_outer(&scope.bindings);
+      for (auto& inner : where_->evaluate({scope.facts, own, scope.window})) {
         fact_bindings combined = own;
         combined.merge(inner);
         out.push_back(std::move(combined));
@@ -356,14 +405,14 @@ class each final : public condition {
     if (container->is_array()) {
       for (std::size_t i = 0; i < container->size(); ++i) {
         fact_bindings own;
-        own.bind_value(name_ + "_index", offset + i);
-        visit((*container)[i], std::move(own));
+        own.bind_value(index_name_, offset + i);
+        visit((*container)[i], own);
       }
     } else if (container->is_object()) {
       for (const auto& [key, element] : container->items()) {
         fact_bindings own;
-        own.bind_value(name_ + "_key", key);
-        visit(element, std::move(own));
+        own.bind_value(key_name_, key);
+        visit(element, own);
       }
     }
     return out;
@@ -371,7 +420,7 @@ class each final : public condition {
 
   array_access access_to(const fact_path& array, const bound_names& bound) const override {
     bound_names inner = bound;
-    inner.insert(inner.end(), {name_, name_ + "_index", name_ + "_key"});
+    inner.insert(inner.end(), {name_, index_name_, key_name_});
     array_access where = where_ ? where_->access_to(array, inner) : array_access::none;
     array_access own = leaf_access(path_, array, bound);
     if (own == array_access::none) return where;
@@ -384,6 +433,8 @@ class each final : public condition {
  private:
   fact_path path_;
   std::string name_;
+  std::string index_name_;  ///< `<name>_index`, bound for each element of an array
+  std::string key_name_;    ///< `<name>_key`, bound for each member of an object
   condition_ptr where_;
 };
 
@@ -394,10 +445,9 @@ class all_of final : public condition {
     match_list current = one_match();
     for (const auto& part : parts_) {
       match_list next;
-      for (const auto& so_far : current) {
-        fact_bindings inner = scope.bindings;
-        inner.merge(so_far);
-        for (auto& found : part->evaluate({scope.facts, inner, scope.window})) {
+      for (auto& so_far : current) {
+        so_far.set_outer(&scope.bindings);
+        for (auto& found : part->evaluate({scope.facts, so_far, scope.window})) {
           fact_bindings combined = so_far;
           combined.merge(found);
           next.push_back(std::move(combined));

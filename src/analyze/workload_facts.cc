@@ -6,62 +6,112 @@ namespace {
 using json = nlohmann::json;
 
 json source_to_json(const workload_facts& facts, text_id file, int document, int item, int line) {
-  json out = {{"file", facts.text(file)}, {"document", document}, {"line", line}};
-  if (item >= 0) out["item"] = item;
+  json out = json::object();
+  auto& members = out.get_ref<json::object_t&>();
+  members.emplace("file", facts.text(file));
+  members.emplace("document", document);
+  members.emplace("line", line);
+  if (item >= 0) members.emplace("item", item);
   return out;
-}
-
-/// `namespace/Kind/name`, the subject findings name.
-std::string subject_of(const workload& item, const workload_facts& facts) {
-  const std::string& ns = facts.text(item.namespace_name);
-  return (ns.empty() ? std::string("default") : ns) + "/" + facts.text(item.kind) + "/" +
-         facts.text(item.name);
 }
 
 }  // namespace
 
-json to_json(const workload& item, const workload_facts& facts) {
-  json out = json::object();
-  out["kind"] = facts.text(item.kind);
-  out["namespace"] = facts.text(item.namespace_name);
-  out["name"] = facts.text(item.name);
-  out["subject"] = subject_of(item, facts);
-  out["source"] = source_to_json(facts, item.file, item.document, item.item, item.line);
-  out["host_pid"] = item.host_pid;
-  out["host_network"] = item.host_network;
-  out["static_pod"] = item.static_pod;
-  json markers = json::array();
-  for (text_id marker : item.compose_markers)
-    markers.push_back(facts.text(marker));
-  out["compose_markers"] = markers;
-  json containers = json::array();
-  for (const auto& container : item.containers) {
-    json entry = {{"name", facts.text(container.name)},
-                  {"image", facts.text(container.image)},
-                  {"command", facts.text(container.command)},
-                  {"init", container.init},
-                  {"privileged", container.privileged}};
-    json env = json::array();
-    for (const auto& variable : container.env) {
-      env.push_back({{"name", facts.text(variable.name)}, {"value", facts.text(variable.value)}});
-    }
-    entry["env"] = env;
-    json mounts = json::array();
-    for (const auto& mount : container.mounts) {
-      json m = {{"volume", facts.text(mount.volume)},
-                {"mount_path", facts.text(mount.mount_path)},
-                {"type", facts.text(mount.volume_type)},
-                {"read_only", mount.read_only}};
-      if (mount.host_path != 0) {
-        m["host_path"] = facts.text(mount.host_path);
-        m["host_path_type"] = facts.text(mount.host_path_type);
-      }
-      mounts.push_back(m);
-    }
-    entry["mounts"] = mounts;
-    containers.push_back(entry);
+namespace {
+
+// Filling a JSON value in place: a member that is already there keeps its node and its string's
+// memory, so refilling one workload's JSON with the next one's costs almost no allocation.
+
+json& object_member(json& object, const char* key) {
+  return object.get_ref<json::object_t&>()[key];
+}
+
+void set_text(json& slot, const std::string& text) {
+  if (slot.is_string()) {
+    slot.get_ref<std::string&>() = text;
+  } else {
+    slot = text;
   }
-  out["containers"] = containers;
+}
+
+json& as_object(json& slot) {
+  if (!slot.is_object()) slot = json::object();
+  return slot;
+}
+
+json::array_t& as_array(json& slot, std::size_t size) {
+  if (!slot.is_array()) slot = json::array();
+  auto& elements = slot.get_ref<json::array_t&>();
+  elements.resize(size);
+  return elements;
+}
+
+}  // namespace
+
+void fill_json(json& out, const workload& item, const workload_facts& facts) {
+  as_object(out);
+  set_text(object_member(out, "kind"), facts.text(item.kind));
+  set_text(object_member(out, "namespace"), facts.text(item.namespace_name));
+  set_text(object_member(out, "name"), facts.text(item.name));
+  json& subject = object_member(out, "subject");
+  if (!subject.is_string()) subject = std::string();
+  std::string& subject_text = subject.get_ref<std::string&>();
+  subject_text.clear();
+  const std::string& ns = facts.text(item.namespace_name);
+  subject_text.append(ns.empty() ? std::string_view("default") : std::string_view(ns));
+  subject_text.append("/").append(facts.text(item.kind)).append("/").append(facts.text(item.name));
+  json& source = as_object(object_member(out, "source"));
+  set_text(object_member(source, "file"), facts.text(item.file));
+  object_member(source, "document") = item.document;
+  object_member(source, "line") = item.line;
+  if (item.item >= 0) {
+    object_member(source, "item") = item.item;
+  } else {
+    source.erase("item");
+  }
+  object_member(out, "host_pid") = item.host_pid;
+  object_member(out, "host_network") = item.host_network;
+  object_member(out, "static_pod") = item.static_pod;
+  auto& markers = as_array(object_member(out, "compose_markers"), item.compose_markers.size());
+  for (std::size_t i = 0; i < markers.size(); ++i)
+    set_text(markers[i], facts.text(item.compose_markers[i]));
+  auto& containers = as_array(object_member(out, "containers"), item.containers.size());
+  for (std::size_t i = 0; i < containers.size(); ++i) {
+    const workload_container& container = item.containers[i];
+    json& entry = as_object(containers[i]);
+    set_text(object_member(entry, "name"), facts.text(container.name));
+    set_text(object_member(entry, "image"), facts.text(container.image));
+    set_text(object_member(entry, "command"), facts.text(container.command));
+    object_member(entry, "init") = container.init;
+    object_member(entry, "privileged") = container.privileged;
+    auto& env = as_array(object_member(entry, "env"), container.env.size());
+    for (std::size_t k = 0; k < env.size(); ++k) {
+      json& variable = as_object(env[k]);
+      set_text(object_member(variable, "name"), facts.text(container.env[k].name));
+      set_text(object_member(variable, "value"), facts.text(container.env[k].value));
+    }
+    auto& mounts = as_array(object_member(entry, "mounts"), container.mounts.size());
+    for (std::size_t k = 0; k < mounts.size(); ++k) {
+      const workload_mount& mount = container.mounts[k];
+      json& m = as_object(mounts[k]);
+      set_text(object_member(m, "volume"), facts.text(mount.volume));
+      set_text(object_member(m, "mount_path"), facts.text(mount.mount_path));
+      set_text(object_member(m, "type"), facts.text(mount.volume_type));
+      object_member(m, "read_only") = mount.read_only;
+      if (mount.host_path != 0) {
+        set_text(object_member(m, "host_path"), facts.text(mount.host_path));
+        set_text(object_member(m, "host_path_type"), facts.text(mount.host_path_type));
+      } else {
+        m.erase("host_path");
+        m.erase("host_path_type");
+      }
+    }
+  }
+}
+
+json to_json(const workload& item, const workload_facts& facts) {
+  json out;
+  fill_json(out, item, facts);
   return out;
 }
 

@@ -89,5 +89,8 @@ struct workload_facts {
 nlohmann::json to_json(const workload_facts& facts, bool with_items = true);
 /// One workload as JSON (rules may walk workloads one at a time instead of the whole array).
 nlohmann::json to_json(const workload& item, const workload_facts& facts);
+/// The same JSON written into `out`, reusing what it holds: refilled with workload after
+/// workload of a List (which share their shape), it allocates next to nothing.
+void fill_json(nlohmann::json& out, const workload& item, const workload_facts& facts);
 
 }  // namespace deshim::analyze

@@ -68,14 +68,6 @@ result<bool> bool_member(const json& object, const char* key, const object_origi
   return *found ? (*found)->get<bool>() : false;
 }
 
-/// Mentions Docker: "docker", "Docker" or "DOCKER" (env names and values are checked for every
-/// container of a big List, so no case folding).
-bool mentions_docker(std::string_view text) {
-  return text.find("docker") != std::string_view::npos ||
-         text.find("DOCKER") != std::string_view::npos ||
-         text.find("Docker") != std::string_view::npos;
-}
-
 bool compose_key(const std::string& key) {
   return key.rfind("io.kompose.", 0) == 0 || key.rfind("kompose.", 0) == 0 ||
          key.rfind("com.docker.compose.", 0) == 0;
@@ -195,10 +187,11 @@ json_item_callback add_items_to(workload_collector& collector, const std::string
 
 text_id workload_collector::intern(std::string_view text) {
   if (text.empty()) return 0;
-  auto [it, inserted] =
-      index_.try_emplace(std::string(text), static_cast<text_id>(out_.strings.size()));
-  if (inserted) out_.strings.emplace_back(text);
-  return it->second;
+  if (auto known = index_.find(text); known != index_.end()) return known->second;
+  auto id = static_cast<text_id>(out_.strings.size());
+  index_.emplace(std::string(text), id);
+  out_.strings.emplace_back(text);
+  return id;
 }
 
 result<void> workload_collector::add_object(const json& object, const object_origin& origin) {

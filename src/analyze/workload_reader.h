@@ -52,8 +52,16 @@ class workload_collector {
                             const object_origin& origin);
   result<void> add_config_map(const nlohmann::json& object, const object_origin& origin);
 
+  /// Hashes std::string and std::string_view alike: `intern` looks texts up without copying.
+  struct text_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const {
+      return std::hash<std::string_view>{}(text);
+    }
+  };
+
   workload_facts& out_;
-  std::unordered_map<std::string, text_id> index_;
+  std::unordered_map<std::string, text_id, text_hash, std::equal_to<>> index_;
 };
 
 /// Reads one manifest file (host path) into `collector`; `display` names it in facts and errors.

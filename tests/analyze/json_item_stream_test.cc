@@ -4,6 +4,8 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <optional>
 #include <vector>
 
 namespace deshim::analyze {
@@ -166,6 +168,141 @@ TEST(json_item_stream, a_callback_error_stops_the_stream) {
   ASSERT_FALSE(done);
   EXPECT_EQ(seen, 1);
   EXPECT_EQ(done.error().where().field, "items[0].spec");
+}
+
+TEST(json_item_stream, keeps_only_env_entries_mentioning_docker_and_volume_types) {
+  auto got = stream_text(R"({"items": [{"kind": "Pod", "spec": {"containers": [{"name": "c",
+    "env": [{"name": "A", "value": "x"}, {"name": "DOCKER_HOST", "value": "tcp://d:2375"},
+            {"name": "B", "value": "/var/run/docker.sock"},
+            {"name": "C", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+            {"name": 7}, "odd"]}],
+    "volumes": [{"name": "p", "projected": {"sources": [{"configMap": {"name": "x"}}]}},
+                {"name": "h", "hostPath": {"path": "/var/run/docker.sock", "type": "Socket"}}]}}]})");
+  ASSERT_FALSE(got.failure) << got.failure->describe();
+  ASSERT_EQ(got.items.size(), 1u);
+  // A and C say nothing of Docker: dropped. A name of the wrong type, or an entry that is no
+  // object, stays for the workload reader to report.
+  EXPECT_EQ(got.items[0].value.dump(),
+            R"({"kind":"Pod","spec":{"containers":[{"env":[{"name":"DOCKER_HOST","value":)"
+            R"("tcp://d:2375"},{"name":"B","value":"/var/run/docker.sock"},{"name":7},"odd"],)"
+            R"("name":"c"}],"volumes":[{"name":"p","projected":null},{"hostPath":{"path":)"
+            R"("/var/run/docker.sock","type":"Socket"},"name":"h"}]}})");
+}
+
+TEST(json_item_stream, a_syntax_error_inside_a_skipped_field_is_still_an_error) {
+  auto literal =
+      stream_text("{\"items\": [\n  {\"kind\": \"Pod\", \"status\": {\"phase\": Running}}\n]}");
+  ASSERT_TRUE(literal.failure);
+  EXPECT_EQ(literal.failure->describe().substr(0, literal.failure->describe().find('\n')),
+            "pods.json:2:39 (items[0]): invalid JSON: expected a value, found 'R'");
+  auto comma = stream_text(
+      "{\"items\": [{\"kind\": \"Pod\"},\n {\"metadata\": {\"managedFields\": [{\"a\": 1} {}]}}]}");
+  ASSERT_TRUE(comma.failure);
+  EXPECT_EQ(comma.failure->describe().substr(0, comma.failure->describe().find('\n')),
+            "pods.json:2:43 (items[1]): invalid JSON: expected ',' or ']' in an array, found '{'");
+  auto key = stream_text("{\"items\": [{\"status\": {\"a\": 1, 2: 3}}]}");
+  ASSERT_TRUE(key.failure);
+  EXPECT_EQ(key.failure->message(), "invalid JSON: expected a quoted key, found '2'");
+  auto colon = stream_text("{\"items\": [{\"status\": {\"a\" 1}}]}");
+  ASSERT_TRUE(colon.failure);
+  EXPECT_EQ(colon.failure->message(), "invalid JSON: expected ':' after a key, found '1'");
+  auto number = stream_text("{\"items\": [{\"status\": {\"a\": 1e}}]}");
+  ASSERT_TRUE(number.failure);
+  EXPECT_EQ(number.failure->message(), "invalid JSON: invalid number '1e'");
+  std::string deep =
+      "{\"items\": [{\"status\": " + std::string(600, '[') + std::string(600, ']') + "}]}";
+  auto nested = stream_text(deep);
+  ASSERT_TRUE(nested.failure);
+  EXPECT_EQ(nested.failure->message(), "invalid JSON: the document nests deeper than 512 levels");
+}
+
+/// A List of `count` pods in a temporary file, the one at `broken` (if any) missing a comma.
+std::filesystem::path write_many_pods(int count, int broken = -1) {
+  auto path = std::filesystem::temp_directory_path() /
+              ("deshim_json_item_stream_many_" + std::to_string(count) + "_" +
+               std::to_string(broken) + ".json");
+  std::ofstream out(path);
+  out << "{\"items\": [\n";
+  for (int i = 0; i < count; ++i) {
+    out << "  {\"kind\": \"Pod\", \"metadata\": {\"name\": \"p" << i << "\"}"
+        << (i == broken ? " " : ", ") << "\"status\": {\"phase\": \"Running\"}}"
+        << (i + 1 < count ? ",\n" : "\n");
+  }
+  out << "]}\n";
+  return path;
+}
+
+struct file_run {
+  std::vector<std::string> names;
+  std::optional<deshim::error> failure;
+};
+
+file_run stream_file(const std::filesystem::path& path, bool parse_ahead, int fail_at = -1) {
+  file_run out;
+  json_stream_options options;
+  options.parse_ahead = parse_ahead;
+  options.chunk_size = 4096;
+  auto done = stream_json_items(
+      path, "pods.json",
+      [&](json_item&& item) -> result<void> {
+        out.names.push_back(item.value["metadata"]["name"].get<std::string>());
+        if (item.index == fail_at) {
+          return invalid_input("bad item", {"", 0, 0, "items[" + std::to_string(fail_at) + "]"});
+        }
+        return {};
+      },
+      options);
+  if (!done) out.failure = done.error();
+  return out;
+}
+
+TEST(json_item_stream, parsing_ahead_on_a_thread_changes_no_item_and_no_error) {
+  auto good = write_many_pods(3000);
+  auto broken = write_many_pods(3000, 1500);
+  for (bool ahead : {false, true}) {
+    SCOPED_TRACE(ahead ? "parse ahead" : "one thread");
+    auto all = stream_file(good, ahead);
+    ASSERT_FALSE(all.failure) << all.failure->describe();
+    ASSERT_EQ(all.names.size(), 3000u);
+    EXPECT_EQ(all.names[2999], "p2999");
+    // Every item before the broken one reaches the callback, then the error names it.
+    auto bad = stream_file(broken, ahead);
+    ASSERT_TRUE(bad.failure);
+    EXPECT_EQ(bad.names.size(), 1500u);
+    EXPECT_EQ(bad.failure->where().line, 1502);
+    EXPECT_EQ(bad.failure->where().field, "items[1500]");
+    EXPECT_EQ(bad.failure->message(), "invalid JSON: expected ',' or '}' in an object, found '\"'");
+    // A callback error stops the stream there, whatever the parser read ahead; it names the file.
+    auto stopped = stream_file(good, ahead, 100);
+    ASSERT_TRUE(stopped.failure);
+    EXPECT_EQ(stopped.names.size(), 101u);
+    EXPECT_EQ(stopped.failure->where().file, "pods.json");
+    EXPECT_EQ(stopped.failure->where().field, "items[100]");
+  }
+  // A truncated file is an error on either path, after the items it holds whole.
+  std::string whole_text;
+  {
+    std::ifstream in(good);
+    whole_text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  auto truncated = std::filesystem::temp_directory_path() / "deshim_json_item_stream_cut.json";
+  for (std::size_t size : {whole_text.size() / 3, whole_text.size() - 3}) {
+    {
+      std::ofstream out(truncated);
+      out << whole_text.substr(0, size);
+    }
+    for (bool ahead : {false, true}) {
+      auto cut = stream_file(truncated, ahead);
+      ASSERT_TRUE(cut.failure) << size;
+      EXPECT_EQ(cut.failure->kind(), error_kind::invalid_input);
+      EXPECT_EQ(cut.failure->message().rfind("invalid JSON: unexpected end of file", 0), 0u)
+          << cut.failure->message();
+      EXPECT_GT(cut.names.size(), 0u);
+    }
+  }
+  std::filesystem::remove(truncated);
+  std::filesystem::remove(good);
+  std::filesystem::remove(broken);
 }
 
 TEST(json_item_stream, a_missing_file_is_not_found) {

@@ -2,6 +2,8 @@
 // find exactly what they find on the whole facts, and say which rules can be fed that way.
 #include <gtest/gtest.h>
 
+#include <atomic>
+
 #include "analyze/rule_engine.h"
 #include "analyze/rule_loader.h"
 
@@ -141,6 +143,48 @@ TEST(rule_streaming, a_path_into_the_array_or_a_message_naming_it_needs_it_whole
   auto results = streamed_equals_whole({first, counted});
   ASSERT_EQ(results.size(), 2u);
   EXPECT_EQ(results[1], "first node: has pods");
+}
+
+TEST(rule_streaming, a_big_array_split_between_two_threads_finds_the_same) {
+  // Enough elements for the engine to hand blocks of them to a second thread; regex matches
+  // are remembered per thread, so the same texts recur on both.
+  json big = json::array();
+  for (int i = 0; i < 3000; ++i) {
+    big.push_back({{"name", "p" + std::to_string(i)},
+                   {"mounts", {i % 7 == 0 ? "/var/run/docker.sock" : "/data"}},
+                   {"privileged", i % 11 == 0}});
+  }
+  auto socket = make_rule("socket", socket_each);
+  auto privileged = make_rule("privileged", R"(template: each
+params:
+  path: workloads.items
+  as: pod
+  where: {template: fact-equals, params: {path: pod.privileged, value: true}}
+subject: 'pods[{pod_index}]'
+message: '{pod.name} is privileged'
+)");
+  json facts = {{"docker", {{"live_restore", true}}}, {"workloads", {{"items", big}}}};
+  auto whole = describe(evaluate_rules({socket, privileged}, facts));
+  ASSERT_EQ(whole.size(), 3000u / 7 + 1 + 3000u / 11 + 1);
+  facts["workloads"]["items"] = json::array();
+  std::atomic<std::size_t> built{0};
+  streamed_array array{items, big.size(), [&](std::size_t i) {
+                         ++built;
+                         return big[i];
+                       }};
+  EXPECT_EQ(describe(evaluate_rules({socket, privileged}, facts, array)), whole);
+  EXPECT_EQ(built.load(), big.size()) << "each element is built once";
+  EXPECT_EQ(facts["workloads"]["items"], json::array());
+
+  // Elements written over an earlier one (`fill`) find the same.
+  streamed_array filled{items, big.size(), nullptr, [&](std::size_t i, json& out) {
+                          if (!out.is_null()) {
+                            auto earlier = std::stoul(out["name"].get<std::string>().substr(1));
+                            EXPECT_LT(earlier, i);
+                          }
+                          out = big[i];
+                        }};
+  EXPECT_EQ(describe(evaluate_rules({socket, privileged}, facts, filled)), whole);
 }
 
 TEST(rule_streaming, an_empty_array_still_evaluates_every_rule_once) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 namespace deshim::analyze {
 namespace {
 
@@ -230,6 +232,62 @@ TEST(workload_reader, strings_are_kept_once) {
   EXPECT_EQ(facts->workloads[0].containers[0].image, facts->workloads[1].containers[0].image);
   // "", two.yaml, Pod, a, b, c, busybox
   EXPECT_EQ(facts->strings.size(), 7u);
+}
+
+/// The JSON stream does not build what the reader does not read (status, managedFields,
+/// probes, resources, env entries without Docker, volume sources): reading a live List must give
+/// the facts of its whole objects.
+TEST(workload_reader, skipping_unread_fields_of_a_live_list_changes_no_fact) {
+  const std::string path = "tests/fixtures/analyze/live-pod-list.json";
+  workload_facts streamed;
+  workload_collector streaming(streamed);
+  auto read = read_workload_file(path, path, streaming);
+  ASSERT_TRUE(read) << read.error().describe();
+
+  std::ifstream in(path);
+  auto whole = nlohmann::json::parse(in);
+  workload_facts built;
+  workload_collector building(built);
+  int index = 0;
+  for (const auto& item : whole["items"]) {
+    object_origin origin{path, 0, index++, 0, 0, false};
+    auto added = building.add_object(item, origin);
+    ASSERT_TRUE(added) << added.error().describe();
+  }
+  // Lines are where the stream found each item; the whole parse does not know them.
+  EXPECT_EQ(streamed.workloads.at(1).line, 193);
+  for (auto& item : streamed.workloads)
+    item.line = 0;
+  for (auto& config : streamed.log_configs)
+    config.line = 0;
+  EXPECT_EQ(to_json(streamed), to_json(built));
+
+  // And they hold what the rules look for.
+  ASSERT_EQ(streamed.workloads.size(), 3u);
+  const auto& builder = streamed.workloads[0];
+  EXPECT_TRUE(builder.host_network);
+  ASSERT_EQ(builder.compose_markers.size(), 2u);
+  EXPECT_EQ(streamed.text(builder.compose_markers[0]), "io.kompose.service=builder");
+  EXPECT_EQ(streamed.text(builder.compose_markers[1]), "com.docker.compose.project=builds");
+  ASSERT_EQ(builder.containers.size(), 1u);
+  const auto& container = builder.containers[0];
+  EXPECT_EQ(streamed.text(container.command),
+            "/bin/sh -c docker build -t registry.example.com/app:1 . && docker push "
+            "registry.example.com/app:1");
+  ASSERT_EQ(container.env.size(), 2u);
+  EXPECT_EQ(streamed.text(container.env[0].name), "DOCKER_HOST");
+  EXPECT_EQ(streamed.text(container.env[1].value), "Docker BuildKit \"classic\" \xc3\xa9");
+  ASSERT_EQ(container.mounts.size(), 2u);
+  EXPECT_EQ(streamed.text(container.mounts[0].host_path), "/var/run/docker.sock");
+  EXPECT_EQ(streamed.text(container.mounts[1].volume_type), "projected");
+  EXPECT_TRUE(container.mounts[1].read_only);
+  const auto& nightly = streamed.workloads[2];
+  ASSERT_EQ(nightly.containers.size(), 2u);
+  EXPECT_TRUE(nightly.containers[0].init);
+  EXPECT_EQ(streamed.text(nightly.containers[0].command), "docker save -o /cache/base.tar base:1");
+  EXPECT_TRUE(nightly.containers[1].privileged);
+  ASSERT_EQ(streamed.log_configs.size(), 1u);
+  EXPECT_TRUE(streamed.log_configs[0].reads_docker_containers);
 }
 
 }  // namespace
