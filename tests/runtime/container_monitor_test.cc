@@ -24,10 +24,19 @@ namespace {
 
 namespace fs = std::filesystem;
 
+/// The test's own folder. A parameterised test's name holds a '/', which must not become a
+/// sub-folder (its parent would be left behind).
+std::string test_name_for_path() {
+  std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  for (auto& c : name) {
+    if (c == '/') c = '-';
+  }
+  return name;
+}
+
 struct scratch {
-  fs::path path =
-      fs::temp_directory_path() / ("deshim-monitor-" + std::to_string(::getpid()) + "-" +
-                                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  fs::path path = fs::temp_directory_path() /
+                  ("deshim-monitor-" + std::to_string(::getpid()) + "-" + test_name_for_path());
   scratch() { fs::create_directories(path); }
   ~scratch() { fs::remove_all(path); }
 };
