@@ -8,21 +8,13 @@
 #include <cstring>
 #include <string>
 
+#include "common/fd_io.h"
+
 namespace deshim {
 namespace {
 
 error io_failure(const std::string& what, const std::filesystem::path& path) {
   return environment_error(what + " " + path.string() + ": " + std::strerror(errno));
-}
-
-bool write_all(int fd, std::string_view content) {
-  while (!content.empty()) {
-    ssize_t wrote = ::write(fd, content.data(), content.size());
-    if (wrote < 0 && errno == EINTR) continue;
-    if (wrote <= 0) return false;
-    content.remove_prefix(static_cast<size_t>(wrote));
-  }
-  return true;
 }
 
 /// Closes and removes the temporary file unless `release` was called.
@@ -65,7 +57,7 @@ result<void> replace_file(const std::filesystem::path& host_path, std::string_vi
   if (replacing && ::fchown(temp.fd(), existing.st_uid, existing.st_gid) != 0) {
     return io_failure("cannot keep the owner of", host_path);
   }
-  if (!write_all(temp.fd(), content)) return io_failure("cannot write", temp.path());
+  if (!write_all_to_fd(temp.fd(), content)) return io_failure("cannot write", temp.path());
   if (flush_to_disk && ::fsync(temp.fd()) != 0) return io_failure("cannot flush", temp.path());
   if (!temp.close()) return io_failure("cannot close", temp.path());
   if (::rename(temp.path().c_str(), host_path.c_str()) != 0) {

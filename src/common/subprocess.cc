@@ -12,19 +12,12 @@
 
 extern char** environ;
 
+#include "common/fd_io.h"
+
 namespace deshim {
 namespace {
 
 using clock_type = std::chrono::steady_clock;
-
-std::vector<char*> c_strings(std::vector<std::string>& strings) {
-  std::vector<char*> out;
-  out.reserve(strings.size() + 1);
-  for (auto& s : strings)
-    out.push_back(s.data());
-  out.push_back(nullptr);
-  return out;
-}
 
 std::vector<std::string> environment_with(const std::vector<std::string>& extra) {
   std::vector<std::string> env;

@@ -114,14 +114,20 @@ uint64_t value_or_zero(const std::map<std::string, uint64_t>& values, const std:
 }
 
 /// "<root>/<relative>", never escaping the root through "..".
-result<fs::path> cgroup_folder(const fs::path& root, const std::string& relative_path) {
+/// `relative_path` made relative and normal; nullopt when it climbs out through "..".
+std::optional<fs::path> contained_relative(const std::string& relative_path) {
   fs::path relative = fs::path(relative_path).relative_path().lexically_normal();
   for (const auto& piece : relative) {
-    if (piece == "..") {
-      return invalid_input("cgroup path \"" + relative_path + "\" climbs out of the hierarchy");
-    }
+    if (piece == "..") return std::nullopt;
   }
-  fs::path folder = root / relative;
+  return relative;
+}
+
+result<fs::path> cgroup_folder(const fs::path& root, const std::string& relative_path) {
+  auto relative = contained_relative(relative_path);
+  if (!relative)
+    return invalid_input("cgroup path \"" + relative_path + "\" climbs out of the hierarchy");
+  fs::path folder = root / *relative;
   std::error_code ec;
   if (!fs::is_directory(folder, ec))
     return error(error_kind::not_found, "cgroup " + folder.string() + " does not exist");
@@ -231,12 +237,10 @@ cgroup_version detect_cgroup_version(const std::filesystem::path& root) {
 
 std::filesystem::path oom_events_file(const std::filesystem::path& root, cgroup_version version,
                                       const std::string& relative_path) {
-  fs::path relative = fs::path(relative_path).relative_path().lexically_normal();
-  for (const auto& piece : relative) {
-    if (piece == "..") return {};  // never read outside the hierarchy
-  }
-  return version == cgroup_version::v1 ? root / "memory" / relative / "memory.oom_control"
-                                       : root / relative / "memory.events";
+  auto relative = contained_relative(relative_path);
+  if (!relative) return {};  // never read outside the hierarchy
+  return version == cgroup_version::v1 ? root / "memory" / *relative / "memory.oom_control"
+                                       : root / *relative / "memory.events";
 }
 
 result<cgroup_stats> read_cgroup_stats(const std::filesystem::path& root, cgroup_version version,

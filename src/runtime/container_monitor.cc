@@ -13,7 +13,7 @@
 #include <sstream>
 #include <thread>
 
-#include "runtime/fd_io.h"
+#include "common/fd_io.h"
 
 namespace deshim::runtime {
 namespace fs = std::filesystem;
@@ -44,8 +44,8 @@ result<monitor_started> start_monitor(const monitor_launch& launch) {
   }
   args.push_back("--");
   args.insert(args.end(), launch.runc_command.begin(), launch.runc_command.end());
-  exec_argv argv(args);
-  const char* binary = argv.storage[0].c_str();
+  auto argv = c_strings(args);
+  const char* binary = args[0].c_str();
   int write_end = sync[1];
 
   pid_t first = ::fork();
@@ -72,7 +72,7 @@ result<monitor_started> start_monitor(const monitor_launch& launch) {
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::execv(binary, argv.pointers.data());
+    ::execv(binary, argv.data());
     ::_exit(127);
   }
   ::close(sync[1]);
@@ -130,7 +130,7 @@ result<void> request_log_reopen(const fs::path& object_dir, std::chrono::millise
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (fs::exists(monitor_reopen_answer(object_dir))) {
-      std::string answer = read_small_file(monitor_reopen_answer(object_dir));
+      std::string answer = read_small_file(monitor_reopen_answer(object_dir)).value_or("");
       if (answer.rfind("ok", 0) == 0) return {};
       if (!answer.empty())
         return environment_error("reopening the container log failed: " + answer);

@@ -16,9 +16,9 @@
 #include <optional>
 
 #include "common/atomic_write.h"
+#include "common/fd_io.h"
 #include "runtime/cri_log_writer.h"
 #include "runtime/exit_record.h"
-#include "runtime/fd_io.h"
 
 namespace deshim::runtime {
 namespace fs = std::filesystem;
@@ -120,7 +120,8 @@ int run_monitor(const monitor_options& options) {
     report(std::string("error cannot create pipes: ") + std::strerror(errno));
     return 1;
   }
-  exec_argv argv(options.runc_command);
+  std::vector<std::string> runc_args = options.runc_command;
+  auto argv = c_strings(runc_args);
   pid_t runc = ::fork();
   if (runc < 0) {
     report(std::string("error cannot fork runc: ") + std::strerror(errno));
@@ -134,7 +135,7 @@ int run_monitor(const monitor_options& options) {
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::execvp(argv.pointers[0], argv.pointers.data());
+    ::execvp(argv[0], argv.data());
     const char message[] = "cannot run runc\n";
     (void)!::write(2, message, sizeof(message) - 1);
     ::_exit(127);
@@ -215,7 +216,7 @@ int run_monitor(const monitor_options& options) {
     return 1;
   }
   try {
-    container = std::stoi(read_small_file(monitor_pid_file(options.object_dir)));
+    container = std::stoi(read_small_file(monitor_pid_file(options.object_dir)).value_or(""));
   } catch (const std::exception&) {
     report("error runc wrote no pid file");
     return 1;
@@ -223,7 +224,7 @@ int run_monitor(const monitor_options& options) {
   // The OOM kills before the container ran (of an earlier container in a reused cgroup).
   std::optional<uint64_t> oom_kills_before;
   if (!options.oom_events.empty())
-    oom_kills_before = oom_kill_count(read_small_file(options.oom_events));
+    oom_kills_before = oom_kill_count(read_small_file(options.oom_events).value_or(""));
   reap();  // the container may have ended already
   for (const auto& ended : early_exits) {
     if (ended.pid != container) continue;
@@ -333,7 +334,7 @@ int run_monitor(const monitor_options& options) {
   exit.finished_at = container_finished;
   exit.reason = status_lost ? "Unknown" : exit.exit_code == 0 ? "Completed" : "Error";
   if (!options.oom_events.empty()) {
-    auto oom_kills = oom_kill_count(read_small_file(options.oom_events));
+    auto oom_kills = oom_kill_count(read_small_file(options.oom_events).value_or(""));
     if (oom_kills && *oom_kills > oom_kills_before.value_or(0)) exit.reason = "OOMKilled";
   }
   (void)replace_state_file(exit_record_file(options.object_dir), to_json_text(exit), 0600);

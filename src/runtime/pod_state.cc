@@ -1,10 +1,9 @@
 #include "runtime/pod_state.h"
 
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "common/atomic_write.h"
+#include "common/fd_io.h"
 #include "common/json_document.h"
 
 namespace deshim::runtime {
@@ -53,14 +52,6 @@ result<void> remove_dir(const fs::path& dir) {
   fs::remove_all(dir, ec);
   if (ec) return environment_error("cannot remove " + dir.string() + ": " + ec.message());
   return {};
-}
-
-std::string read_whole(const fs::path& file, bool& found) {
-  std::ifstream in(file, std::ios::binary);
-  found = static_cast<bool>(in);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 }  // namespace
@@ -244,10 +235,9 @@ result<void> pod_state::remove_container(const std::string& id) const {
 }
 
 result<std::optional<exit_record>> pod_state::read_exit(const fs::path& object_dir) const {
-  bool found = false;
-  std::string text = read_whole(exit_file(object_dir), found);
-  if (!found) return std::optional<exit_record>();
-  auto parsed = parse_exit_record(text, exit_file(object_dir).string());
+  auto text = read_small_file(exit_file(object_dir));
+  if (!text) return std::optional<exit_record>();
+  auto parsed = parse_exit_record(*text, exit_file(object_dir).string());
   if (!parsed) return parsed.error();
   return std::optional<exit_record>(std::move(*parsed));
 }
@@ -256,14 +246,13 @@ pod_state::loaded pod_state::load_all() const {
   loaded out;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(folder_ / "sandboxes", ec)) {
-    bool found = false;
     fs::path file = entry.path() / "sandbox.json";
-    std::string text = read_whole(file, found);
-    if (!found) {
+    auto text = read_small_file(file);
+    if (!text) {
       out.orphans.push_back(entry.path());
       continue;
     }
-    auto record = parse_sandbox_record(text, file.string());
+    auto record = parse_sandbox_record(*text, file.string());
     if (!record) {
       out.problems.push_back(record.error().describe());
       continue;
@@ -271,14 +260,13 @@ pod_state::loaded pod_state::load_all() const {
     out.sandboxes.push_back(std::move(*record));
   }
   for (const auto& entry : fs::directory_iterator(folder_ / "containers", ec)) {
-    bool found = false;
     fs::path file = entry.path() / "container.json";
-    std::string text = read_whole(file, found);
-    if (!found) {
+    auto text = read_small_file(file);
+    if (!text) {
       out.orphans.push_back(entry.path());
       continue;
     }
-    auto record = parse_container_record(text, file.string());
+    auto record = parse_container_record(*text, file.string());
     if (!record) {
       out.problems.push_back(record.error().describe());
       continue;

@@ -4,9 +4,9 @@
 
 #include <atomic>
 #include <fstream>
-#include <sstream>
 
 #include "common/atomic_write.h"
+#include "common/fd_io.h"
 #include "common/subprocess.h"
 #include "runtime/digest.h"
 #include "runtime/layer_unpack.h"
@@ -25,13 +25,6 @@ bool kernel_has_overlay() {
     if (line.find("overlay") != std::string::npos) return true;
   }
   return false;
-}
-
-std::string read_small(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
 }
 
 }  // namespace
@@ -127,7 +120,7 @@ std::vector<fs::path> snapshotter::layer_dirs(const std::string& chain) const {
   std::string current = chain;
   for (int depth = 0; depth < 256 && is_valid_digest(current); ++depth) {
     out.push_back(dir(current) / "fs");
-    current = read_small(dir(current) / "parent");
+    current = read_small_file(dir(current) / "parent").value_or("");
   }
   return out;
 }

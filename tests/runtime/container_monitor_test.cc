@@ -52,6 +52,17 @@ fs::path small_monitor() {
   return fs::path(DESHIM_BINARY).parent_path() / "deshim-monitor";
 }
 
+/// A launch of container `id` with its state folder `<folder>/<id>` (created), run by the
+/// small monitor unless the test says otherwise.
+monitor_launch launch_in(const fs::path& folder, const std::string& id) {
+  monitor_launch launch;
+  launch.command = default_monitor_command(DESHIM_BINARY);
+  launch.id = id;
+  launch.object_dir = folder / id;
+  fs::create_directories(launch.object_dir);
+  return launch;
+}
+
 /// A shell command standing in for `runc run --detach`: starts `container` (its output on the
 /// monitor's pipes), writes its pid where runc would, then waits 0.3 s before it returns, so
 /// the container writes and ends before "runc" returns. The container is started by an inner
@@ -116,12 +127,9 @@ INSTANTIATE_TEST_SUITE_P(container_monitor, both_monitors, ::testing::Bool(), []
 
 TEST_P(both_monitors, output_and_exit_from_before_runc_returned_are_kept) {
   scratch folder;
-  fs::path dir = folder.path / "c1";
-  fs::create_directories(dir);
-  monitor_launch launch;
+  auto launch = launch_in(folder.path, "c1");
+  fs::path dir = launch.object_dir;
   launch.command = command();
-  launch.id = "c1";
-  launch.object_dir = dir;
   launch.log_path = (folder.path / "logs" / "0.log").string();
   launch.max_line_size = 10;
   launch.runc_command = runc_stand_in(
@@ -150,12 +158,8 @@ TEST_P(both_monitors, output_and_exit_from_before_runc_returned_are_kept) {
 
 TEST(container_monitor, a_container_reaped_by_someone_else_ends_as_unknown_not_a_hang) {
   scratch folder;
-  fs::path dir = folder.path / "c4";
-  fs::create_directories(dir);
-  monitor_launch launch;
-  launch.command = default_monitor_command(DESHIM_BINARY);
-  launch.id = "c4";
-  launch.object_dir = dir;
+  auto launch = launch_in(folder.path, "c4");
+  fs::path dir = launch.object_dir;
   // The shell waits for its own background child, so its status never reaches the monitor.
   launch.runc_command = {
       "/bin/sh", "-c",
@@ -181,14 +185,10 @@ TEST(container_monitor, oom_kill_counts_are_read_from_v1_and_v2_event_files) {
 /// Runs a stand-in container that ends with SIGKILL while `bump` may raise the OOM count of
 /// a stand-in events file; returns the recorded reason.
 std::string reason_after_sigkill(const fs::path& folder, const std::string& bump) {
-  fs::path dir = folder / "c5";
-  fs::create_directories(dir);
+  auto launch = launch_in(folder, "c5");
+  fs::path dir = launch.object_dir;
   fs::path events = folder / "memory.events";
   std::ofstream(events) << "low 0\nhigh 0\nmax 0\noom 3\noom_kill 3\n";
-  monitor_launch launch;
-  launch.command = default_monitor_command(DESHIM_BINARY);
-  launch.id = "c5";
-  launch.object_dir = dir;
   launch.oom_events = events.string();
   // `exec sh` so that `$$` is the container's own pid, not the stand-in's.
   launch.runc_command = runc_stand_in(dir, "sleep 0.5; " + bump + " exec sh -c 'kill -9 $$'");
@@ -213,12 +213,8 @@ TEST(container_monitor, oom_kills_from_before_the_container_ran_do_not_count) {
 
 TEST(container_monitor, a_failing_runc_is_reported_with_its_message_and_logs_nothing) {
   scratch folder;
-  fs::path dir = folder.path / "c2";
-  fs::create_directories(dir);
-  monitor_launch launch;
-  launch.command = default_monitor_command(DESHIM_BINARY);
-  launch.id = "c2";
-  launch.object_dir = dir;
+  auto launch = launch_in(folder.path, "c2");
+  fs::path dir = launch.object_dir;
   launch.log_path = (folder.path / "logs" / "0.log").string();
   launch.runc_command = {"/bin/sh", "-c",
                          "echo 'container_linux.go:380: starting container process caused: "
