@@ -116,47 +116,45 @@ std::unique_ptr<grpc::ClientContext> deadline(std::chrono::seconds limit = 120s)
 
 /// Runs pod number `i` with one sleeping container, timing its start.
 std::string run_pod(cri_side& side, const std::string& prefix, int i, const fs::path& logs) {
-  {
-    std::string name = prefix + "-" + std::to_string(i);
-    v1::PodSandboxConfig pod;
-    pod.mutable_metadata()->set_name(name);
-    pod.mutable_metadata()->set_namespace_("bench");
-    pod.mutable_metadata()->set_uid("uid-" + name);
-    pod.set_hostname(name);
-    pod.set_log_directory((logs / name).string());
-    v1::ContainerConfig container;
-    container.mutable_metadata()->set_name("sleep");
-    container.mutable_image()->set_image("docker.io/library/busybox:test");
-    container.add_command("/bin/sleep");
-    container.add_command("3600");
-    container.set_log_path("sleep/0.log");
+  std::string name = prefix + "-" + std::to_string(i);
+  v1::PodSandboxConfig pod;
+  pod.mutable_metadata()->set_name(name);
+  pod.mutable_metadata()->set_namespace_("bench");
+  pod.mutable_metadata()->set_uid("uid-" + name);
+  pod.set_hostname(name);
+  pod.set_log_directory((logs / name).string());
+  v1::ContainerConfig container;
+  container.mutable_metadata()->set_name("sleep");
+  container.mutable_image()->set_image("docker.io/library/busybox:test");
+  container.add_command("/bin/sleep");
+  container.add_command("3600");
+  container.set_log_path("sleep/0.log");
 
-    auto start = std::chrono::steady_clock::now();
-    v1::RunPodSandboxRequest run;
-    *run.mutable_config() = pod;
-    v1::RunPodSandboxResponse ran;
-    auto status = side.stub->RunPodSandbox(deadline().get(), run, &ran);
-    if (!status.ok()) return "RunPodSandbox: " + status.error_message();
-    side.run_sandbox_seconds.push_back(seconds_since(start));
-    auto create_start = std::chrono::steady_clock::now();
-    side.pods.push_back(ran.pod_sandbox_id());
-    v1::CreateContainerRequest create;
-    create.set_pod_sandbox_id(ran.pod_sandbox_id());
-    *create.mutable_config() = container;
-    *create.mutable_sandbox_config() = pod;
-    v1::CreateContainerResponse created;
-    status = side.stub->CreateContainer(deadline().get(), create, &created);
-    if (!status.ok()) return "CreateContainer: " + status.error_message();
-    side.create_seconds.push_back(seconds_since(create_start));
-    auto start_start = std::chrono::steady_clock::now();
-    v1::StartContainerRequest start_request;
-    start_request.set_container_id(created.container_id());
-    v1::StartContainerResponse started;
-    status = side.stub->StartContainer(deadline().get(), start_request, &started);
-    if (!status.ok()) return "StartContainer: " + status.error_message();
-    side.start_container_seconds.push_back(seconds_since(start_start));
-    side.start_seconds.push_back(seconds_since(start));
-  }
+  auto start = std::chrono::steady_clock::now();
+  v1::RunPodSandboxRequest run;
+  *run.mutable_config() = pod;
+  v1::RunPodSandboxResponse ran;
+  auto status = side.stub->RunPodSandbox(deadline().get(), run, &ran);
+  if (!status.ok()) return "RunPodSandbox: " + status.error_message();
+  side.run_sandbox_seconds.push_back(seconds_since(start));
+  auto create_start = std::chrono::steady_clock::now();
+  side.pods.push_back(ran.pod_sandbox_id());
+  v1::CreateContainerRequest create;
+  create.set_pod_sandbox_id(ran.pod_sandbox_id());
+  *create.mutable_config() = container;
+  *create.mutable_sandbox_config() = pod;
+  v1::CreateContainerResponse created;
+  status = side.stub->CreateContainer(deadline().get(), create, &created);
+  if (!status.ok()) return "CreateContainer: " + status.error_message();
+  side.create_seconds.push_back(seconds_since(create_start));
+  auto start_start = std::chrono::steady_clock::now();
+  v1::StartContainerRequest start_request;
+  start_request.set_container_id(created.container_id());
+  v1::StartContainerResponse started;
+  status = side.stub->StartContainer(deadline().get(), start_request, &started);
+  if (!status.ok()) return "StartContainer: " + status.error_message();
+  side.start_container_seconds.push_back(seconds_since(start_start));
+  side.start_seconds.push_back(seconds_since(start));
   return {};
 }
 
