@@ -1,17 +1,25 @@
 // runtime_bench: `deshim runtime serve` next to containerd 1.6, in one run, same registry and
 // same image. Measures the idle resident memory of both daemons and the wall time of a CRI
 // PullImage of a ~100 MB image (random data, so it does not compress) from a loopback
-// docker-registry filled by the real dockerd. Prints a table, and JSON with --json.
+// docker-registry filled by the real dockerd, and the peak resident size of each daemon with
+// its child processes during the pulls (deshim-cri pulls in a `deshim runtime pull` child).
+// Prints a table, and JSON with --json.
 //
-//   runtime_bench [--size-mb 100] [--rounds 3] [--json]
+//   runtime_bench [--size-mb 100] [--rounds 3] [--json] [--deshim PATH]
+//
+// --deshim runs another deshim binary: a copy of deshim alone in a folder (no deshim-cri beside
+// it) serves in-process, which measures what the pull child costs.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -59,6 +67,58 @@ nlohmann::json to_json(const memory& m) {
   return {{"rss_kib", m.rss}, {"rss_anon_kib", m.anon}, {"pss_kib", m.pss}};
 }
 
+/// VmRSS of `pid` and of every process below it, in KiB: a pull child counts as the daemon's.
+long tree_rss_kib(pid_t pid) {
+  std::map<pid_t, std::vector<pid_t>> children;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "stat");
+    std::string stat((std::istreambuf_iterator<char>(in)), {});
+    auto close = stat.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(stat.substr(close + 2));
+    std::string state;
+    pid_t parent = 0;
+    rest >> state >> parent;
+    children[parent].push_back(static_cast<pid_t>(std::stol(name)));
+  }
+  long total = 0;
+  std::vector<pid_t> todo{pid};
+  while (!todo.empty()) {
+    pid_t next = todo.back();
+    todo.pop_back();
+    total += memory_kib(next, "status", "VmRSS");
+    for (pid_t child : children[next])
+      todo.push_back(child);
+  }
+  return total;
+}
+
+/// Samples `tree_rss_kib(pid)` every 10 ms while alive; `peak()` is the largest sample.
+class peak_sampler {
+ public:
+  explicit peak_sampler(pid_t pid)
+      : thread_([this, pid] {
+          while (!stop_) {
+            long now = tree_rss_kib(pid);
+            if (now > peak_) peak_ = now;
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+          }
+        }) {}
+  ~peak_sampler() {
+    stop_ = true;
+    thread_.join();
+  }
+  long peak() const { return peak_; }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::atomic<long> peak_{0};
+  std::thread thread_;
+};
+
 int die(const std::string& what, const error& failure) {
   std::cerr << "runtime_bench: " << what << ": " << failure.describe() << "\n";
   return 3;
@@ -101,6 +161,7 @@ int main(int argc, char** argv) {
   int size_mb = 100;
   int rounds = 3;
   bool json = false;
+  std::string deshim_binary = DESHIM_BINARY;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--size-mb" && i + 1 < argc)
@@ -109,8 +170,10 @@ int main(int argc, char** argv) {
       rounds = std::atoi(argv[++i]);
     else if (arg == "--json")
       json = true;
+    else if (arg == "--deshim" && i + 1 < argc)
+      deshim_binary = argv[++i];
     else {
-      std::cerr << "usage: runtime_bench [--size-mb N] [--rounds N] [--json]\n";
+      std::cerr << "usage: runtime_bench [--size-mb N] [--rounds N] [--json] [--deshim PATH]\n";
       return 2;
     }
   }
@@ -143,7 +206,7 @@ int main(int argc, char** argv) {
       << (scratch->path() / "state").string() << "\"\n";
   std::string socket = (scratch->path() / "deshim.sock").string();
   auto deshim =
-      child_process::start({DESHIM_BINARY, "runtime", "serve", "--config",
+      child_process::start({deshim_binary, "runtime", "serve", "--config",
                             (scratch->path() / "config.toml").string(), "--socket", socket},
                            scratch->path() / "serve.log");
   if (!deshim) return die("deshim runtime serve", deshim.error());
@@ -161,7 +224,14 @@ int main(int argc, char** argv) {
   memory deshim_idle = memory_of(deshim->pid());
   memory containerd_idle = memory_of(containerd->pid());
 
+  std::error_code link_error;
+  std::string deshim_executable =
+      fs::read_symlink("/proc/" + std::to_string(deshim->pid()) + "/exe", link_error)
+          .filename()
+          .string();
+
   std::vector<double> deshim_pulls, containerd_pulls;
+  long deshim_peak = 0, containerd_peak = 0;
   uint64_t image_size = 0;
   for (int round = 0; round < rounds; ++round) {
     for (int which = 0; which < 2; ++which) {
@@ -169,8 +239,14 @@ int main(int argc, char** argv) {
       bool deshim_turn = (round + which) % 2 == 0;
       auto& client = deshim_turn ? *ours : *theirs;
       auto start = std::chrono::steady_clock::now();
+      std::optional<peak_sampler> sampler;
+      sampler.emplace(deshim_turn ? deshim->pid() : containerd->pid());
       auto pulled = client.pull_image(reference);
       double elapsed = seconds_since(start);
+      long peak = sampler->peak();
+      sampler.reset();
+      long& kept = deshim_turn ? deshim_peak : containerd_peak;
+      kept = std::max(kept, peak);
       if (!pulled)
         return die(deshim_turn ? "deshim PullImage" : "containerd PullImage", pulled.error());
       auto status = client.image_status(reference);
@@ -190,11 +266,13 @@ int main(int argc, char** argv) {
   };
   nlohmann::json out = {
       {"image", reference},
+      {"deshim_executable", deshim_executable},
       {"image_size_bytes", image_size},
       {"rounds", rounds},
       {"idle", {{"deshim", to_json(deshim_idle)}, {"containerd", to_json(containerd_idle)}}},
       {"after_pulls",
        {{"deshim", to_json(deshim_after)}, {"containerd", to_json(containerd_after)}}},
+      {"peak_rss_during_pulls_kib", {{"deshim", deshim_peak}, {"containerd", containerd_peak}}},
       {"pull_seconds", {{"deshim", deshim_pulls}, {"containerd", containerd_pulls}}},
       {"pull_median_seconds",
        {{"deshim", median(deshim_pulls)}, {"containerd", median(containerd_pulls)}}},
@@ -202,8 +280,8 @@ int main(int argc, char** argv) {
   if (json) {
     std::cout << out.dump(2) << "\n";
   } else {
-    std::printf("image %s, %.1f MB (CRI size), %d rounds\n", reference.c_str(), image_size / 1e6,
-                rounds);
+    std::printf("image %s, %.1f MB (CRI size), %d rounds; deshim serves as %s\n", reference.c_str(),
+                image_size / 1e6, rounds, deshim_executable.c_str());
     std::printf("%-28s %12s %12s %8s\n", "", "deshim", "containerd", "ratio");
     auto row = [](const char* label, long ours, long theirs) {
       std::printf("%-28s %9ld KiB %9ld KiB %8.2f\n", label, ours, theirs,
@@ -214,6 +292,7 @@ int main(int argc, char** argv) {
     row("idle PSS", deshim_idle.pss, containerd_idle.pss);
     row("RSS after pulls", deshim_after.rss, containerd_after.rss);
     row("RssAnon after pulls", deshim_after.anon, containerd_after.anon);
+    row("peak RSS in PullImage (+kids)", deshim_peak, containerd_peak);
     std::printf("%-28s %10.2f s %10.2f s %8.2f\n", "PullImage median", median(deshim_pulls),
                 median(containerd_pulls), median(deshim_pulls) / median(containerd_pulls));
   }

@@ -1,12 +1,22 @@
 // `deshim runtime serve` and `deshim runtime import`: the bundled runtime core.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <iostream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "common/fd_io.h"
 #include "common/rooted_fs.h"
+#include "runtime/cri_command.h"
 #include "runtime/cri_server.h"
 #include "runtime/image_import.h"
+#include "runtime/in_process_puller.h"
 #include "runtime/monitor_process.h"
+#include "runtime/pull_child.h"
 #include "runtime/serve.h"
 
 namespace deshim::cli {
@@ -23,12 +33,35 @@ int fail(const error& failure) {
   return failure.exit_status();
 }
 
+/// Replaces this process by deshim-cri when it is installed beside us: same pid, same
+/// options, a fraction of the resident size (runtime/cri_command.h). Returns only when there
+/// is none or the exec failed; then the caller serves in-process.
+void exec_small_server(const global_options& options, const runtime_arguments& args) {
+  std::error_code ec;
+  std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return;
+  std::filesystem::path small = self.parent_path() / "deshim-cri";
+  if (::access(small.c_str(), X_OK) != 0) return;
+  runtime::cri_arguments forwarded;
+  forwarded.root = options.root;
+  forwarded.config = args.config;
+  forwarded.socket = args.socket;
+  forwarded.full_binary = self;
+  std::vector<std::string> argv = runtime::cri_command_line(small, forwarded);
+  auto pointers = c_strings(argv);
+  ::execv(small.c_str(), pointers.data());
+  std::cerr << "deshim runtime: cannot run " << small.string() << " (" << std::strerror(errno)
+            << "); serving in this process\n";
+}
+
 int run_serve(const global_options& options, const runtime_arguments& args) {
+  exec_small_server(options, args);
   auto fs = rooted_fs::open(options.root);
   if (!fs) return fail(fs.error());
   runtime::serve_options serve;
   serve.config_file = args.config;
   serve.socket = args.socket;
+  serve.puller = std::make_shared<runtime::in_process_puller>();
   auto served = runtime::serve_until_signal(*fs, serve, [](const std::string& line) {
     std::cerr << "deshim runtime: " << line << std::endl;
   });
@@ -82,6 +115,27 @@ void add_runtime_command(CLI::App& app, const global_options& options, int& exit
   import->add_option("--config", args->config, "containerd config.toml naming the root folder")
       ->capture_default_str();
   import->callback([&options, &exit_status, args] { exit_status = run_import(options, *args);
+});
+
+// Hidden: the pull child deshim-cri runs for each pull (runtime/pull_child.h), not for people.
+// The flags are collected as they come and checked by parse_pull_child_arguments.
+auto pull_args = std::make_shared<std::vector<std::string>>();
+auto pull_reference = std::make_shared<std::string>();
+auto* pull = command->add_subcommand("pull", "") -> group("");
+for (const char* flag :
+     {"--image-root", "--snapshotter", "--max-concurrent-downloads", "--registry-config-path"}) {
+  pull->add_option_function<std::string>(flag, [pull_args, flag](const std::string& v) {
+    pull_args->insert(pull_args->end(), {flag, v});
+  });
+}
+pull->add_option("reference", *pull_reference, "the image, after --");
+pull->callback([pull_args, pull_reference, &exit_status] {
+  std::vector<std::string> args = *pull_args;
+  args.insert(args.end(), {"--", *pull_reference});
+  std::string input(std::istreambuf_iterator<char>(std::cin), {});
+  std::string answer;
+  exit_status = runtime::run_pull_child(args, input, answer);
+  std::cout << answer << std::flush;
 });
 
 // Hidden: the per-container monitor the core starts when deshim-monitor is not installed

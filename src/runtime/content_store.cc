@@ -106,12 +106,16 @@ result<void> content_store::init() const {
   fs::create_directories(root_ / "blobs" / "sha256", ec);
   if (!ec) fs::create_directories(root_ / "ingest", ec);
   if (ec) return environment_error("cannot create " + root_.string() + ": " + ec.message());
-  // Ingest files left by a crash are never valid blobs.
+  return {};
+}
+
+void content_store::remove_ingest_leftovers() const {
+  // Ingest files without a live writer are never valid blobs.
+  std::error_code ec;
   for (const auto& entry : fs::directory_iterator(root_ / "ingest", ec)) {
     std::error_code ignored;
     fs::remove(entry.path(), ignored);
   }
-  return {};
 }
 
 fs::path content_store::blob_path(const std::string& digest) const {

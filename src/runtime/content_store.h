@@ -51,6 +51,9 @@ class content_store {
   explicit content_store(std::filesystem::path root) : root_(std::move(root)) {}
   /// Creates the folders.
   result<void> init() const;
+  /// Removes every ingest file: what a crashed or killed writer left. Only under the exclusive
+  /// ingest lock (ingest_lock.h), since a live writer's file looks the same.
+  void remove_ingest_leftovers() const;
 
   std::filesystem::path blob_path(const std::string& digest) const;
   bool has(const std::string& digest) const;

@@ -8,7 +8,6 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <shared_mutex>
 
 #include "runtime/digest.h"
 #include "runtime/image_reference.h"
@@ -280,7 +279,8 @@ class import_session {
     for (const auto& digest : service_.content().list())
       before_.insert(digest);
     existing_ = before_;
-    std::shared_lock ingest(service_.ingest_lock());
+    auto ingest = service_.hold_ingest();
+    if (!ingest) return ingest.error();
     archive_contents contents;
     if (auto read = read_archive(contents); !read) return read.error();
     result<std::vector<imported_image>> out = std::vector<imported_image>{};

@@ -4,26 +4,17 @@
 
 #include <algorithm>
 #include <chrono>
-#include <future>
 #include <map>
-#include <mutex>
 #include <set>
-#include <thread>
 
+#include "common/unix_time.h"
 #include "runtime/digest.h"
-#include "runtime/hosts_config.h"
-#include "runtime/registry_client.h"
+#include "runtime/image_puller.h"
 
 namespace deshim::runtime {
 namespace fs = std::filesystem;
 
 namespace {
-
-int64_t now_nanos() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 bool is_digest_name(const std::string& name) {
   return name.find('@') != std::string::npos;
@@ -62,6 +53,7 @@ result<std::unique_ptr<image_service>> image_service::open(const image_service_o
   if (auto made = service->content_.init(); !made) return made.error();
   if (auto made = service->snapshots_.init(); !made) return made.error();
   if (auto loaded = service->names_.load(); !loaded) return loaded.error();
+  service->remove_leftovers_if_idle();
   return service;
 }
 
@@ -202,101 +194,13 @@ result<std::optional<image_info>> image_service::status(const std::string& refer
   return std::optional<image_info>();
 }
 
-result<std::string> image_service::register_image(const descriptor& target,
-                                                  const std::vector<std::string>& names) {
-  auto found = resolve(target);
-  if (!found) return found.error();
-  std::string parent;
-  for (size_t i = 0; i < found->parsed.layers.size(); ++i) {
-    const auto& layer = found->parsed.layers[i];
-    if (!content_.has(layer.digest)) {
-      return error(error_kind::not_found, "layer " + layer.digest + " is not in the content store",
-                   {}, "pull or import the image again");
-    }
-    std::string chain = chain_id(parent, found->config.diff_ids[i]);
-    if (auto applied = snapshots_.apply(parent, chain, found->config.diff_ids[i],
-                                        content_.blob_path(layer.digest));
-        !applied)
-      return applied.error().with_context("unpacking layer " + std::to_string(i + 1) + " of " +
-                                          std::to_string(found->parsed.layers.size()));
-    parent = chain;
-  }
-  int64_t created = now_nanos();
-  for (const auto& name : names) {
-    if (auto put = names_.put({name, target, created}); !put) return put.error();
-  }
-  return found->parsed.config.digest;
-}
-
 result<std::string> image_service::pull(const std::string& reference,
                                         const registry_credentials& credentials) {
-  auto parsed = parse_image_reference(reference);
-  if (!parsed) return parsed.error();
-  std::string used_file;
-  auto hosts = registry_hosts(options_.registry_config_path, parsed->domain, &used_file);
-  if (!hosts) return hosts.error();
-  registry_client client(*hosts, parsed->domain, parsed->path, credentials);
-  std::shared_lock ingest(ingest_lock_);
-  auto manifest = client.resolve(parsed->digest.empty() ? parsed->tag : parsed->digest);
-  if (!manifest) return manifest.error().with_context("pulling " + parsed->string());
-  auto stored = content_.put(manifest->body, manifest->target.digest);
-  if (!stored) return stored.error();
-  descriptor target = manifest->target;
-  std::string manifest_text = manifest->body;
-  if (is_index_media_type(target.media_type)) {
-    auto entries = parse_index(manifest_text, "index of " + parsed->string());
-    if (!entries) return entries.error();
-    auto chosen = select_platform(*entries, "index of " + parsed->string());
-    if (!chosen) return chosen.error();
-    auto text = client.fetch_manifest(*chosen);
-    if (!text) return text.error();
-    if (auto put = content_.put(*text, chosen->digest); !put) return put.error();
-    manifest_text = *text;
+  if (!puller_) {
+    return error(error_kind::internal, "this runtime core was opened without an image puller", {},
+                 "a bug in deshim: the server sets one before serving");
   }
-  auto image = parse_manifest(manifest_text, "manifest of " + parsed->string());
-  if (!image) return image.error();
-  if (auto fetched = client.fetch_blob(content_, image->config); !fetched)
-    return fetched.error().with_context("pulling the config of " + parsed->string());
-  // Layers in parallel, at most max_concurrent_downloads at a time.
-  std::mutex failure_mutex;
-  std::optional<error> failure;
-  size_t next = 0;
-  std::mutex next_mutex;
-  auto worker = [&] {
-    while (true) {
-      size_t index;
-      {
-        std::lock_guard lock(next_mutex);
-        if (next >= image->layers.size()) return;
-        index = next++;
-      }
-      {
-        std::lock_guard lock(failure_mutex);
-        if (failure) return;
-      }
-      auto fetched = client.fetch_blob(content_, image->layers[index]);
-      if (!fetched) {
-        std::lock_guard lock(failure_mutex);
-        if (!failure) failure = fetched.error();
-      }
-    }
-  };
-  size_t workers =
-      std::clamp<size_t>(static_cast<size_t>(std::max(1, options_.max_concurrent_downloads)), 1,
-                         std::max<size_t>(1, image->layers.size()));
-  std::vector<std::thread> threads;
-  for (size_t i = 1; i < workers; ++i)
-    threads.emplace_back(worker);
-  worker();
-  for (auto& thread : threads)
-    thread.join();
-  if (failure) return failure->with_context("pulling " + parsed->string());
-  std::vector<std::string> names;
-  if (!parsed->tag.empty() && parsed->digest.empty()) names.push_back(parsed->tagged());
-  names.push_back(parsed->name() + "@" + target.digest);
-  auto id = register_image(target, names);
-  if (!id) return id.error().with_context("pulling " + parsed->string());
-  return id;
+  return puller_->pull(*this, reference, credentials);
 }
 
 result<void> image_service::remove(const std::string& reference) {
@@ -313,8 +217,18 @@ result<void> image_service::remove(const std::string& reference) {
   return collect_garbage();
 }
 
+void image_service::remove_leftovers_if_idle() const {
+  auto idle = ingest_lock::try_exclusive(options_.root);
+  if (!idle || !idle->has_value()) return;
+  content_.remove_ingest_leftovers();
+  snapshots_.remove_scratch_leftovers();
+}
+
 result<void> image_service::collect_garbage() {
-  std::unique_lock ingest(ingest_lock_);
+  auto exclusive = ingest_lock::hold(options_.root, ingest_lock::mode::exclusive);
+  if (!exclusive) return exclusive.error();
+  content_.remove_ingest_leftovers();
+  snapshots_.remove_scratch_leftovers();
   std::set<std::string> blobs;
   std::set<std::string> chains;
   for (const auto& entry : names_.all()) {
@@ -346,7 +260,7 @@ result<void> image_service::collect_garbage() {
 
 result<image_fs_usage> image_service::fs_info() const {
   image_fs_usage out;
-  out.timestamp_nanos = now_nanos();
+  out.timestamp_nanos = unix_nanos_now();
   fs::path root = options_.root / "snapshots";
   out.mountpoint = root.string();
   std::error_code ec;

@@ -1,18 +1,19 @@
 // The image service of the runtime core: list, inspect, pull, import and remove images.
 //
 // This is the CRI ImageService without gRPC: the server (cri_server) turns requests into
-// these calls and errors into status codes; `deshim runtime import` calls it directly. It owns
-// the content store, the image names and the snapshots under the config's root, and answers
-// in containerd's terms: an image's id is its config digest (the `image_ref` of every answer),
-// its size is what the content store holds for it (target, manifest, config and layers for
-// linux/amd64), its names are normalised references.
+// these calls and errors into status codes; `deshim runtime import` calls it directly. Pulls
+// go through an image_puller (image_puller.h): in this process, or in a child process when
+// the server is deshim-cri; the child writes into the same store. It owns the content store,
+// the image names and the snapshots under the config's root, and answers in containerd's terms: an
+// image's id is its config digest (the `image_ref` of every answer), its size is what the content
+// store holds for it (target, manifest, config and layers for linux/amd64), its names are
+// normalised references.
 #pragma once
 
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -21,9 +22,12 @@
 #include "runtime/image_manifest.h"
 #include "runtime/image_reference.h"
 #include "runtime/image_store.h"
+#include "runtime/ingest_lock.h"
 #include "runtime/snapshotter.h"
 
 namespace deshim::runtime {
+
+class image_puller;
 
 struct image_info {
   std::string id;  ///< config digest
@@ -74,26 +78,36 @@ class image_service {
   result<std::vector<image_info>> list() const;
   /// nullopt when no image has that name or id (not an error, as the CRI says).
   result<std::optional<image_info>> status(const std::string& reference) const;
-  /// Pulls and unpacks; returns the image id.
+  /// Pulls and unpacks through the puller (image_puller.h); returns the image id. An internal
+  /// error when no puller was set.
   result<std::string> pull(const std::string& reference, const registry_credentials& credentials);
+  /// Who pulls: set once, before the service is shared between threads.
+  void set_puller(std::shared_ptr<image_puller> puller) { puller_ = std::move(puller); }
   /// Removes every name of the image the reference resolves to; no error when it is gone.
   result<void> remove(const std::string& reference);
   result<image_fs_usage> fs_info() const;
 
   /// Checks that the image `target` points at is complete in the content store, unpacks its
-  /// layers, and gives it `names`. Returns the image id. Used by pull and import.
+  /// layers, and gives it `names`. Returns the image id. Used by pull and import; defined in
+  /// in_process_puller.cc (it unpacks with libarchive), so only the full binary has it.
   result<std::string> register_image(const descriptor& target,
                                      const std::vector<std::string>& names);
 
-  /// Removes every blob and snapshot no image name reaches (after a removal or an import).
+  /// Removes every blob and snapshot no image name reaches (after a removal or an import), and
+  /// the leftovers of writers that died, under the exclusive ingest lock.
   result<void> collect_garbage();
+  /// Removes the leftovers of dead writers (ingest files, snapshot scratch folders) when no
+  /// pull or import holds the ingest lock now; otherwise leaves them to the next sweep.
+  void remove_leftovers_if_idle() const;
 
   const content_store& content() const { return content_; }
   const snapshotter& snapshots() const { return snapshots_; }
   const image_service_options& options() const { return options_; }
   /// Held shared while blobs are written that no image names yet, so removal's garbage
-  /// collection does not take them.
-  std::shared_mutex& ingest_lock() { return ingest_lock_; }
+  /// collection (in this process or another) does not take them. See ingest_lock.h.
+  result<ingest_lock> hold_ingest() const {
+    return ingest_lock::hold(options_.root, ingest_lock::mode::shared);
+  }
 
  private:
   explicit image_service(const image_service_options& options);
@@ -112,7 +126,7 @@ class image_service {
   content_store content_;
   image_store names_;
   snapshotter snapshots_;
-  std::shared_mutex ingest_lock_;
+  std::shared_ptr<image_puller> puller_;
 };
 
 }  // namespace deshim::runtime

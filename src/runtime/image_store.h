@@ -4,7 +4,7 @@
 // repo@digest, a second tag) may point at the same target. The store is small and rewritten
 // atomically on every change; a mutex makes it safe for the server's threads, and an flock on
 // `images.json.lock` plus a reload when the file changed make it safe for a second process
-// (`deshim runtime import` next to a running `deshim runtime serve`).
+// (`deshim runtime import`, or deshim-cri's pull child, next to a running server).
 #pragma once
 
 #include <filesystem>

@@ -17,21 +17,12 @@
 
 #include "common/atomic_write.h"
 #include "common/fd_io.h"
+#include "common/unix_time.h"
 #include "runtime/cri_log_writer.h"
 #include "runtime/exit_record.h"
 
 namespace deshim::runtime {
 namespace fs = std::filesystem;
-
-namespace {
-
-int64_t now_nanos() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 fs::path monitor_pid_file(const fs::path& object_dir) {
   return object_dir / "pid";
@@ -166,10 +157,10 @@ int run_monitor(const monitor_options& options) {
       } else if (container > 0 && pid == container) {
         container_status = status;
         container_done = true;
-        container_finished = now_nanos();
+        container_finished = unix_nanos_now();
       } else if (container == 0) {
         // With `runc run --detach` the container may end before we know its pid.
-        early_exits.push_back({pid, status, now_nanos()});
+        early_exits.push_back({pid, status, unix_nanos_now()});
       }
     }
   };
@@ -319,7 +310,7 @@ int run_monitor(const monitor_options& options) {
     if (!container_done && ::kill(container, 0) != 0 && errno == ESRCH) {
       status_lost = true;
       container_done = true;
-      container_finished = now_nanos();
+      container_finished = unix_nanos_now();
     }
   }
   exit_record exit;

@@ -43,6 +43,7 @@ result<void> serve_until_signal(const rooted_fs& fs, const serve_options& option
 
   auto core = runtime_core::open(std::move(*settings), fs, fs.display(options.config_file));
   if (!core) return core.error();
+  (*core)->images->set_puller(options.puller);
   for (const auto& line : (*core)->recovery_log)
     log(line);
   auto server = cri_server::start(**core, *socket);

@@ -6,17 +6,21 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "common/result.h"
 #include "common/rooted_fs.h"
 #include "runtime/containerd_config.h"
+#include "runtime/image_puller.h"
 
 namespace deshim::runtime {
 
 struct serve_options {
   std::string config_file;  ///< node path of config.toml
   std::string socket;       ///< node path; empty means the config's grpc address
+  /// Who pulls images: in this process (the full binary) or in a child (deshim-cri).
+  std::shared_ptr<image_puller> puller;
 };
 
 /// Reads and checks config.toml through `fs`; warnings are left in the settings.

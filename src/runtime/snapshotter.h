@@ -31,11 +31,15 @@ class snapshotter {
   snapshotter(std::filesystem::path root, snapshot_kind kind)
       : root_(std::move(root)), kind_(kind) {}
   result<void> init() const;
+  /// Removes the scratch folders of unpacks that did not finish (a crash, a killed pull
+  /// child). Only under the exclusive ingest lock: a running unpack's folder looks the same.
+  void remove_scratch_leftovers() const;
   snapshot_kind kind() const { return kind_; }
 
   bool has(const std::string& chain) const;
   /// Unpacks `layer_blob` as snapshot `chain` on top of `parent_chain` and checks that the
-  /// uncompressed stream hashes to `diff_id`.
+  /// uncompressed stream hashes to `diff_id`. Defined in snapshot_unpack.cc, which needs
+  /// libarchive: only the full deshim binary links it, deshim-cri never unpacks.
   result<void> apply(const std::string& parent_chain, const std::string& chain,
                      const std::string& diff_id, const std::filesystem::path& layer_blob) const;
   /// The folders making up a root file system, topmost first (one folder for `native`).

@@ -12,6 +12,7 @@
 #include "runtime/cri_client.h"
 #include "runtime/digest.h"
 #include "runtime/image_import.h"
+#include "runtime/in_process_puller.h"
 #include "runtime/tar_builder.h"
 
 namespace deshim::runtime {
@@ -43,6 +44,7 @@ struct server_fixture {
     auto opened = runtime_core::open(std::move(*settings), *rooted_fs::open("/"), "config.toml");
     EXPECT_TRUE(opened.ok()) << opened.error().describe();
     core = std::move(*opened);
+    core->images->set_puller(std::make_shared<in_process_puller>());
   }
   void start() {
     auto started = cri_server::start(*core, socket());

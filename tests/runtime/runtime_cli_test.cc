@@ -146,5 +146,33 @@ TEST(runtime_cli, import_then_list_with_the_crictl_table) {
       << bad.standard_error;
 }
 
+TEST(runtime_cli, serve_becomes_deshim_cri_and_pulls_through_a_deshim_child) {
+  scratch_dir dir;
+  write_all(dir / "config.toml", config_for(dir));
+  std::string socket = (dir / "deshim.sock").string();
+  auto server = child_process::start({DESHIM_BINARY, "runtime", "serve", "--config",
+                                      (dir / "config.toml").string(), "--socket", socket},
+                                     dir / "serve.log");
+  ASSERT_TRUE(server.ok()) << server.error().describe();
+  ASSERT_TRUE(wait_for(socket)) << read_all(dir / "serve.log");
+  // Same pid, now the static deshim-cri from the folder of deshim.
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/" + std::to_string(server->pid()) + "/exe", ec);
+  EXPECT_EQ(exe, std::filesystem::canonical(std::filesystem::path(DESHIM_BINARY).parent_path() /
+                                            "deshim-cri"));
+  auto bad = run_deshim({"cri", "-r", socket, "pull", "Not A Reference"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.standard_error.find("invalid image reference \"Not A Reference\""),
+            std::string::npos)
+      << bad.standard_error;
+  auto unreachable = run_deshim({"cri", "-r", socket, "pull", "127.0.0.1:1/library/busybox:test"});
+  EXPECT_EQ(unreachable.exit_code, 3);
+  EXPECT_NE(unreachable.standard_error.find("cannot resolve 127.0.0.1:1/library/busybox:test"),
+            std::string::npos)
+      << unreachable.standard_error;
+  EXPECT_EQ(server->stop(std::chrono::seconds(10)), 0);
+  EXPECT_NE(read_all(dir / "serve.log").find("received SIGTERM, shutting down"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace deshim::runtime
