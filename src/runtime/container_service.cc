@@ -126,7 +126,11 @@ std::vector<std::string> container_service::of_sandbox(const std::string& sandbo
 result<std::string> container_service::create(const std::string& sandbox_id,
                                               const v1::ContainerConfig& config,
                                               const v1::PodSandboxConfig& sandbox_config) {
-  auto sandbox = context_.find_sandbox(sandbox_id);
+  // A container sharing the pod's pid namespace joins it through the pause process, which
+  // may still be starting (sandbox_service::run); every other namespace is pinned.
+  bool joins_pause_pid = config.linux().security_context().namespace_options().pid() == v1::POD;
+  auto sandbox = joins_pause_pid ? context_.find_started_sandbox(sandbox_id)
+                                 : context_.find_sandbox(sandbox_id);
   if (!sandbox) {
     return error(error_kind::not_found, "pod sandbox " + sandbox_id + " does not exist",
                  {"", 0, 0, "pod_sandbox_id"}, "run the pod first (RunPodSandbox)");
@@ -234,6 +238,8 @@ result<std::string> container_service::create(const std::string& sandbox_id,
   }();
   pod.pause_pid = sandbox->pid;
   pod.netns_path = sandbox->netns_path;
+  pod.ipc_ns_path = sandbox->ipc_ns_path;
+  pod.uts_ns_path = sandbox->uts_ns_path;
   pod.host_network = sandbox->host_network;
   pod.host_pid = sandbox->host_pid;
   pod.host_ipc = sandbox->host_ipc;
@@ -291,6 +297,12 @@ result<void> container_service::start(const std::string& id) {
     (void)context_.put(record);
     return failure;
   };
+  auto pause_failed = [&](const sandbox_record& pod) {
+    return start_failed(environment_error(
+        "the pause container of pod " + pod.id + " did not start: " + pod.start_error, {},
+        "remove the pod and run it again"));
+  };
+  if (!sandbox->start_error.empty()) return pause_failed(*sandbox);
   // Taken before runc runs: a short-lived container may end (and be reaped by its monitor)
   // before runc returns, and finished_at must never precede started_at.
   int64_t started_at = unix_nanos_now();
@@ -298,6 +310,11 @@ result<void> container_service::start(const std::string& id) {
   if (!started) return start_failed(started.error());
   record.pid = started->container_pid;
   record.monitor_pid = started->monitor_pid;
+  // The pod's pause container may have been starting beside this one: a container does not
+  // report running in a pod whose pause container failed to start.
+  context_.wait_for_pause_start(sandbox->id);
+  if (auto pod = context_.find_sandbox(sandbox->id); pod && !pod->start_error.empty())
+    return pause_failed(*pod);
   record.started_at = started_at;
   record.state = container_state::running;
   return context_.put(record);

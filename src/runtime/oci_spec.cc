@@ -276,9 +276,13 @@ json linux_resources(const resource_request& r, const spec_settings& settings, b
 
 json namespaces_for(const sandbox_context& sandbox, bool is_sandbox) {
   json namespaces = json::array();
-  auto join = [&](const char* type, const char* ns) {
+  // A pinned namespace is joined through its file, by the pause container too, so no
+  // container waits for another; without one, a pod container joins the pause process's.
+  auto join = [&](const char* type, const char* ns, const std::string& pinned) {
     json entry = {{"type", type}};
-    if (!is_sandbox && sandbox.pause_pid > 0)
+    if (!pinned.empty())
+      entry["path"] = pinned;
+    else if (!is_sandbox && sandbox.pause_pid > 0)
       entry["path"] = "/proc/" + std::to_string(sandbox.pause_pid) + "/ns/" + ns;
     namespaces.push_back(entry);
   };
@@ -286,11 +290,11 @@ json namespaces_for(const sandbox_context& sandbox, bool is_sandbox) {
     if (is_sandbox || sandbox.pid_per_container)
       namespaces.push_back({{"type", "pid"}});
     else
-      join("pid", "pid");
+      join("pid", "pid", {});
   }
-  if (!sandbox.host_ipc) join("ipc", "ipc");
+  if (!sandbox.host_ipc) join("ipc", "ipc", sandbox.ipc_ns_path);
   if (!sandbox.host_network) {
-    join("uts", "uts");
+    join("uts", "uts", sandbox.uts_ns_path);
     json net = {{"type", "network"}};
     if (!sandbox.netns_path.empty()) net["path"] = sandbox.netns_path;
     namespaces.push_back(net);

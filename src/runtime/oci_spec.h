@@ -7,9 +7,11 @@
 // - process: the CRI command replaces the image's Entrypoint, CRI args replace its Cmd (with
 //   only args given, the image's Entrypoint stays), env is the image's then the request's,
 //   the working dir and user fall back to the image's config;
-// - namespaces: a pod container joins the pause process's ipc, uts and (unless the pod asks
-//   for per-container pid namespaces) pid namespaces through /proc/<pid>/ns/*, and the pod's
-//   pinned network namespace; host network/pid/ipc leave the namespace out;
+// - namespaces: the pause container and the pod's containers join the pod's pinned network,
+//   ipc and uts namespaces by path (pods recorded before ipc and uts were pinned join the
+//   pause process's through /proc/<pid>/ns/*); a pod container joins the pause process's pid
+//   namespace unless the pod asks for per-container pid namespaces; host network/pid/ipc
+//   leave the namespace out;
 // - /etc/hostname, /etc/hosts and /etc/resolv.conf are bind-mounted from the sandbox folder;
 // - oom_score_adj is clamped to the core's own when `restrict_oom_score_adj` is set.
 #pragma once
@@ -96,6 +98,8 @@ struct sandbox_context {
   std::string hostname;
   pid_t pause_pid = 0;  ///< 0 for the pause container itself
   std::string netns_path;
+  std::string ipc_ns_path;  ///< pinned; empty: join the pause process's (or host ipc)
+  std::string uts_ns_path;  ///< pinned; empty: join the pause process's (or host network)
   bool host_network = false;
   bool host_pid = false;
   bool host_ipc = false;

@@ -29,12 +29,6 @@ std::string new_object_id() {
   return out;
 }
 
-int64_t unix_nanos_now() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 result<runc_driver> pod_context::runc_for(const std::string& handler) const {
   runc_settings runc;
   std::string name = handler.empty() ? settings->cri.default_runtime_name : handler;
@@ -123,6 +117,29 @@ std::optional<sandbox_record> pod_context::find_sandbox(const std::string& id) {
   }
   if (refresh(found->second)) (void)state.save(found->second);
   return found->second;
+}
+
+void pod_context::wait_for_pause_start(const std::string& id) {
+  std::shared_future<void> done;
+  {
+    std::lock_guard lock(mutex);
+    auto found = pause_starts.find(id);
+    if (found == pause_starts.end()) return;
+    done = found->second.done;
+  }
+  done.wait();
+  std::lock_guard lock(mutex);
+  // Its outcome is in the record now; the entry is only dead weight.
+  if (auto found = pause_starts.find(id);
+      found != pause_starts.end() && found->second.outcome->finished)
+    pause_starts.erase(found);
+}
+
+std::optional<sandbox_record> pod_context::find_started_sandbox(const std::string& id) {
+  auto found = find_sandbox(id);
+  if (!found) return found;
+  wait_for_pause_start(found->id);
+  return find_sandbox(found->id);
 }
 
 std::optional<container_record> pod_context::find_container(const std::string& id) {

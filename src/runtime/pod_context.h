@@ -12,7 +12,9 @@
 
 #include <chrono>
 #include <filesystem>
+#include <future>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -20,6 +22,7 @@
 
 #include "common/result.h"
 #include "common/rooted_fs.h"
+#include "common/unix_time.h"
 #include "runtime/containerd_config.h"
 #include "runtime/image_service.h"
 #include "runtime/pod_state.h"
@@ -65,15 +68,35 @@ struct pod_context {
   bool refresh(sandbox_record& record) const;
 
   std::optional<sandbox_record> find_sandbox(const std::string& id);
+  /// find_sandbox, after waiting for the pod's pause container to have started or failed to:
+  /// for callers that need its pid or must not race its `runc run` (stop, remove).
+  std::optional<sandbox_record> find_started_sandbox(const std::string& id);
+  /// Waits until the pause container of sandbox `id` (a full id) has started or failed to;
+  /// returns at once when no start is running.
+  void wait_for_pause_start(const std::string& id);
   std::optional<container_record> find_container(const std::string& id);
   /// Saves and stores the record in the map.
   result<void> put(const sandbox_record& record);
   result<void> put(const container_record& record);
+
+  /// A pause container whose `runc run` may outlive RunPodSandbox (sandbox_service::run): the
+  /// thread running it sets `finished` and `failure` under `mutex`, and writes the pid (or,
+  /// for a sandbox already reported ready, the failure) into the record.
+  struct pause_start {
+    bool finished = false;
+    std::optional<error> failure;
+  };
+  struct pending_pause_start {
+    std::shared_ptr<pause_start> outcome;
+    std::shared_future<void> done;
+  };
+  /// Guarded by `mutex`. Declared last: destroying it waits for every running start, which
+  /// still writes to the maps and the state folder declared above.
+  std::map<std::string, pending_pause_start> pause_starts;
 };
 
 /// 64 hex characters from the kernel's random source, as containerd's ids.
 std::string new_object_id();
-int64_t unix_nanos_now();
 
 /// Mounts the image layers as a writable overlay (upper/work in `dir`) at `dir/rootfs`; for
 /// the native snapshotter the single layer is copied. Returns the rootfs path.

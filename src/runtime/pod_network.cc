@@ -463,7 +463,7 @@ result<void> delete_all(const std::vector<std::string>& bin_dirs, const cni_sett
                         const std::vector<cached_attachment>& loaded,
                         const pod_network_request& request) {
   if (auto checked = check_request(request); !checked) return checked.error();
-  std::string netns = is_network_namespace(request.netns_path) ? request.netns_path : "";
+  std::string netns = is_pinned_namespace(request.netns_path) ? request.netns_path : "";
   invocation call{bin_dirs, settings.plugin_timeout, request, netns};
   json capability_args = {{"portMappings", port_mappings_json(request.port_mappings)}};
 

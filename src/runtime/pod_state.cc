@@ -77,6 +77,8 @@ std::string to_json_text(const sandbox_record& r) {
               {"ip", r.ip},
               {"additionalIps", r.additional_ips},
               {"netnsPath", r.netns_path},
+              {"ipcNsPath", r.ipc_ns_path},
+              {"utsNsPath", r.uts_ns_path},
               {"hostNetwork", r.host_network},
               {"hostPid", r.host_pid},
               {"hostIpc", r.host_ipc},
@@ -87,6 +89,7 @@ std::string to_json_text(const sandbox_record& r) {
               {"imageRef", r.image_ref},
               {"pid", r.pid},
               {"monitorPid", r.monitor_pid},
+              {"startError", r.start_error},
               {"config", r.config_json}};
   return out.dump(2) + "\n";
 }
@@ -141,6 +144,9 @@ result<sandbox_record> parse_sandbox_record(const std::string& text, const std::
     j.at("ip").get_to(r.ip);
     j.at("additionalIps").get_to(r.additional_ips);
     j.at("netnsPath").get_to(r.netns_path);
+    // Absent in records written before ipc and uts were pinned: those pods join through /proc.
+    r.ipc_ns_path = j.value("ipcNsPath", std::string());
+    r.uts_ns_path = j.value("utsNsPath", std::string());
     j.at("hostNetwork").get_to(r.host_network);
     j.at("hostPid").get_to(r.host_pid);
     j.at("hostIpc").get_to(r.host_ipc);
@@ -151,6 +157,7 @@ result<sandbox_record> parse_sandbox_record(const std::string& text, const std::
     j.at("imageRef").get_to(r.image_ref);
     j.at("pid").get_to(r.pid);
     j.at("monitorPid").get_to(r.monitor_pid);
+    r.start_error = j.value("startError", std::string());
     j.at("config").get_to(r.config_json);
     if (r.id.empty()) return invalid_input("a sandbox record without an id", {what, 0, 0, "id"});
     return r;

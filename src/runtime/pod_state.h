@@ -51,7 +51,9 @@ struct sandbox_record {
   std::string runtime_handler;
   std::string ip;
   std::vector<std::string> additional_ips;
-  std::string netns_path;  ///< host path; empty with host networking
+  std::string netns_path;   ///< host path; empty with host networking
+  std::string ipc_ns_path;  ///< the pinned ipc namespace; empty with host ipc
+  std::string uts_ns_path;  ///< the pinned uts namespace; empty with host networking
   bool host_network = false;
   bool host_pid = false;
   bool host_ipc = false;
@@ -60,8 +62,10 @@ struct sandbox_record {
   std::string log_directory;  ///< host path
   std::string cgroup_parent;
   std::string image_ref;  ///< the sandbox image's id
-  pid_t pid = 0;          ///< the pause process
+  pid_t pid = 0;          ///< the pause process; 0 while its start is still running
   pid_t monitor_pid = 0;
+  /// Why the pause container did not start, when that was found after RunPodSandbox returned.
+  std::string start_error;
   std::string config_json;  ///< the PodSandboxConfig as the client sent it (protobuf JSON)
 };
 

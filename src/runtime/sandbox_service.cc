@@ -3,11 +3,13 @@
 #include <google/protobuf/util/json_util.h>
 #include <signal.h>
 
+#include <cstdlib>
 #include <future>
 #include <sstream>
 #include <thread>
 
 #include "common/atomic_write.h"
+#include "common/fd_io.h"
 #include "runtime/cgroup_stats.h"
 #include "runtime/container_monitor.h"
 #include "runtime/container_service.h"
@@ -63,6 +65,32 @@ void fill_metadata(const sandbox_record& record, v1::PodSandboxMetadata* out) {
   out->set_uid(record.uid);
   out->set_namespace_(record.pod_namespace);
   out->set_attempt(record.attempt);
+}
+
+/// Unpins the pod's network, ipc and uts namespaces: every one is tried, the first failure
+/// returned.
+result<void> remove_pod_namespaces(const sandbox_record& record) {
+  result<void> outcome;
+  for (const std::string* path : {&record.netns_path, &record.ipc_ns_path, &record.uts_ns_path}) {
+    if (path->empty()) continue;
+    if (auto removed = remove_pinned_namespace(*path); !removed && outcome) outcome = removed;
+  }
+  return outcome;
+}
+
+/// A ready sandbox without a pause pid: the core stopped while its pause container was
+/// starting. runc's pid file tells whether that start succeeded.
+void adopt_unrecorded_pause(sandbox_record& record, const fs::path& dir) {
+  pid_t pid = 0;
+  if (auto text = read_small_file(monitor_pid_file(dir))) pid = std::atoi(text->c_str());
+  if (pid > 0 && ::kill(pid, 0) == 0) {
+    record.pid = pid;
+    return;
+  }
+  record.state = sandbox_state::not_ready;
+  record.start_error =
+      "the runtime stopped while the pause container was starting, and it did "
+      "not start";
 }
 
 }  // namespace
@@ -151,17 +179,62 @@ result<std::string> sandbox_service::run(const v1::PodSandboxConfig& config,
   record.state = sandbox_state::creating;
   if (auto saved = context_.put(record); !saved) return saved.error();
 
+  fs::path dir = context_.state.sandbox_dir(record.id);
+  // The pause container's `runc run`, once launched, runs on a thread of its own (step 4).
+  std::shared_future<void> pause_done;
   auto fail = [&](const error& failure) -> result<std::string> {
+    if (pause_done.valid()) pause_done.wait();
+    {
+      // What the pause start recorded, so release() waits for its monitor.
+      std::lock_guard lock(context_.mutex);
+      if (auto stored = context_.sandboxes.find(record.id); stored != context_.sandboxes.end()) {
+        record.pid = stored->second.pid;
+        record.monitor_pid = stored->second.monitor_pid;
+      }
+    }
     release(record);
     std::lock_guard lock(context_.mutex);
     context_.sandboxes.erase(record.id);
+    context_.pause_starts.erase(record.id);
     return failure;
   };
 
-  fs::path dir = context_.state.sandbox_dir(record.id);
-  // 1. the network namespace, then CNI ADD on a thread of its own while the pause container
-  // starts: the plugins only need the namespace, not the process in it, and ADD (three plugin
-  // executables) is the longest step of a pod's start.
+  std::string hostname = record.hostname;
+  if (hostname.empty() || record.host_network) {
+    char buffer[256] = {};
+    ::gethostname(buffer, sizeof(buffer) - 1);
+    if (hostname.empty()) hostname = buffer;
+  }
+
+  // 1. the pod's namespaces, pinned as files: network (CNI needs only the namespace, not a
+  // process in it), and ipc and uts, so that the pause container and the pod's containers
+  // join them by path and none waits for another.
+  std::vector<namespace_pin> pins;
+  std::string short_id = record.id.substr(0, 32);
+  if (!record.host_network) {
+    record.netns_path = (context_.netns_dir() / ("cni-" + short_id)).string();
+    record.uts_ns_path = (context_.netns_dir() / ("uts-" + short_id)).string();
+    pins.push_back({namespace_type::network, record.netns_path});
+    pins.push_back({namespace_type::uts, record.uts_ns_path});
+  }
+  if (!record.host_ipc) {
+    record.ipc_ns_path = (context_.netns_dir() / ("ipc-" + short_id)).string();
+    pins.push_back({namespace_type::ipc, record.ipc_ns_path});
+  }
+  if (!pins.empty()) {
+    // The paths are recorded before the namespaces exist, so a crash in between is cleaned.
+    if (auto saved = context_.put(record); !saved) return fail(saved.error());
+    if (auto pinned = create_pinned_namespaces(pins, hostname); !pinned) {
+      // Nothing was left behind, and a path that was there already is not ours to remove.
+      record.netns_path.clear();
+      record.uts_ns_path.clear();
+      record.ipc_ns_path.clear();
+      return fail(pinned.error());
+    }
+  }
+
+  // 2. CNI ADD on a thread of its own while the pod's files are written and the pause
+  // container starts: ADD (three plugin executables) is the longest step of a pod's start.
   std::future<result<pod_network_result>> network_added;
   // Every path out of here waits for ADD first: `fail` must know what ADD left behind.
   auto join_network = [&]() -> result<void> {
@@ -180,15 +253,6 @@ result<std::string> sandbox_service::run(const v1::PodSandboxConfig& config,
     return fail(failure);
   };
   if (!record.host_network) {
-    // The path is recorded before the namespace exists, so a crash in between is cleaned.
-    std::string netns_name = "cni-" + record.id.substr(0, 32);
-    record.netns_path = (context_.netns_dir() / netns_name).string();
-    if (auto saved = context_.put(record); !saved) return fail(saved.error());
-    auto netns = create_network_namespace(context_.netns_dir(), netns_name);
-    if (!netns) {
-      record.netns_path.clear();  // not ours to remove: it may be another pod's
-      return fail(netns.error());
-    }
     auto network = pod_network::load(context_.fs, cni_for(context_, runtime_handler));
     if (!network) return fail(network.error());
     std::vector<cni_port_mapping> ports;
@@ -212,13 +276,7 @@ result<std::string> sandbox_service::run(const v1::PodSandboxConfig& config,
         });
   }
 
-  // 2. the pod's files
-  std::string hostname = record.hostname;
-  if (hostname.empty() || record.host_network) {
-    char buffer[256] = {};
-    ::gethostname(buffer, sizeof(buffer) - 1);
-    if (hostname.empty()) hostname = buffer;
-  }
+  // 3. the pod's files
   auto node_resolv = context_.fs.read_file_if_exists("/etc/resolv.conf");
   auto node_hosts = context_.fs.read_file_if_exists("/etc/hosts");
   std::string hosts = node_hosts && node_hosts->has_value()
@@ -233,13 +291,15 @@ result<std::string> sandbox_service::run(const v1::PodSandboxConfig& config,
       return fail_after_network(written.error());
   }
 
-  // 3. the pause container, created and started by one `runc run --detach`
+  // 4. the pause container, created and started by one `runc run --detach`
   auto rootfs =
       mount_rootfs(context_.images->snapshots().layer_dirs(pause_image.chain_id), dir / "bundle");
   if (!rootfs) return fail_after_network(rootfs.error());
   sandbox_context pod;
   pod.hostname = record.host_network ? std::string() : hostname;
   pod.netns_path = record.netns_path;
+  pod.ipc_ns_path = record.ipc_ns_path;
+  pod.uts_ns_path = record.uts_ns_path;
   pod.host_network = record.host_network;
   pod.host_pid = record.host_pid;
   pod.host_ipc = record.host_ipc;
@@ -260,13 +320,55 @@ result<std::string> sandbox_service::run(const v1::PodSandboxConfig& config,
   launch.id = record.id;
   launch.object_dir = dir;
   launch.runc_command = runc->run_detached_argv(record.id, dir / "bundle", monitor_pid_file(dir));
-  auto started = start_monitor(launch);
-  if (!started) return fail_after_network(started.error());
-  record.pid = started->container_pid;
-  record.monitor_pid = started->monitor_pid;
+  // RunPodSandbox does not wait for this `runc run`: with every namespace pinned, nothing of
+  // the pod needs the pause process but a shared pid namespace, and the pod's first container
+  // can start beside it. Whoever needs it waits (pod_context::wait_for_pause_start); a failure
+  // found after RunPodSandbox returned turns the sandbox NOTREADY, as a pause container that
+  // died would.
+  auto outcome = std::make_shared<pod_context::pause_start>();
+  pause_done = std::async(std::launch::async, [&context = context_, launch, runc = *runc,
+                                               id = record.id, outcome] {
+                 auto started = start_monitor(launch);
+                 if (!started) (void)runc.remove(id, true);  // a half-made container
+                 std::lock_guard lock(context.mutex);
+                 outcome->finished = true;
+                 auto stored = context.sandboxes.find(id);
+                 if (stored == context.sandboxes.end()) return;
+                 sandbox_record& sandbox = stored->second;
+                 if (started) {
+                   sandbox.pid = started->container_pid;
+                   sandbox.monitor_pid = started->monitor_pid;
+                 } else {
+                   outcome->failure = started.error();
+                   if (sandbox.state != sandbox_state::ready) return;  // run() reports it
+                   sandbox.state = sandbox_state::not_ready;
+                   sandbox.start_error = started.error().message();
+                 }
+                 (void)context.state.save(sandbox);
+               }).share();
+  {
+    std::lock_guard lock(context_.mutex);
+    context_.pause_starts[record.id] = {outcome, pause_done};
+  }
+
   if (auto joined = join_network(); !joined) return fail(joined.error());
-  record.state = sandbox_state::ready;
-  if (auto saved = context_.put(record); !saved) return fail(saved.error());
+  // Ready, unless the pause start failed already: then RunPodSandbox fails as it always did.
+  // Under the lock the start thread takes too, so exactly one of the two reports a failure.
+  std::unique_lock lock(context_.mutex);
+  if (outcome->finished && outcome->failure) {
+    error failure = *outcome->failure;
+    lock.unlock();
+    return fail(failure);
+  }
+  sandbox_record& stored = context_.sandboxes[record.id];
+  stored.ip = record.ip;
+  stored.additional_ips = record.additional_ips;
+  stored.network_set_up = record.network_set_up;
+  stored.state = sandbox_state::ready;
+  if (auto saved = context_.state.save(stored); !saved) {
+    lock.unlock();
+    return fail(saved.error());
+  }
   return record.id;
 }
 
@@ -282,12 +384,12 @@ void sandbox_service::release(const sandbox_record& record) {
     if (auto network = pod_network::load(context_.fs, cni_for(context_, record.runtime_handler)))
       (void)network->teardown(network_request(record));
   }
-  if (!record.netns_path.empty()) (void)remove_network_namespace(record.netns_path);
+  (void)remove_pod_namespaces(record);
   (void)context_.state.remove_sandbox(record.id);
 }
 
 result<void> sandbox_service::stop(const std::string& id) {
-  auto found = context_.find_sandbox(id);
+  auto found = context_.find_started_sandbox(id);
   if (!found) {
     return error(error_kind::not_found, "pod sandbox " + id + " does not exist",
                  {"", 0, 0, "pod_sandbox_id"}, "list the pods with `deshim cri pods`");
@@ -318,15 +420,13 @@ result<void> sandbox_service::stop(const std::string& id) {
       return removed.error().with_context("CNI DEL for pod " + record.id);
     record.network_set_up = false;
   }
-  if (!record.netns_path.empty()) {
-    if (auto removed = remove_network_namespace(record.netns_path); !removed) return removed;
-  }
+  if (auto removed = remove_pod_namespaces(record); !removed) return removed;
   record.state = sandbox_state::not_ready;
   return context_.put(record);
 }
 
 result<void> sandbox_service::remove(const std::string& id) {
-  auto found = context_.find_sandbox(id);
+  auto found = context_.find_started_sandbox(id);
   if (!found) return {};
   sandbox_record record = *found;
   if (record.state == sandbox_state::ready || record.network_set_up) {
@@ -337,20 +437,20 @@ result<void> sandbox_service::remove(const std::string& id) {
     if (auto removed = containers_.remove(container); !removed) return removed;
   }
   if (auto runc = context_.runc_for(record.runtime_handler)) (void)runc->remove(record.id, true);
-  if (!record.netns_path.empty()) {
-    if (auto removed = remove_network_namespace(record.netns_path); !removed) return removed;
-  }
+  if (auto removed = remove_pod_namespaces(record); !removed) return removed;
   fs::path dir = context_.state.sandbox_dir(record.id);
   if (auto unmounted = unmount_rootfs(dir / "bundle"); !unmounted) return unmounted;
   {
     std::lock_guard lock(context_.mutex);
     context_.sandboxes.erase(record.id);
+    context_.pause_starts.erase(record.id);
   }
   return context_.state.remove_sandbox(record.id);
 }
 
 result<v1::PodSandboxStatusResponse> sandbox_service::status(const std::string& id, bool verbose) {
-  auto found = context_.find_sandbox(id);
+  // The verbose answer holds the pause process's pid; the state alone is known at once.
+  auto found = verbose ? context_.find_started_sandbox(id) : context_.find_sandbox(id);
   if (!found) {
     return error(error_kind::not_found, "pod sandbox " + id + " does not exist",
                  {"", 0, 0, "pod_sandbox_id"}, "list the pods with `deshim cri pods`");
@@ -380,6 +480,9 @@ result<v1::PodSandboxStatusResponse> sandbox_service::status(const std::string& 
         {"pid", record.pid},
         {"monitorPid", record.monitor_pid},
         {"netNamespacePath", record.netns_path},
+        {"ipcNamespacePath", record.ipc_ns_path},
+        {"utsNamespacePath", record.uts_ns_path},
+        {"startError", record.start_error},
         {"image", context_.settings->cri.sandbox_image},
         {"runtimeHandler", record.runtime_handler},
         {"config",
@@ -431,7 +534,12 @@ std::vector<std::string> sandbox_service::recover() {
         crashed_sandboxes.push_back(record);
         continue;
       }
-      context_.refresh(record);
+      bool changed = context_.refresh(record);
+      if (record.state == sandbox_state::ready && record.pid == 0) {
+        adopt_unrecorded_pause(record, context_.state.sandbox_dir(record.id));
+        changed = true;
+      }
+      if (changed) (void)context_.state.save(record);
       context_.sandboxes[record.id] = record;
     }
   }

@@ -19,18 +19,12 @@
 #include "harness/registry_daemon.h"
 #include "harness/suite_daemons.h"
 #include "harness/temp_folder.h"
+#include "harness/text_files.h"
 
 namespace deshim::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string read_text(const fs::path& file) {
-  std::ifstream in(file);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 /// `key = "value"` or `key = 'value'` (toml++ writes literal strings) on one line of `config`.
 bool has_setting(const std::string& config, const std::string& key, const std::string& value) {

@@ -75,7 +75,7 @@ class pod_network_integration : public ::testing::Test {
 
   void TearDown() override {
     if (!folder_) return;
-    (void)runtime::remove_network_namespace(*folder_ / "state/netns/pod");
+    (void)runtime::remove_pinned_namespace(*folder_ / "state/netns/pod");
     (void)run_process({"ip", "link", "del", bridge_});
     ASSERT_TRUE(folder_->remove());
     auto left = find_leftovers(scope_);
@@ -127,7 +127,7 @@ TEST_F(pod_network_integration, add_gives_eth0_an_address_and_del_takes_it_back)
   EXPECT_FALSE(fs::exists(settings_.cache_dir / (request_.sandbox_id + ".json")));
   EXPECT_TRUE(network->teardown(request_));  // idempotent (StopPodSandbox may repeat)
 
-  ASSERT_TRUE(runtime::remove_network_namespace(*netns));
+  ASSERT_TRUE(runtime::remove_pinned_namespace(*netns));
   // After the namespace is gone DEL still succeeds (CNI_NETNS empty).
   EXPECT_TRUE(network->teardown(request_));
 }

@@ -18,6 +18,7 @@
 #include "harness/registry_daemon.h"
 #include "harness/suite_daemons.h"
 #include "harness/temp_folder.h"
+#include "harness/text_files.h"
 #include "runtime/cri_client.h"
 
 namespace deshim::testing {
@@ -30,29 +31,6 @@ run_options with_timeout(std::chrono::milliseconds timeout) {
   run_options options;
   options.timeout = timeout;
   return options;
-}
-
-std::string read_text(const fs::path& file) {
-  std::ifstream in(file);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-void write_text(const fs::path& file, const std::string& text) {
-  fs::create_directories(file.parent_path());
-  std::ofstream(file) << text;
-}
-
-/// Regular files below a folder (relative), for "nothing was left" checks.
-std::vector<std::string> files_below(const fs::path& folder) {
-  std::vector<std::string> out;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(folder, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (!it->is_directory(ec)) out.push_back(fs::relative(it->path(), folder).string());
-  }
-  return out;
 }
 
 /// The hosts.toml that sends docker.io pulls to the loopback registry.

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -22,6 +23,7 @@
 #include "harness/docker_daemon.h"
 #include "harness/leftovers.h"
 #include "harness/temp_folder.h"
+#include "harness/text_files.h"
 #include "runtime/proto/cri.grpc.pb.h"
 
 namespace deshim::testing {
@@ -34,18 +36,6 @@ using namespace std::chrono_literals;
 constexpr const char* bridge_name = "dshrp0";
 constexpr const char* subnet_prefix = "198.18.60.";
 constexpr int max_line = 64;
-
-std::string read_text(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-void write_text(const fs::path& file, const std::string& text) {
-  fs::create_directories(file.parent_path());
-  std::ofstream(file, std::ios::binary) << text;
-}
 
 /// One CRI log record, split.
 struct log_record {
@@ -137,7 +127,25 @@ class runtime_pods : public ::testing::Test {
                                         "runtimes.broken-net]\n"
                                         "    runtime_type = \"io.containerd.runc.v2\"\n"
                                         "    cni_conf_dir = \"" +
-                                        path("net-broken.d").string() + "\"\n");
+                                        path("net-broken.d").string() +
+                                        "\"\n"
+                                        "  [plugins.\"io.containerd.grpc.v1.cri\".containerd."
+                                        "runtimes.failing-pause]\n"
+                                        "    runtime_type = \"io.containerd.runc.v2\"\n"
+                                        "  [plugins.\"io.containerd.grpc.v1.cri\".containerd."
+                                        "runtimes.failing-pause.options]\n"
+                                        "    BinaryName = \"" +
+                                        path("runc-failing-pause-stand-in").string() + "\"\n");
+    // Real runc for everything but a pause container's `runc run`, which fails after 2 s: long
+    // after CNI ADD, so RunPodSandbox has returned when the failure is found.
+    write_text(path("runc-failing-pause-stand-in"),
+               "#!/bin/sh\n"
+               "case \"$*\" in\n"
+               "  *\" run \"*/sandboxes/*) sleep 2; echo 'the pause stand-in refuses' >&2; "
+               "exit 1 ;;\n"
+               "esac\n"
+               "exec runc \"$@\"\n");
+    fs::permissions(path("runc-failing-pause-stand-in"), fs::perms::owner_all);
     auto imported = run_checked({DESHIM_BINARY, "runtime", "import", "--config",
                                  path("config.toml").string(), path("images.tar").string()});
     if (!imported) return fail("deshim runtime import", imported.error());
@@ -308,6 +316,24 @@ class runtime_pods : public ::testing::Test {
     v1::RemovePodSandboxResponse removed;
     status = runtime_->RemovePodSandbox(call_context().get(), remove, &removed);
     EXPECT_TRUE(status.ok()) << status.error_message() << "\n" << server_log();
+  }
+
+  /// PodSandboxStatus; with `verbose`, its info JSON (the pause pid is remembered for the
+  /// leftover check).
+  v1::PodSandboxStatusResponse pod_status(const std::string& pod, bool verbose = false) {
+    v1::PodSandboxStatusRequest request;
+    request.set_pod_sandbox_id(pod);
+    request.set_verbose(verbose);
+    v1::PodSandboxStatusResponse response;
+    auto status = runtime_->PodSandboxStatus(call_context().get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  }
+  static nlohmann::json pod_info(const v1::PodSandboxStatusResponse& response) {
+    auto info = nlohmann::json::parse(response.info().at("info"));
+    if (info.value("pid", 0) > 0) started_pids_.push_back(info["pid"].get<int>());
+    if (info.value("monitorPid", 0) > 0) started_pids_.push_back(info["monitorPid"].get<int>());
+    return info;
   }
 
   /// Waits until `file` holds `needle`.
@@ -573,6 +599,135 @@ TEST_F(runtime_pods, exec_sync_output_exit_codes_and_stats_of_a_busy_container) 
   EXPECT_TRUE(final_status.exit_code() == 143 || final_status.exit_code() == 137)
       << final_status.exit_code();
   stop_and_remove_pod(pod);
+}
+
+/// The inode of a namespace file (/proc/PID/ns/X or a pinned one): equal inodes, one namespace.
+ino_t namespace_inode(const fs::path& file) {
+  struct stat info {};
+  return ::stat(file.c_str(), &info) == 0 ? info.st_ino : 0;
+}
+
+TEST_F(runtime_pods, pause_and_containers_share_the_pinned_ipc_uts_and_network_namespaces) {
+  auto pod_cfg = pod_config("pinned");
+  std::string pod = run_pod(pod_cfg);
+  auto own_pid = container_config("own-pid", {"sleep", "600"});
+  own_pid.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_pid(
+      v1::CONTAINER);  // what the kubelet asks without shareProcessNamespace
+  std::string apart = create_and_start(pod, pod_cfg, own_pid);
+  std::string shared =
+      create_and_start(pod, pod_cfg, container_config("pod-pid", {"sleep", "600"}));
+  auto info = pod_info(pod_status(pod, true));
+  EXPECT_EQ(info["startError"], "");
+  pid_t pause = info["pid"].get<int>();
+  ASSERT_GT(pause, 0);
+  fs::path pause_ns = fs::path("/proc") / std::to_string(pause) / "ns";
+
+  for (const auto& [key, type] : {std::pair{"netNamespacePath", "net"},
+                                  {"ipcNamespacePath", "ipc"},
+                                  {"utsNamespacePath", "uts"}}) {
+    std::string pinned = info[key];
+    ASSERT_EQ(pinned.rfind(path("state/netns/").string(), 0), 0u) << key << ": " << pinned;
+    ino_t expected = namespace_inode(pinned);
+    ASSERT_NE(expected, 0u) << pinned;
+    EXPECT_EQ(namespace_inode(pause_ns / type), expected) << type;
+    for (const auto& id : {apart, shared}) {
+      std::smatch match;
+      std::string container_info = [&] {
+        v1::ContainerStatusRequest request;
+        request.set_container_id(id);
+        request.set_verbose(true);
+        v1::ContainerStatusResponse response;
+        EXPECT_TRUE(runtime_->ContainerStatus(call_context().get(), request, &response).ok());
+        return response.info().at("info");
+      }();
+      ASSERT_TRUE(std::regex_search(container_info, match, std::regex(R"("pid":(\d+))")));
+      fs::path ns = fs::path("/proc") / match[1].str() / "ns";
+      EXPECT_EQ(namespace_inode(ns / type), expected) << type << " of " << id;
+      // pid: the kubelet's default gives a container its own; POD shares the pause's.
+      if (std::string(type) == "net") {
+        bool same_pid = namespace_inode(ns / "pid") == namespace_inode(pause_ns / "pid");
+        EXPECT_EQ(same_pid, id == shared) << id;
+      }
+    }
+  }
+  v1::ExecSyncRequest exec;
+  exec.set_container_id(apart);
+  exec.add_cmd("hostname");
+  v1::ExecSyncResponse answer;
+  ASSERT_TRUE(runtime_->ExecSync(call_context().get(), exec, &answer).ok());
+  EXPECT_EQ(answer.stdout(), "pinned\n");
+
+  stop_and_remove_pod(pod);
+  EXPECT_TRUE(fs::is_empty(path("state/netns")));
+}
+
+TEST_F(runtime_pods, a_pause_container_failing_after_run_pod_sandbox_returned_fails_the_pod) {
+  v1::RunPodSandboxRequest request;
+  *request.mutable_config() = pod_config("late-failure");
+  request.set_runtime_handler("failing-pause");
+  v1::RunPodSandboxResponse response;
+  auto begun = std::chrono::steady_clock::now();
+  auto status = runtime_->RunPodSandbox(call_context().get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message() << "\n" << server_log();
+  // RunPodSandbox did not wait for the pause container's runc.
+  EXPECT_LT(std::chrono::steady_clock::now() - begun, 1900ms);
+  std::string pod = response.pod_sandbox_id();
+
+  auto config = container_config("app", {"sleep", "600"});
+  config.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_pid(
+      v1::CONTAINER);
+  std::string id;
+  auto created = create(pod, request.config(), config, &id);
+  ASSERT_TRUE(created.ok()) << created.error_message();
+  v1::StartContainerRequest start;
+  start.set_container_id(id);
+  v1::StartContainerResponse started;
+  auto start_status = runtime_->StartContainer(call_context().get(), start, &started);
+  ASSERT_FALSE(start_status.ok());
+  EXPECT_NE(
+      start_status.error_message().find("the pause container of pod " + pod + " did not start: "),
+      std::string::npos)
+      << start_status.error_message();
+  EXPECT_NE(start_status.error_message().find("the pause stand-in refuses"), std::string::npos)
+      << start_status.error_message();
+  auto container = container_status(id);
+  EXPECT_EQ(container.state(), v1::CONTAINER_EXITED);
+  EXPECT_EQ(container.reason(), "StartError");
+
+  auto pod_answer = pod_status(pod, true);
+  EXPECT_EQ(pod_answer.status().state(), v1::SANDBOX_NOTREADY);
+  EXPECT_NE(
+      pod_info(pod_answer)["startError"].get<std::string>().find("the pause stand-in refuses"),
+      std::string::npos);
+
+  stop_and_remove_pod(pod);
+  EXPECT_TRUE(fs::is_empty(path("state/netns")));
+  auto runc_list =
+      run_process({"runc", "--root", path("state/runc/failing-pause").string(), "list", "-q"});
+  ASSERT_TRUE(runc_list) << runc_list.error().describe();
+  EXPECT_EQ(runc_list->standard_output, "");
+}
+
+TEST_F(runtime_pods, a_core_killed_before_it_recorded_the_pause_pid_adopts_it_on_restart) {
+  auto pod_cfg = pod_config("adopted");
+  std::string pod = run_pod(pod_cfg);
+  pid_t pause = pod_info(pod_status(pod, true))["pid"].get<int>();
+  ASSERT_GT(pause, 0);
+  ::kill(server_->pid(), SIGKILL);
+  server_->stop();
+  // What a core killed while the pause container's runc ran leaves: a ready record, no pid.
+  fs::path record = path("state/deshim/sandboxes") / pod / "sandbox.json";
+  auto saved = nlohmann::json::parse(read_text(record));
+  saved["pid"] = 0;
+  saved["monitorPid"] = 0;
+  write_text(record, saved.dump(2));
+  start_server();
+  ASSERT_TRUE(startup_error_.empty()) << startup_error_;
+  auto answer = pod_status(pod, true);
+  EXPECT_EQ(answer.status().state(), v1::SANDBOX_READY) << server_log();
+  EXPECT_EQ(pod_info(answer)["pid"], pause);
+  stop_and_remove_pod(pod);
+  EXPECT_NE(::kill(pause, 0), 0) << "the adopted pause container was stopped";
 }
 
 TEST_F(runtime_pods, sigkill_of_the_core_loses_no_container_and_no_log_line) {

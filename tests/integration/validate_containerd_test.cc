@@ -25,6 +25,7 @@
 
 #include "common/subprocess.h"
 #include "harness/harness.h"
+#include "harness/text_files.h"
 #include "runtime/cri_client.h"
 #include "runtime/validation_scenario.h"
 #include "validate/node_tree.h"
@@ -37,18 +38,6 @@ using validate::testing::node_tree;
 using namespace std::chrono_literals;
 
 constexpr const char* bridge_name = "dshval0";
-
-std::string read_text(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-void write_text(const fs::path& file, const std::string& text) {
-  fs::create_directories(file.parent_path());
-  std::ofstream(file, std::ios::binary | std::ios::trunc) << text;
-}
 
 void replace_all(std::string& text, const std::string& from, const std::string& to) {
   for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))

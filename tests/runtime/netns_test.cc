@@ -1,4 +1,4 @@
-// Pinned network namespaces: created empty, distinct from ours, removed idempotently.
+// Pinned namespaces: created empty, distinct from ours, the uts one named, removed idempotently.
 #include "runtime/netns.h"
 
 #include <gtest/gtest.h>
@@ -30,7 +30,7 @@ class netns_test : public ::testing::Test {
   }
   void TearDown() override {
     for (const auto& entry : fs::directory_iterator(folder_ / "netns", ignore_))
-      (void)remove_network_namespace(entry.path());
+      (void)remove_pinned_namespace(entry.path());
     fs::remove_all(folder_, ignore_);
   }
   fs::path folder_;
@@ -46,10 +46,10 @@ TEST_F(netns_test, names_must_be_one_file_name) {
 }
 
 TEST_F(netns_test, removing_what_is_not_there_succeeds) {
-  EXPECT_TRUE(remove_network_namespace(folder_ / "netns/never-made"));
+  EXPECT_TRUE(remove_pinned_namespace(folder_ / "netns/never-made"));
   std::ofstream(folder_ / "plain") << "";
-  EXPECT_FALSE(is_network_namespace(folder_ / "plain"));
-  EXPECT_TRUE(remove_network_namespace(folder_ / "plain"));  // a crash left the file only
+  EXPECT_FALSE(is_pinned_namespace(folder_ / "plain"));
+  EXPECT_TRUE(remove_pinned_namespace(folder_ / "plain"));  // a crash left the file only
   EXPECT_FALSE(fs::exists(folder_ / "plain"));
 }
 
@@ -64,7 +64,7 @@ TEST_F(netns_test, creates_a_new_empty_namespace_and_removes_it) {
   auto created = create_network_namespace(folder_ / "netns", "cni-one");
   ASSERT_TRUE(created) << created.error().describe();
   EXPECT_EQ(*created, folder_ / "netns/cni-one");
-  EXPECT_TRUE(is_network_namespace(*created));
+  EXPECT_TRUE(is_pinned_namespace(*created));
 
   struct stat ours {};
   struct stat pinned {};
@@ -82,12 +82,55 @@ TEST_F(netns_test, creates_a_new_empty_namespace_and_removes_it) {
 
   auto again = create_network_namespace(folder_ / "netns", "cni-one");
   ASSERT_FALSE(again);
-  EXPECT_EQ(again.error().message(), "network namespace " + created->string() + " already exists");
+  EXPECT_EQ(again.error().message(), "namespace " + created->string() + " already exists");
 
-  ASSERT_TRUE(remove_network_namespace(*created));
+  ASSERT_TRUE(remove_pinned_namespace(*created));
   EXPECT_FALSE(fs::exists(*created));
-  EXPECT_FALSE(is_network_namespace(*created));
-  EXPECT_TRUE(remove_network_namespace(*created));
+  EXPECT_FALSE(is_pinned_namespace(*created));
+  EXPECT_TRUE(remove_pinned_namespace(*created));
+}
+
+TEST_F(netns_test, pins_ipc_and_uts_namespaces_with_the_pod_hostname) {
+  if (::geteuid() != 0) {
+    if (running_in_ci()) FAIL() << "CI=true, yet not root: namespaces need root";
+    GTEST_SKIP() << "namespaces need root";
+  }
+  fs::path ipc = folder_ / "netns/ipc-one";
+  fs::path uts = folder_ / "netns/uts-one";
+  auto pinned = create_pinned_namespaces({{namespace_type::ipc, ipc}, {namespace_type::uts, uts}},
+                                         "pod-host-one");
+  ASSERT_TRUE(pinned) << pinned.error().describe();
+  for (const auto& [path, own] :
+       {std::pair{ipc, "/proc/self/ns/ipc"}, {uts, "/proc/self/ns/uts"}}) {
+    EXPECT_TRUE(is_pinned_namespace(path)) << path;
+    struct stat ours {};
+    struct stat theirs {};
+    ASSERT_EQ(::stat(own, &ours), 0);
+    ASSERT_EQ(::stat(path.c_str(), &theirs), 0);
+    EXPECT_NE(ours.st_ino, theirs.st_ino) << path;
+  }
+  auto name = run_process({"nsenter", "--uts=" + uts.string(), "hostname"});
+  ASSERT_TRUE(name);
+  EXPECT_EQ(name->standard_output, "pod-host-one\n") << name->standard_error;
+  char own_name[256] = {};
+  ::gethostname(own_name, sizeof(own_name) - 1);
+  EXPECT_NE(std::string(own_name), "pod-host-one");  // the node keeps its name
+
+  // All or nothing: a second pod asking for the same uts path gets nothing, not even its ipc.
+  fs::path other_ipc = folder_ / "netns/ipc-two";
+  auto clash = create_pinned_namespaces(
+      {{namespace_type::ipc, other_ipc}, {namespace_type::uts, uts}}, "pod-host-two");
+  ASSERT_FALSE(clash);
+  EXPECT_EQ(clash.error().message(), "namespace " + uts.string() + " already exists");
+  EXPECT_FALSE(fs::exists(other_ipc));
+  auto still = run_process({"nsenter", "--uts=" + uts.string(), "hostname"});
+  ASSERT_TRUE(still);
+  EXPECT_EQ(still->standard_output, "pod-host-one\n");
+
+  ASSERT_TRUE(remove_pinned_namespace(ipc));
+  ASSERT_TRUE(remove_pinned_namespace(uts));
+  EXPECT_FALSE(fs::exists(ipc));
+  EXPECT_FALSE(fs::exists(uts));
 }
 
 }  // namespace

@@ -107,6 +107,40 @@ TEST(oci_spec, containers_join_the_pause_namespaces_and_the_pinned_netns) {
   EXPECT_FALSE(spec->contains("hostname"));
 }
 
+TEST(oci_spec, pinned_ipc_and_uts_are_joined_by_path_by_pause_and_containers) {
+  auto pod = pod_of(0);  // the pause process may not exist yet
+  pod.ipc_ns_path = "/run/deshim/netns/ipc-1";
+  pod.uts_ns_path = "/run/deshim/netns/uts-1";
+  pod.pid_per_container = true;
+  container_request request;
+  request.command = {"/bin/true"};
+  auto spec = build_container_spec(request, {}, pod, {});
+  ASSERT_TRUE(spec);
+  EXPECT_EQ(namespace_lines(*spec),
+            (std::vector<std::string>{"pid=", "ipc=/run/deshim/netns/ipc-1",
+                                      "uts=/run/deshim/netns/uts-1",
+                                      "network=/run/deshim/netns/cni-1", "mount="}));
+  EXPECT_EQ((*spec)["hostname"], "web-0");  // set again by runc in the joined uts namespace
+
+  // A shared pid namespace still needs the pause process: only it can hold one.
+  pod.pid_per_container = false;
+  pod.pause_pid = 42;
+  spec = build_container_spec(request, {}, pod, {});
+  ASSERT_TRUE(spec);
+  EXPECT_EQ(namespace_lines(*spec)[0], "pid=/proc/42/ns/pid");
+  EXPECT_EQ(namespace_lines(*spec)[1], "ipc=/run/deshim/netns/ipc-1");
+
+  image_defaults pause;
+  pause.entrypoint = {"/pause"};
+  pod.pause_pid = 0;
+  spec = build_sandbox_spec(pause, pod, {}, {});
+  ASSERT_TRUE(spec);
+  EXPECT_EQ(namespace_lines(*spec),
+            (std::vector<std::string>{"pid=", "ipc=/run/deshim/netns/ipc-1",
+                                      "uts=/run/deshim/netns/uts-1",
+                                      "network=/run/deshim/netns/cni-1", "mount="}));
+}
+
 TEST(oci_spec, the_sandbox_gets_new_namespaces_and_the_netns) {
   image_defaults pause;
   pause.entrypoint = {"/pause"};
