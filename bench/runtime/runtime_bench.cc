@@ -182,7 +182,9 @@ int main(int argc, char** argv) {
   if (!containerd) return die("containerd", containerd.error());
   auto docker = docker_daemon::start({.name = "bench-dockerd"});
   if (!docker) return die("dockerd", docker.error());
-  auto registry = registry_daemon::start({.name = "bench-registry"});
+  registry_options registry_settings;
+  registry_settings.name = "bench-registry";
+  auto registry = registry_daemon::start(registry_settings);
   if (!registry) return die("registry", registry.error());
   auto scratch = temp_folder::create("bench-runtime");
   if (!scratch) return die("scratch", scratch.error());

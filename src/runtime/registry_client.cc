@@ -19,6 +19,15 @@ const char* manifest_accept =
     "application/vnd.docker.distribution.manifest.list.v2+json, "
     "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, */*";
 
+/// "HTTP <status>", with what a 401 or 403 means once credentials were offered (a 401 before
+/// that was answered with them, or with "asks for credentials").
+std::string http_status_text(long status) {
+  std::string text = "HTTP " + std::to_string(status);
+  if (status == 401) text += " (the registry refused the credentials)";
+  if (status == 403) text += " (the registry refused access to the repository)";
+  return text;
+}
+
 std::string lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -324,7 +333,7 @@ result<resolved_manifest> registry_client::resolve(const std::string& tag_or_dig
       continue;
     }
     if (answer->status != 200) {
-      failures += "\n  " + host.base_url() + ": HTTP " + std::to_string(answer->status);
+      failures += "\n  " + host.base_url() + ": " + http_status_text(answer->status);
       continue;
     }
     resolved_manifest out;
@@ -367,7 +376,7 @@ result<std::string> registry_client::fetch_manifest(const descriptor& target) {
       continue;
     }
     if (answer->status != 200) {
-      failures += "\n  " + host.base_url() + ": HTTP " + std::to_string(answer->status);
+      failures += "\n  " + host.base_url() + ": " + http_status_text(answer->status);
       continue;
     }
     if (sha256_digest(answer->body) != target.digest) {
@@ -392,7 +401,7 @@ result<void> registry_client::fetch_blob(const content_store& store, const descr
       continue;
     }
     if (answer->status != 200) {
-      failures += "\n  " + host.base_url() + ": HTTP " + std::to_string(answer->status);
+      failures += "\n  " + host.base_url() + ": " + http_status_text(answer->status);
       continue;
     }
     return sink->commit(blob.digest, blob.size);

@@ -1,6 +1,7 @@
 #include "harness/registry_daemon.h"
 
 #include <arpa/inet.h>
+#include <crypt.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -33,6 +34,22 @@ result<int> pick_free_loopback_port() {
   return static_cast<int>(ntohs(address.sin_port));
 }
 
+namespace {
+
+/// `name:bcrypt(password)`, the only htpasswd format the registry accepts.
+result<std::string> htpasswd_line(const registry_user& user) {
+  char salt[CRYPT_GENSALT_OUTPUT_SIZE] = {};
+  if (::crypt_gensalt_rn("$2b$", 5, nullptr, 0, salt, sizeof(salt)) == nullptr)
+    return environment_error(std::string("crypt_gensalt: ") + std::strerror(errno));
+  crypt_data data{};
+  const char* hash = ::crypt_rn(user.password.c_str(), salt, &data, sizeof(data));
+  if (hash == nullptr || hash[0] == '*')
+    return environment_error(std::string("bcrypt failed: ") + std::strerror(errno));
+  return user.name + ":" + hash + "\n";
+}
+
+}  // namespace
+
 result<registry_daemon> registry_daemon::start(const registry_options& options) {
   auto folder = temp_folder::create(options.name);
   if (!folder) return folder.error();
@@ -40,6 +57,24 @@ result<registry_daemon> registry_daemon::start(const registry_options& options) 
   std::error_code failure;
   std::filesystem::create_directories(daemon.storage_path(), failure);
   if (failure) return environment_error("cannot create " + daemon.storage_path().string());
+  if (!options.copy_storage_from.empty()) {
+    std::filesystem::copy(options.copy_storage_from, daemon.storage_path(),
+                          std::filesystem::copy_options::recursive, failure);
+    if (failure) {
+      return environment_error("cannot copy " + options.copy_storage_from.string() + ": " +
+                               failure.message());
+    }
+  }
+  std::string auth_section;
+  if (options.user) {
+    auto line = htpasswd_line(*options.user);
+    if (!line) return line.error();
+    if (auto written = write_file_atomically(daemon.htpasswd_path(), *line); !written)
+      return written.error();
+    auth_section =
+        "auth:\n  htpasswd:\n    realm: deshim-test\n    path: " + daemon.htpasswd_path().string() +
+        "\n";
+  }
 
   std::string last_failure;
   for (int attempt = 0; attempt < options.port_attempts; ++attempt) {
@@ -59,7 +94,7 @@ result<registry_daemon> registry_daemon::start(const registry_options& options) 
         "    enabled: true\n"
         "http:\n"
         "  addr: " +
-        daemon.address() + "\n";
+        daemon.address() + "\n" + auth_section;
     if (auto written = write_file_atomically(daemon.config_path(), config); !written) {
       return written.error();
     }
@@ -72,7 +107,8 @@ result<registry_daemon> registry_daemon::start(const registry_options& options) 
     auto outcome = wait_until(
         [&] {
           auto answer = http_get(address, "/v2/", std::chrono::seconds(2));
-          return answer && answer->status == 200;
+          // With auth, the 401 that asks for it is the answer of a ready registry.
+          return answer && (answer->status == 200 || (options.user && answer->status == 401));
         },
         [&] { return daemon.process_->running(); }, options.ready_timeout);
     if (outcome == wait_outcome::ready) return daemon;

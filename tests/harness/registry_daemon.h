@@ -22,10 +22,21 @@
 
 namespace deshim::testing {
 
+/// A user the registry asks for with HTTP basic auth (its htpasswd file holds a bcrypt hash).
+struct registry_user {
+  std::string name;
+  std::string password;
+};
+
 struct registry_options {
   std::string name = "registry";  ///< part of the folder name
   std::chrono::milliseconds ready_timeout{30000};
   int port_attempts = 5;
+  /// When set, every request needs this user (the registry's htpasswd auth).
+  std::optional<registry_user> user;
+  /// The storage of another registry, copied before start: images pushed there (dockerd
+  /// pushes without credentials) are served here.
+  std::filesystem::path copy_storage_from;
 };
 
 class registry_daemon {
@@ -46,6 +57,7 @@ class registry_daemon {
   std::filesystem::path storage_path() const { return folder() / "storage"; }
   std::filesystem::path config_path() const { return folder() / "config.yml"; }
   std::filesystem::path log_path() const { return folder() / "registry.log"; }
+  std::filesystem::path htpasswd_path() const { return folder() / "htpasswd"; }
   /// The registry's pid; -1 once stopped.
   pid_t pid() const { return process_ ? process_->pid() : -1; }
 

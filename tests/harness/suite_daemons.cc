@@ -12,7 +12,9 @@ result<suite_daemons> start_suite_daemons(const std::string& prefix) {
   auto docker = docker_daemon::start({.name = prefix + "-dockerd"});
   if (!docker) return docker.error().with_context("dockerd");
   out.docker = std::make_unique<docker_daemon>(std::move(*docker));
-  auto registry = registry_daemon::start({.name = prefix + "-registry"});
+  registry_options registry_settings;
+  registry_settings.name = prefix + "-registry";
+  auto registry = registry_daemon::start(registry_settings);
   if (!registry) return registry.error().with_context("registry");
   out.registry = std::make_unique<registry_daemon>(std::move(*registry));
   auto image = import_busybox_image(*out.docker, "busybox:test");

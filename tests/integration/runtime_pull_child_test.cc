@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -222,6 +223,66 @@ TEST_F(runtime_pull_child, a_pull_in_the_child_stores_the_same_image_as_in_proce
       "deshim-cri");
   expect_no_work_in_progress(**small);
   expect_listed_images_complete(**small);
+}
+
+TEST_F(runtime_pull_child, the_pull_credentials_reach_a_registry_that_asks_for_them) {
+  // A second registry serving the same images, behind htpasswd (basic) auth.
+  registry_options options;
+  options.name = "pullchild-auth";
+  options.user = registry_user{"puller", "s3cret-pw"};
+  options.copy_storage_from = registry_->storage_path();
+  auto guarded = registry_daemon::start(options);
+  ASSERT_TRUE(guarded) << guarded.error().describe();
+  std::string reference = guarded->address() + "/library/busybox:test";
+
+  for (const auto& [binary, label] :
+       {std::pair{fs::path(DESHIM_BINARY), "small"}, {alone_binary(), "full"}}) {
+    auto served = start_server(binary, std::string("auth-") + label);
+    ASSERT_TRUE(served.ok()) << served.error().describe();
+    auto client = (*served)->client();
+    auto expected = client.pull_image(image());  // the same image, from the open registry
+    ASSERT_TRUE(expected.ok()) << expected.error().describe();
+
+    auto anonymous = client.pull_image(reference);
+    ASSERT_FALSE(anonymous.ok()) << label;
+    EXPECT_EQ(anonymous.error().kind(), error_kind::environment);
+    EXPECT_NE(anonymous.error().message().find("registry " + guarded->address() +
+                                               " asks for credentials"),
+              std::string::npos)
+        << anonymous.error().message();
+
+    runtime::registry_credentials wrong;
+    wrong.username = "puller";
+    wrong.password = "not-the-password";
+    auto refused = client.pull_image(reference, wrong);
+    ASSERT_FALSE(refused.ok()) << label;
+    EXPECT_NE(refused.error().message().find("refused the credentials"), std::string::npos)
+        << refused.error().message();
+
+    runtime::registry_credentials right;
+    right.username = "puller";
+    right.password = "s3cret-pw";
+    auto pulled = client.pull_image(reference, right);
+    ASSERT_TRUE(pulled.ok()) << label << ": " << pulled.error().describe() << "\n"
+                             << (*served)->log();
+    EXPECT_EQ(*pulled, *expected);
+    auto status = client.image_status(reference);
+    ASSERT_TRUE(status.ok() && status->has_image());
+    const auto& tags = status->image().repo_tags();
+    EXPECT_NE(std::find(tags.begin(), tags.end(), reference), tags.end()) << reference;
+
+    // The `auth` form (base64 of user:password), as the kubelet passes a docker config entry.
+    ASSERT_TRUE(client.remove_image(reference).ok());
+    runtime::registry_credentials encoded;
+    encoded.auth = "cHVsbGVyOnMzY3JldC1wdw==";  // puller:s3cret-pw
+    auto again = client.pull_image(reference, encoded);
+    ASSERT_TRUE(again.ok()) << label << ": " << again.error().describe();
+    EXPECT_EQ(*again, *expected);
+    expect_no_work_in_progress(**served);
+  }
+  // The registry saw the user: its log names it on the pulls that passed.
+  EXPECT_NE(read_text(guarded->log_path()).find("puller"), std::string::npos);
+  EXPECT_TRUE(guarded->stop_and_remove());
 }
 
 TEST_F(runtime_pull_child, failing_pulls_give_the_same_code_and_message_either_way) {
