@@ -280,9 +280,8 @@ result<void> container_service::start(const std::string& id) {
   launch.max_line_size = static_cast<long>(context_.settings->cri.max_container_log_line_size);
   if (auto relative = cgroup_relative_path(
           context_.cgroups_path_for(sandbox->cgroup_parent, record.id, sandbox->runtime_handler))) {
-    launch.oom_events = oom_events_file(context_.cgroup_root,
-                                        detect_cgroup_version(context_.cgroup_root), *relative)
-                            .string();
+    launch.oom_events =
+        oom_events_file(context_.cgroup_root, context_.cgroup_mode, *relative).string();
   }
   // Created and started by one `runc run --detach`, as containerd's StartContainer creates
   // the task only now too: one runc process less per start.
@@ -531,8 +530,7 @@ result<v1::ContainerStats> container_service::stats(const std::string& id) {
   }
   auto relative = cgroup_relative_path(context_.cgroups_path_for(parent, r.id, handler));
   if (!relative) return relative.error();
-  auto read = read_cgroup_stats(context_.cgroup_root, detect_cgroup_version(context_.cgroup_root),
-                                *relative);
+  auto read = read_cgroup_stats(context_.cgroup_root, context_.cgroup_mode, *relative);
   if (!read) return read.error().with_context("reading the stats of container " + r.id);
   int64_t stamp =
       std::chrono::duration_cast<std::chrono::nanoseconds>(read->timestamp.time_since_epoch())

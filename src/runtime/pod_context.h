@@ -23,6 +23,7 @@
 #include "common/result.h"
 #include "common/rooted_fs.h"
 #include "common/unix_time.h"
+#include "runtime/cgroup_stats.h"
 #include "runtime/containerd_config.h"
 #include "runtime/image_service.h"
 #include "runtime/pod_state.h"
@@ -46,6 +47,8 @@ struct pod_context {
   std::filesystem::path state_dir;           ///< host path of the config's `state`
   std::vector<std::string> monitor_command;  ///< `default_monitor_command` of the core
   std::filesystem::path cgroup_root = "/sys/fs/cgroup";
+  /// Detected once: a node does not switch cgroup versions without a reboot.
+  cgroup_version cgroup_mode = detect_cgroup_version(cgroup_root);
   int own_oom_score_adj = 0;
 
   std::mutex mutex;
