@@ -1,25 +1,22 @@
 #include <fmt/format.h>
 
 #include "analyze/analyze.h"
+#include "analyze/facts_text_sections.h"
 
 namespace deshim::analyze {
 namespace {
 
-struct painter {
-  bool color;
-  std::string bold(const std::string& text) const { return wrap("1", text); }
-  std::string dim(const std::string& text) const { return wrap("2", text); }
-  std::string yellow(const std::string& text) const { return wrap("33", text); }
-  std::string wrap(const char* code, const std::string& text) const {
-    return color ? fmt::format("\x1b[{}m{}\x1b[0m", code, text) : text;
-  }
-};
+using painter = facts_painter;
 
 std::string list_or_none(const std::vector<std::string>& items) {
-  return items.empty() ? "(none)" : fmt::format("{}", fmt::join(items, ", "));
+  return facts_list_or_none(items);
 }
 
 }  // namespace
+
+std::string facts_list_or_none(const std::vector<std::string>& items) {
+  return items.empty() ? "(none)" : fmt::format("{}", fmt::join(items, ", "));
+}
 
 /// The kubelet, containerd and node sections (the node-configuration readers' facts).
 std::string render_node_configuration_text(const node_facts& facts, bool color) {
@@ -116,6 +113,9 @@ std::string render_facts_text(const node_facts& facts, bool color) {
         paint.dim(conflict.flag_source.describe() + " and " + conflict.file_source.describe()));
   }
   out += render_node_configuration_text(facts, color);
+  out += render_workloads_text(facts, color);
+  out += render_engine_text(facts, color);
+  out += render_scripts_text(facts, color);
 
   out += "\n" + paint.bold("Inputs") + "\n";
   for (const auto& input : facts.inputs) {

@@ -58,11 +58,12 @@ int run_analyze(const global_options& options, analyze_arguments& args) {
   auto facts = analyze::collect_node_facts(*fs, args.collect);
   if (!facts) return fail(facts.error());
   if (args.facts_only) {
-    nlohmann::json facts_json = analyze::to_json(*facts);
+    // The text form reads the facts themselves: no JSON of a huge List to build for it.
     if (*format == analyze::report_format::json) {
-      std::cout << facts_json.dump(2) << "\n";
+      std::cout << analyze::to_json(*facts).dump(2) << "\n";
     } else if (*format == analyze::report_format::yaml) {
-      std::cout << analyze::json_to_yaml(nlohmann::ordered_json::parse(facts_json.dump()));
+      std::cout << analyze::json_to_yaml(
+          nlohmann::ordered_json::parse(analyze::to_json(*facts).dump()));
     } else {
       std::cout << analyze::render_facts_text(*facts, options.use_color());
     }
