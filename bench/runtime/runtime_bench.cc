@@ -31,6 +31,7 @@
 #include "harness/checked_run.h"
 #include "harness/containerd_daemon.h"
 #include "harness/docker_daemon.h"
+#include "harness/leftovers.h"
 #include "harness/registry_daemon.h"
 #include "harness/temp_folder.h"
 #include "runtime/cri_client.h"
@@ -69,30 +70,9 @@ nlohmann::json to_json(const memory& m) {
 
 /// VmRSS of `pid` and of every process below it, in KiB: a pull child counts as the daemon's.
 long tree_rss_kib(pid_t pid) {
-  std::map<pid_t, std::vector<pid_t>> children;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
-    std::string name = entry.path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream in(entry.path() / "stat");
-    std::string stat((std::istreambuf_iterator<char>(in)), {});
-    auto close = stat.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream rest(stat.substr(close + 2));
-    std::string state;
-    pid_t parent = 0;
-    rest >> state >> parent;
-    children[parent].push_back(static_cast<pid_t>(std::stol(name)));
-  }
-  long total = 0;
-  std::vector<pid_t> todo{pid};
-  while (!todo.empty()) {
-    pid_t next = todo.back();
-    todo.pop_back();
-    total += memory_kib(next, "status", "VmRSS");
-    for (pid_t child : children[next])
-      todo.push_back(child);
-  }
+  long total = memory_kib(pid, "status", "VmRSS");
+  for (pid_t below : descendants_of(pid))
+    total += memory_kib(below, "status", "VmRSS");
   return total;
 }
 

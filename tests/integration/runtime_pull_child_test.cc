@@ -17,6 +17,7 @@
 #include "common/subprocess.h"
 #include "harness/daemon_requirements.h"
 #include "harness/docker_daemon.h"
+#include "harness/leftovers.h"
 #include "harness/registry_daemon.h"
 #include "harness/suite_daemons.h"
 #include "harness/temp_folder.h"
@@ -87,21 +88,9 @@ void expect_listed_images_complete(const server& s) {
 
 /// The pid of a `deshim runtime pull` child of `server`, or -1.
 pid_t find_pull_child(pid_t server) {
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
-    std::string name = entry.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string stat = read_text(entry.path() / "stat");
-    auto close = stat.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream rest(stat.substr(close + 2));
-    std::string state;
-    pid_t parent = 0;
-    rest >> state >> parent;
-    if (parent != server) continue;
-    std::string command = read_text(entry.path() / "cmdline");
-    if (command.find(std::string("runtime\0pull\0", 13)) != std::string::npos)
-      return static_cast<pid_t>(std::stol(name));
+  for (pid_t below : descendants_of(server)) {
+    std::string command = read_text("/proc/" + std::to_string(below) + "/cmdline");
+    if (command.find(std::string("runtime\0pull\0", 13)) != std::string::npos) return below;
   }
   return -1;
 }
