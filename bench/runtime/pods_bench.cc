@@ -39,6 +39,7 @@
 #include "harness/checked_run.h"
 #include "harness/containerd_daemon.h"
 #include "harness/docker_daemon.h"
+#include "harness/leftovers.h"
 #include "harness/temp_folder.h"
 #include "runtime/netns.h"
 #include "runtime/pod_network.h"
@@ -336,11 +337,7 @@ std::string measure_floor(const fs::path& folder, int count, std::vector<double>
     (void)network->teardown(request);
     (void)deshim::runtime::remove_pinned_namespace(path);
   }
-  std::error_code ignored;
-  for (const char* controller :
-       {"cpu", "cpuacct", "memory", "pids", "blkio", "devices", "freezer", "cpuset", "net_cls",
-        "perf_event", "hugetlb", "net_prio", "systemd"})
-    fs::remove(fs::path("/sys/fs/cgroup") / controller / "deshim-floor", ignored);
+  remove_cgroup_folders("deshim-floor");
   return failure;
 }
 
@@ -475,11 +472,7 @@ int main(int argc, char** argv) {
     if (fs::exists(fs::path("/sys/class/net") / bridge))
       (void)run_process({"ip", "link", "del", bridge});
   }
-  std::error_code ignored;
-  for (const char* controller :
-       {"cpu", "cpuacct", "memory", "pids", "blkio", "devices", "freezer", "cpuset", "net_cls",
-        "perf_event", "hugetlb", "net_prio", "systemd"})
-    fs::remove(fs::path("/sys/fs/cgroup") / controller / "deshim", ignored);
+  remove_cgroup_folders("deshim");
 
   nlohmann::json out = {
       {"pods", count},

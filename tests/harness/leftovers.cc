@@ -100,6 +100,14 @@ std::vector<pid_t> processes_with_argument(const std::string& argument,
   return found;
 }
 
+void remove_cgroup_folders(const std::string& name) {
+  const std::filesystem::path top = "/sys/fs/cgroup";
+  std::error_code ignored;
+  std::filesystem::remove(top / name, ignored);  // cgroup v2: the root is the hierarchy
+  for (const auto& hierarchy : std::filesystem::directory_iterator(top, ignored))
+    std::filesystem::remove(hierarchy.path() / name, ignored);
+}
+
 std::vector<pid_t> descendants_of(pid_t pid) {
   std::multimap<pid_t, pid_t> children;
   for (pid_t candidate : all_pids()) {

@@ -27,6 +27,11 @@ std::vector<pid_t> processes_with_argument(const std::string& argument,
 /// Every live descendant of `pid` (children, their children, ...), deepest last.
 std::vector<pid_t> descendants_of(pid_t pid);
 
+/// Removes the empty cgroup folder `name` that runc made at the top of every mounted hierarchy
+/// under /sys/fs/cgroup: each v1 controller, the named `systemd` one, the hybrid `unified`
+/// one, or the v2 root itself. Folders still holding a cgroup stay (rmdir refuses them).
+void remove_cgroup_folders(const std::string& name);
+
 /// Mount points at or below `folder` (empty when the folder is clean or gone).
 std::vector<std::filesystem::path> mounts_left_under(const std::filesystem::path& folder);
 

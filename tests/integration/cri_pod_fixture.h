@@ -13,6 +13,7 @@
 #include "harness/busybox_image.h"
 #include "harness/checked_run.h"
 #include "harness/docker_daemon.h"
+#include "harness/leftovers.h"
 
 namespace deshim::testing {
 
@@ -78,12 +79,7 @@ inline std::string containerd_pod_config(const std::string& sandbox_image) {
 inline void remove_pod_host_leftovers(const std::string& bridge, const std::string& cgroup_parent) {
   if (std::filesystem::exists(std::filesystem::path("/sys/class/net") / bridge))
     (void)run_process({"ip", "link", "del", bridge});
-  std::error_code ignored;
-  for (const char* controller :
-       {"cpu", "cpuacct", "memory", "pids", "blkio", "devices", "freezer", "cpuset", "net_cls",
-        "perf_event", "hugetlb", "net_prio", "rdma", "misc", "systemd"})
-    std::filesystem::remove(std::filesystem::path("/sys/fs/cgroup") / controller / cgroup_parent,
-                            ignored);
+  remove_cgroup_folders(cgroup_parent);
 }
 
 }  // namespace deshim::testing

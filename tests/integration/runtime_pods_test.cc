@@ -158,11 +158,7 @@ class runtime_pods : public ::testing::Test {
     if (fs::exists(fs::path("/sys/class/net") / bridge_name))
       (void)run_process({"ip", "link", "del", bridge_name});
     // Cgroups runc made under the core's default parent.
-    std::error_code ignored;
-    for (const char* controller :
-         {"cpu", "cpuacct", "memory", "pids", "blkio", "devices", "freezer", "cpuset", "net_cls",
-          "perf_event", "hugetlb", "net_prio", "rdma", "misc", "systemd"})
-      fs::remove(fs::path("/sys/fs/cgroup") / controller / "deshim", ignored);
+    remove_cgroup_folders("deshim");
     if (scope_ && folder_) {
       scope_->folders.push_back(folder_->path());
       scope_->pids.insert(scope_->pids.end(), started_pids_.begin(), started_pids_.end());

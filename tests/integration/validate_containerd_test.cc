@@ -25,6 +25,7 @@
 
 #include "common/subprocess.h"
 #include "harness/harness.h"
+#include "harness/leftovers.h"
 #include "harness/text_files.h"
 #include "runtime/cri_client.h"
 #include "runtime/validation_scenario.h"
@@ -95,11 +96,7 @@ class validate_containerd : public ::testing::Test {
     }
     if (fs::exists(fs::path("/sys/class/net") / bridge_name))
       (void)run_process({"ip", "link", "del", bridge_name});
-    std::error_code ignored;
-    for (const char* controller :
-         {"cpu", "cpuacct", "memory", "pids", "blkio", "devices", "freezer", "cpuset", "net_cls",
-          "perf_event", "hugetlb", "net_prio", "rdma", "misc", "systemd"})
-      fs::remove(fs::path("/sys/fs/cgroup") / controller / "deshim", ignored);
+    remove_cgroup_folders("deshim");
     if (scope_ && folder_) {
       scope_->folders.push_back(folder_->path());
       (void)folder_->remove();
