@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "common/file_lock.h"
 #include "common/result.h"
 #include "common/rooted_fs.h"
 
@@ -17,15 +18,9 @@ class node_lock {
   /// Takes the lock without waiting; an environment error when another process holds it.
   static result<node_lock> acquire(const rooted_fs& node);
 
-  node_lock(node_lock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
-  node_lock& operator=(node_lock&& other) noexcept;
-  node_lock(const node_lock&) = delete;
-  node_lock& operator=(const node_lock&) = delete;
-  ~node_lock();
-
  private:
-  explicit node_lock(int fd) : fd_(fd) {}
-  int fd_ = -1;
+  explicit node_lock(file_lock held) : held_(std::move(held)) {}
+  file_lock held_;
 };
 
 }  // namespace deshim::migrate

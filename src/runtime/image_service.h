@@ -105,7 +105,7 @@ class image_service {
   const image_service_options& options() const { return options_; }
   /// Held shared while blobs are written that no image names yet, so removal's garbage
   /// collection (in this process or another) does not take them. See ingest_lock.h.
-  result<ingest_lock> hold_ingest() const {
+  result<file_lock> hold_ingest() const {
     return ingest_lock::hold(options_.root, ingest_lock::mode::shared);
   }
 

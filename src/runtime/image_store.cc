@@ -1,7 +1,5 @@
 #include "runtime/image_store.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +9,7 @@
 #include <sstream>
 
 #include "common/atomic_write.h"
+#include "common/file_lock.h"
 
 namespace deshim::runtime {
 
@@ -25,23 +24,6 @@ std::optional<image_store_stamp> stamp_of(const std::filesystem::path& file) {
   return image_store_stamp{static_cast<unsigned long>(info.st_ino), info.st_mtim.tv_sec,
                            info.st_mtim.tv_nsec, static_cast<long>(info.st_size)};
 }
-
-/// Holds an exclusive flock on `<file>.lock` for a read-modify-write across processes.
-class file_lock {
- public:
-  explicit file_lock(const std::filesystem::path& file) {
-    fd_ = ::open((file.string() + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
-  }
-  ~file_lock() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  file_lock(const file_lock&) = delete;
-  file_lock& operator=(const file_lock&) = delete;
-
- private:
-  int fd_ = -1;
-};
 
 }  // namespace
 
@@ -109,7 +91,8 @@ std::optional<image_entry> image_store::get(const std::string& name) const {
 
 result<void> image_store::put(const image_entry& entry) {
   std::lock_guard lock(mutex_);
-  file_lock across_processes(file_);
+  // Best effort, for the read-modify-write across processes: the save reports an unwritable root.
+  auto across_processes = file_lock::hold(file_.string() + ".lock", file_lock::mode::exclusive);
   if (auto refreshed = refresh_locked(); !refreshed) return refreshed;
   entries_[entry.name] = entry;
   return save_locked();
@@ -117,7 +100,8 @@ result<void> image_store::put(const image_entry& entry) {
 
 result<void> image_store::remove(const std::vector<std::string>& names) {
   std::lock_guard lock(mutex_);
-  file_lock across_processes(file_);
+  // Best effort, for the read-modify-write across processes: the save reports an unwritable root.
+  auto across_processes = file_lock::hold(file_.string() + ".lock", file_lock::mode::exclusive);
   if (auto refreshed = refresh_locked(); !refreshed) return refreshed;
   for (const auto& name : names)
     entries_.erase(name);

@@ -5,36 +5,26 @@
 // (ingest files, snapshot scratch folders) removes work in progress. Writers therefore hold
 // the lock shared and sweepers hold it exclusive. Pulls may run in another process (the pull
 // child of deshim-cri, `deshim runtime import` beside a running server), so the lock is an
-// flock on `<root>/ingest.lock`, opened anew for every hold: flock locks belong to an open
-// file, so one process's threads are ordered by it as well as separate processes. A process
-// that dies, however it dies, releases its hold.
+// flock on `<root>/ingest.lock` (common/file_lock.h), which orders one process's threads as
+// well as separate processes and dies with its holder.
 #pragma once
 
 #include <filesystem>
 #include <optional>
 
+#include "common/file_lock.h"
 #include "common/result.h"
 
 namespace deshim::runtime {
 
-class ingest_lock {
- public:
-  enum class mode { shared, exclusive };
+/// The lock of `<root>/ingest.lock`; a hold is a `file_lock`.
+struct ingest_lock {
+  using mode = file_lock::mode;
 
   /// Blocks until the lock is held in `how`.
-  static result<ingest_lock> hold(const std::filesystem::path& root, mode how);
+  static result<file_lock> hold(const std::filesystem::path& root, mode how);
   /// The exclusive hold when nobody else holds the lock now; nullopt otherwise.
-  static result<std::optional<ingest_lock>> try_exclusive(const std::filesystem::path& root);
-
-  ingest_lock(ingest_lock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
-  ingest_lock& operator=(ingest_lock&& other) noexcept;
-  ingest_lock(const ingest_lock&) = delete;
-  ingest_lock& operator=(const ingest_lock&) = delete;
-  ~ingest_lock();
-
- private:
-  explicit ingest_lock(int fd) : fd_(fd) {}
-  int fd_ = -1;
+  static result<std::optional<file_lock>> try_exclusive(const std::filesystem::path& root);
 };
 
 }  // namespace deshim::runtime
