@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include "runtime/image_service_fixture.h"
 #include "runtime/in_process_puller.h"
 #include "runtime/tar_builder.h"
 
@@ -10,21 +11,12 @@ namespace deshim::runtime {
 namespace {
 
 using testing::files_below;
+using testing::native_image_service;
 using testing::read_all;
 using testing::scratch_dir;
 using testing::write_all;
 
-struct service_fixture {
-  scratch_dir dir;
-  std::unique_ptr<image_service> images;
-  service_fixture() {
-    image_service_options options;
-    options.root = dir / "root";
-    options.snapshotter = "native";
-    auto opened = image_service::open(options);
-    EXPECT_TRUE(opened.ok()) << opened.error().describe();
-    images = std::move(*opened);
-  }
+struct service_fixture : native_image_service {
   /// A stand-in for the full binary: a shell script.
   std::filesystem::path script(const std::string& name, const std::string& body) {
     auto path = dir / name;

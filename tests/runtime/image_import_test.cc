@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/digest.h"
+#include "runtime/image_service_fixture.h"
 #include "runtime/tar_builder.h"
 
 namespace deshim::runtime {
@@ -49,17 +50,7 @@ std::vector<tar_entry> docker_save_entries(const image_parts& parts, const std::
           file_entry("repositories", "{}")};
 }
 
-struct service_fixture {
-  scratch_dir dir;
-  std::unique_ptr<image_service> service;
-  service_fixture() {
-    image_service_options options;
-    options.root = dir / "root";
-    options.snapshotter = "native";
-    auto opened = image_service::open(options);
-    EXPECT_TRUE(opened.ok()) << opened.error().describe();
-    service = std::move(*opened);
-  }
+struct service_fixture : testing::native_image_service {
   std::vector<std::string> stored() const {
     std::vector<std::string> out;
     for (const auto& file : files_below(dir / "root/content"))
@@ -74,14 +65,14 @@ TEST(image_import, docker_save_tarball_becomes_an_image_like_ctr_import) {
   service_fixture f;
   auto parts = make_parts(f.dir, {file_entry("hello.txt", "hi"), testing::dir_entry("etc/")});
   write_tar(f.dir / "saved.tar", docker_save_entries(parts, "busybox:test"));
-  auto imported = import_image_archive(*f.service, f.dir / "saved.tar");
+  auto imported = import_image_archive(*f.images, f.dir / "saved.tar");
   ASSERT_TRUE(imported.ok()) << imported.error().describe();
   ASSERT_EQ(imported->size(), 1u);
   std::string config_digest = sha256_digest(parts.config);
   EXPECT_EQ((*imported)[0].id, config_digest);
   EXPECT_EQ((*imported)[0].names, std::vector<std::string>{"docker.io/library/busybox:test"});
 
-  auto images = f.service->list();
+  auto images = f.images->list();
   ASSERT_TRUE(images.ok());
   ASSERT_EQ(images->size(), 1u);
   const image_info& image = images->front();
@@ -104,20 +95,20 @@ TEST(image_import, docker_save_tarball_becomes_an_image_like_ctr_import) {
       0u);
 
   // The legacy files (VERSION, json, repositories) are not kept; the layer is unpacked.
-  EXPECT_EQ(f.service->content().list().size(), 3u);
-  auto dirs = f.service->snapshots().layer_dirs(image.chain_id);
+  EXPECT_EQ(f.images->content().list().size(), 3u);
+  auto dirs = f.images->snapshots().layer_dirs(image.chain_id);
   ASSERT_EQ(dirs.size(), 1u);
   EXPECT_EQ(read_all(dirs[0] / "hello.txt"), "hi");
 
   // Found by name, short name, id and id prefix; removal takes everything away.
-  EXPECT_TRUE(f.service->status("busybox:test")->has_value());
-  EXPECT_TRUE(f.service->status(config_digest)->has_value());
-  EXPECT_TRUE(f.service->status(digest_hex(config_digest).substr(0, 12))->has_value());
-  EXPECT_FALSE(f.service->status("busybox:other")->has_value());
-  ASSERT_TRUE(f.service->remove("docker.io/library/busybox:test").ok());
-  EXPECT_TRUE(f.service->list()->empty());
+  EXPECT_TRUE(f.images->status("busybox:test")->has_value());
+  EXPECT_TRUE(f.images->status(config_digest)->has_value());
+  EXPECT_TRUE(f.images->status(digest_hex(config_digest).substr(0, 12))->has_value());
+  EXPECT_FALSE(f.images->status("busybox:other")->has_value());
+  ASSERT_TRUE(f.images->remove("docker.io/library/busybox:test").ok());
+  EXPECT_TRUE(f.images->list()->empty());
   EXPECT_EQ(f.stored(), std::vector<std::string>{});
-  EXPECT_TRUE(f.service->remove("busybox:test").ok());  // idempotent
+  EXPECT_TRUE(f.images->remove("busybox:test").ok());  // idempotent
 }
 
 TEST(image_import, oci_layout_tarball_with_a_gzip_layer) {
@@ -151,13 +142,13 @@ TEST(image_import, oci_layout_tarball_with_a_gzip_layer) {
             {file_entry("oci-layout", R"({"imageLayoutVersion":"1.0.0"})"),
              file_entry("index.json", index.dump()), file_entry(blob(parts.config), parts.config),
              file_entry(blob(layer_gz), layer_gz), file_entry(blob(manifest_text), manifest_text)});
-  auto imported = import_image_archive(*f.service, f.dir / "oci.tar");
+  auto imported = import_image_archive(*f.images, f.dir / "oci.tar");
   ASSERT_TRUE(imported.ok()) << imported.error().describe();
-  auto image = f.service->status("example.com/team/app:1.0");
+  auto image = f.images->status("example.com/team/app:1.0");
   ASSERT_TRUE(image.ok() && image->has_value());
   EXPECT_EQ((*image)->id, sha256_digest(parts.config));
   EXPECT_EQ((*image)->size, manifest_text.size() + parts.config.size() + layer_gz.size());
-  auto dirs = f.service->snapshots().layer_dirs((*image)->chain_id);
+  auto dirs = f.images->snapshots().layer_dirs((*image)->chain_id);
   EXPECT_EQ(read_all(dirs[0] / "oci.txt"), "oci");
 }
 
@@ -222,12 +213,12 @@ TEST(image_import, malicious_tarballs_are_refused_and_leave_nothing) {
     service_fixture f;
     auto parts = make_parts(f.dir, {file_entry("hello.txt", "hi")});
     write_tar(f.dir / "bad.tar", c.entries(parts, f.dir));
-    auto imported = import_image_archive(*f.service, f.dir / "bad.tar");
+    auto imported = import_image_archive(*f.images, f.dir / "bad.tar");
     ASSERT_FALSE(imported.ok()) << c.label;
     EXPECT_NE(imported.error().message().find(c.expected), std::string::npos)
         << c.label << ": " << imported.error().message();
     EXPECT_EQ(imported.error().exit_status(), 2) << c.label;
-    EXPECT_TRUE(f.service->list()->empty()) << c.label;
+    EXPECT_TRUE(f.images->list()->empty()) << c.label;
     EXPECT_EQ(f.stored(), std::vector<std::string>{}) << c.label;
     EXPECT_FALSE(std::filesystem::exists(f.dir / "escaped")) << c.label;
   }
@@ -240,15 +231,15 @@ TEST(image_import, truncated_and_foreign_archives_fail_cleanly) {
   std::string whole = read_all(f.dir / "saved.tar");
   for (size_t cut : {size_t{0}, size_t{100}, whole.size() / 3, whole.size() / 2}) {
     testing::write_all(f.dir / "cut.tar", whole.substr(0, cut));
-    auto imported = import_image_archive(*f.service, f.dir / "cut.tar");
+    auto imported = import_image_archive(*f.images, f.dir / "cut.tar");
     EXPECT_FALSE(imported.ok()) << "cut at " << cut;
     EXPECT_EQ(f.stored(), std::vector<std::string>{}) << "cut at " << cut;
   }
   write_tar(f.dir / "plain.tar", {file_entry("readme", "not an image")});
-  auto foreign = import_image_archive(*f.service, f.dir / "plain.tar");
+  auto foreign = import_image_archive(*f.images, f.dir / "plain.tar");
   ASSERT_FALSE(foreign.ok());
   EXPECT_NE(foreign.error().message().find("neither manifest.json"), std::string::npos);
-  auto missing = import_image_archive(*f.service, f.dir / "nope.tar");
+  auto missing = import_image_archive(*f.images, f.dir / "nope.tar");
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().kind(), error_kind::not_found);
 }
