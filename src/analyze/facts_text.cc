@@ -56,6 +56,8 @@ std::string render_node_configuration_text(const node_facts& facts, bool color) 
   if (containerd.cri_disabled) line("CRI plugin", paint.yellow("disabled"), "disabled_plugins");
   line("version", containerd.version, containerd.version_source);
   out += "\n" + paint.bold("Node") + "\n";
+  line("node name", facts.node.node_name.empty() ? "(unknown)" : facts.node.node_name,
+       facts.node.node_name_source);
   line("hostname", facts.node.hostname.empty() ? "(unknown)" : facts.node.hostname, "");
   line("OS", facts.node.os_name.empty() ? "(unknown)" : facts.node.os_name, "");
   line("Docker data root", facts.storage.docker_data_root,

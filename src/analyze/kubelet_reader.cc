@@ -8,10 +8,11 @@
 #include <regex>
 
 #include "analyze/command_flags.h"
+#include "analyze/kubelet_config_schema.h"
 #include "analyze/kubelet_flag_table.h"
+#include "analyze/kubernetes_version_detection.h"
 #include "analyze/systemd_unit.h"
 #include "common/semver.h"
-#include "common/subprocess.h"
 
 namespace deshim::analyze {
 namespace {
@@ -19,7 +20,6 @@ namespace {
 constexpr const char* tke_kubelet_file = "/etc/kubernetes/kubelet";
 constexpr const char* default_cni_conf_dir = "/etc/cni/net.d";
 constexpr const char* default_cni_bin_dir = "/opt/cni/bin";
-constexpr const char* default_static_pod_path = "/etc/kubernetes/manifests";
 
 /// Files kubeadm's and distributions' kubelet units read flags from; reported when present.
 constexpr const char* kubelet_environment_files[] = {
@@ -195,82 +195,6 @@ std::optional<semver> node_version(const kubelet_facts& kubelet) {
   return *parsed;
 }
 
-/// The image tag of a control-plane or kube-proxy static pod, with its line.
-std::optional<std::pair<std::string, int>> static_pod_version(std::string_view manifest) {
-  static const std::regex image(
-      "image:\\s*[\"']?\\S*/(kube-apiserver|kube-proxy|kube-controller-manager|kube-scheduler|"
-      "hyperkube)(-amd64|-arm64)?:(v[0-9][^\"'\\s]*)");
-  int line = 1;
-  size_t start = 0;
-  while (start <= manifest.size()) {
-    size_t end = manifest.find('\n', start);
-    if (end == std::string_view::npos) end = manifest.size();
-    std::string text(manifest.substr(start, end - start));
-    std::smatch match;
-    if (std::regex_search(text, match, image)) return std::make_pair(match[3].str(), line);
-    ++line;
-    start = end + 1;
-  }
-  return std::nullopt;
-}
-
-void detect_kubernetes_version(const rooted_fs& fs, const kubelet_read_options& options,
-                               node_facts& facts) {
-  kubelet_facts& kubelet = facts.kubelet;
-  auto accept = [&](const std::string& text, const std::string& how) {
-    auto parsed = parse_semver(text);
-    if (!parsed) return false;
-    kubelet.kubernetes_version = parsed->to_string();
-    kubelet.kubernetes_version_source = how;
-    return true;
-  };
-  if (options.kubernetes_version) {
-    if (accept(*options.kubernetes_version, "--kubernetes-version")) return;
-  }
-  if (options.run_binaries && fs.root() == "/") {
-    std::string binary =
-        kubelet.executable.rfind('/', 0) == 0 ? kubelet.executable : "/usr/bin/kubelet";
-    if (fs.exists(binary)) {
-      run_options run;
-      run.timeout = std::chrono::seconds(10);
-      auto ran = run_process({binary, "--version"}, run);
-      if (ran && ran->succeeded() && accept(ran->standard_output, "`" + binary + " --version`")) {
-        return;
-      }
-    }
-  }
-  if (auto status = fs.read_file_if_exists("/var/lib/dpkg/status"); status && status->has_value()) {
-    if (auto found = dpkg_package_version(**status, "kubelet")) {
-      if (accept(found->first, "/var/lib/dpkg/status:" + std::to_string(found->second) +
-                                   " (kubelet package version)")) {
-        return;
-      }
-    }
-  }
-  std::string manifests = default_static_pod_path;
-  if (kubelet.settings.contains("static_pod_path") &&
-      kubelet.settings["static_pod_path"].is_string()) {
-    manifests = kubelet.settings["static_pod_path"].get<std::string>();
-  }
-  if (auto names = fs.list_directory(manifests); names) {
-    for (const auto& name : *names) {
-      std::string path = join_node_path(manifests, name);
-      auto text = fs.read_file_if_exists(path);
-      if (!text || !text->has_value()) continue;
-      if (auto found = static_pod_version(**text)) {
-        if (accept(found->first, path + ":" + std::to_string(found->second) +
-                                     " (static pod image tag; the kubelet may differ within the "
-                                     "supported skew)")) {
-          return;
-        }
-      }
-    }
-  }
-  kubelet.kubernetes_version = "unknown";
-  kubelet.kubernetes_version_source =
-      "not given (--kubernetes-version) and not found in the dpkg database or static pods";
-}
-
 std::string runtime_kind(const kubelet_facts& kubelet, const std::optional<semver>& version) {
   auto text = [&](const char* key) -> std::string {
     if (kubelet.settings.contains(key) && kubelet.settings[key].is_string()) {
@@ -353,15 +277,18 @@ std::optional<std::pair<std::string, int>> dpkg_package_version(std::string_view
 
 result<void> parse_kubelet_config(std::string_view text, const std::string& node_path,
                                   const std::string& display, kubelet_facts& out) {
-  YAML::Node document;
+  if (auto quotes = check_quotes_close(text, display); !quotes) return quotes.error();
+  std::vector<YAML::Node> documents;
   try {
-    document = YAML::Load(std::string(text));
+    documents = YAML::LoadAll(std::string(text));
   } catch (const YAML::Exception& e) {
     return invalid_input("invalid YAML in the KubeletConfiguration: " + e.msg,
                          {display, e.mark.line + 1, e.mark.column + 1},
                          "fix the YAML at this position; `kubeadm config print init-defaults "
                          "--component-configs KubeletConfiguration` shows a valid file");
   }
+  if (auto shape = check_kubelet_config_shape(documents, display); !shape) return shape.error();
+  const YAML::Node document = documents.empty() ? YAML::Node() : documents.front();
   if (!document.IsMap()) {
     int line = document.Mark().line >= 0 ? document.Mark().line + 1 : 1;
     int column = document.Mark().column >= 0 ? document.Mark().column + 1 : 1;
@@ -383,6 +310,7 @@ result<void> parse_kubelet_config(std::string_view text, const std::string& node
       const YAML::Node& value = pair.second;
       setting_source source{node_path, pair.first.Mark().line + 1,
                             std::string("KubeletConfiguration ") + field.field};
+      if (value.IsNull()) continue;  // `field:` with nothing: the default
       if (!value.IsScalar()) {
         return invalid_input(key + " must be a single value",
                              {display, value.Mark().line + 1, value.Mark().column + 1, key});
@@ -537,7 +465,7 @@ result<void> read_kubelet(const rooted_fs& fs, const kubelet_read_options& optio
     set_setting(kubelet, spec->setting, value, entry.flag.source);
   }
 
-  detect_kubernetes_version(fs, options, facts);
+  detect_kubernetes_version(fs, options.kubernetes_version, options.run_binaries, kubelet);
   auto version = node_version(kubelet);
   for (auto& entry : flags) {
     if (!version || entry.removed_in.empty()) continue;

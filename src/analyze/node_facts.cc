@@ -97,6 +97,8 @@ nlohmann::json node_identity_to_json(const node_identity_facts& node) {
     if (!value.empty()) out[key] = value;
   };
   put("hostname", node.hostname);
+  put("node_name", node.node_name);
+  put("node_name_source", node.node_name_source);
   put("os_id", node.os_id);
   put("os_version_id", node.os_version_id);
   put("os_name", node.os_name);

@@ -150,9 +150,13 @@ struct containerd_facts {
 /// What a fleet report groups nodes by.
 struct node_identity_facts {
   std::string hostname;
-  std::string os_id;          ///< os-release ID: ubuntu, centos, tencentos
-  std::string os_version_id;  ///< VERSION_ID
-  std::string os_name;        ///< PRETTY_NAME
+  /// The name of the Node object, as the kubelet registers it: `--hostname-override`, else
+  /// the host name, lower-cased and trimmed either way (TKE names nodes by their IP).
+  std::string node_name;
+  std::string node_name_source;  ///< "--hostname-override at /etc/kubernetes/kubelet:3", ...
+  std::string os_id;             ///< os-release ID: ubuntu, centos, tencentos
+  std::string os_version_id;     ///< VERSION_ID
+  std::string os_name;           ///< PRETTY_NAME
   std::string os_id_like;
   std::string kernel;        ///< proc/sys/kernel/osrelease when the root has it
   std::string architecture;  ///< from the dpkg/rpm metadata or the kernel release, when told

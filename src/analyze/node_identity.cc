@@ -80,6 +80,29 @@ std::string mount_point_of(const std::vector<mount_entry>& mounts, const std::st
   return best;
 }
 
+void set_kubernetes_node_name(node_facts& facts) {
+  // The kubelet's GetHostname: the override if given, else the host name; trimmed and
+  // lower-cased either way (k8s.io/component-helpers/node/util).
+  auto normalised = [](std::string text) {
+    text = trimmed(text);
+    for (char& c : text)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+  };
+  const kubelet_flag* override_flag = nullptr;
+  for (const auto& flag : facts.kubelet.flags) {
+    if (flag.flag.name == "hostname-override" && flag.flag.value) override_flag = &flag;
+  }
+  if (override_flag != nullptr && !normalised(*override_flag->flag.value).empty()) {
+    facts.node.node_name = normalised(*override_flag->flag.value);
+    facts.node.node_name_source =
+        "the kubelet's --hostname-override (" + override_flag->flag.source.describe() + ")";
+  } else if (!facts.node.hostname.empty()) {
+    facts.node.node_name = normalised(facts.node.hostname);
+    facts.node.node_name_source = "the host name, lower-cased as the kubelet does";
+  }
+}
+
 result<void> read_node_identity(const rooted_fs& fs, node_facts& facts) {
   node_identity_facts& node = facts.node;
   auto hostname = fs.read_file_if_exists("/etc/hostname");
@@ -110,6 +133,7 @@ result<void> read_node_identity(const rooted_fs& fs, node_facts& facts) {
     facts.inputs.push_back({"node OS release", path, "read", ""});
     break;
   }
+  set_kubernetes_node_name(facts);
   if (auto kernel = fs.read_file_if_exists("/proc/sys/kernel/osrelease");
       kernel && kernel->has_value()) {
     node.kernel = trimmed(**kernel);

@@ -15,6 +15,10 @@ namespace deshim::analyze {
 /// Fills `facts.node`. Missing files leave fields empty; nothing here is fatal.
 result<void> read_node_identity(const rooted_fs& fs, node_facts& facts);
 
+/// Sets `facts.node.node_name` from the kubelet's flags and the host name (the kubelet reader
+/// runs first).
+void set_kubernetes_node_name(node_facts& facts);
+
 /// Fills `facts.storage`; run after the Docker and kubelet readers (it uses their roots).
 result<void> read_storage_layout(const rooted_fs& fs, node_facts& facts);
 

@@ -48,6 +48,7 @@ std::size_t report::count(severity level) const {
 }
 
 std::string report::node_name() const {
+  if (auto found = node.find("node_name"); found != node.end()) return found->second;
   if (auto found = node.find("hostname"); found != node.end()) return found->second;
   return root;
 }

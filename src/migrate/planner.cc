@@ -192,6 +192,14 @@ result<migration_plan> build_plan(const analyze::node_facts& facts, const rooted
                                                      " from the kubelet's "
                                                      "--pod-infra-container-image " +
                                                      *pause));
+  } else if (const auto& existing = facts.containerd.settings.value("sandbox_image", "");
+             !existing.empty()) {
+    // The node's config.toml already names one (an earlier apply took it from the flag that a
+    // Kubernetes 1.35 kubelet no longer has): keep it, so a second plan changes nothing.
+    target.sandbox_image = existing;
+    config_notes.push_back(info(
+        "sandbox_image",
+        "the kubelet names no pause image: config.toml's " + target.sandbox_image + " is kept"));
   } else {
     target.sandbox_image = default_sandbox_image(*containerd_version);
     config_notes.push_back(
@@ -376,7 +384,9 @@ result<migration_plan> build_plan(const analyze::node_facts& facts, const rooted
   // Kubelet flags, by the version table.
   for (const auto& flag : facts.kubelet.flags) {
     const std::string& name = flag.flag.name;
-    if (name == "pod-infra-container-image") continue;
+    // The runtime selector and the pause image are decided below, by version: dropping
+    // `--container-runtime=docker` would leave a kubelet before 1.24 on its default, docker.
+    if (name == "pod-infra-container-image" || name == "container-runtime") continue;
     if (flag.dockershim_only) {
       flags.remove.push_back(name);
       notes.push_back(info("kubelet flags", "drops --" + name +

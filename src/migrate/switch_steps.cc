@@ -5,7 +5,8 @@
 namespace deshim::migrate {
 
 std::vector<plan_step> switch_steps(const analyze::node_facts& facts, const std::string& socket) {
-  const std::string node = facts.node.hostname.empty() ? "NODE" : facts.node.hostname;
+  // The Node object's name, which is what kubectl takes (TKE's is the node's IP).
+  const std::string node = facts.node.node_name.empty() ? "NODE" : facts.node.node_name;
   std::vector<std::string> docker_units = {"docker.socket", "docker.service"};
   if (facts.kubelet.runtime == "cri-dockerd") {
     docker_units.insert(docker_units.begin(), {"cri-docker.socket", "cri-docker.service"});

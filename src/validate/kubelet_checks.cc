@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "analyze/kubelet_runtime.h"
 #include "common/quantity.h"
 #include "runtime/image_reference.h"
 
@@ -52,48 +53,121 @@ std::string socket_path_of(const std::string& endpoint) {
   return endpoint;
 }
 
+namespace {
+
+/// One version's verdict on the kubelet's runtime.
+struct runtime_verdict {
+  check_status status = check_status::pass;
+  std::string message;
+  std::string fix;
+};
+
+/// Where the kubelet's flags are written: the file to add a missing flag to.
+std::string flags_file(const analyze::kubelet_facts& kubelet) {
+  for (const auto& flag : kubelet.flags) {
+    if (!flag.flag.source.file.empty() && flag.flag.source.file.rfind("/proc/", 0) != 0) {
+      return flag.flag.source.file;
+    }
+  }
+  return kubelet.flags_from;
+}
+
+runtime_verdict judge_runtime(const static_context& context, const semver& version) {
+  const auto& kubelet = context.facts.kubelet;
+  const auto view = analyze::kubelet_runtime_at(kubelet, version);
+  const std::string at = "Kubernetes " + version.minor_string();
+  if (!view.starts) {
+    const auto& [why, where] = view.refusals.front();
+    return {check_status::fail,
+            at + " refuses to start the kubelet: " + why +
+                (where.file.empty() ? "" : " (" + where.describe() + ")"),
+            where.file.empty() ? "fix the kubelet's command line"
+                               : "remove or correct it at " + where.file +
+                                     (where.line > 0 ? ":" + std::to_string(where.line) : "")};
+  }
+  if (view.runtime != "remote") {
+    const bool flag_given = !view.runtime_source.file.empty();
+    return {check_status::fail,
+            "at " + at +
+                " the kubelet starts dockershim, not containerd: " + view.runtime_source.describe(),
+            flag_given
+                ? "set --container-runtime=remote at " + view.runtime_source.file +
+                      (view.runtime_source.line > 0 ? ":" + std::to_string(view.runtime_source.line)
+                                                    : "")
+                : "add --container-runtime=remote and --container-runtime-endpoint=" +
+                      grpc_endpoint(context) + " to the kubelet's flags in " + flags_file(kubelet)};
+  }
+  const std::string& socket = context.settings->grpc_address;
+  if (socket_path_of(view.endpoint) != socket) {
+    return {check_status::fail,
+            at + ": the kubelet's runtime endpoint " + view.endpoint + " (" +
+                view.endpoint_source.describe() + ") is not containerd's grpc address " +
+                grpc_endpoint(context),
+            "set the kubelet's " +
+                std::string(version >= version_of(1, 27) ? "containerRuntimeEndpoint"
+                                                         : "--container-runtime-endpoint") +
+                " to " + grpc_endpoint(context)};
+  }
+  return {check_status::pass,
+          at + ": the kubelet uses the remote runtime at " + view.endpoint + " (" +
+              view.endpoint_source.describe() + ")",
+          ""};
+}
+
+check_result as_result(const char* id, const char* title, runtime_verdict verdict) {
+  switch (verdict.status) {
+    case check_status::pass:
+      return passed(id, title, category, std::move(verdict.message));
+    case check_status::warn:
+      return warned(id, title, category, std::move(verdict.message), std::move(verdict.fix));
+    case check_status::fail:
+      break;
+  }
+  return failed(id, title, category, std::move(verdict.message), std::move(verdict.fix));
+}
+
+}  // namespace
+
 std::vector<check_result> check_runtime_endpoint(const static_context& context) {
   const char* id = "kubelet-runtime-endpoint";
-  const char* title = "the kubelet's runtime endpoint is containerd's socket";
+  const char* title = "the kubelet starts on containerd's socket";
   if (!context.facts.kubelet.found) return no_kubelet(id, title);
   if (!context.settings) return no_settings(id, title, context);
-  std::string endpoint = setting(context, "container_runtime_endpoint");
-  const std::string& socket = context.settings->grpc_address;
-  std::string fix =
-      "set the kubelet's containerRuntimeEndpoint (or --container-runtime-endpoint "
-      "before 1.27) to " +
-      grpc_endpoint(context);
-  if (endpoint.empty()) {
-    if (!context.kubernetes || *context.kubernetes < version_of(1, 24)) {
-      return {failed(id, title, category,
-                     "the kubelet sets no runtime endpoint: before Kubernetes 1.24 that means "
-                     "dockershim, not containerd at " +
-                         socket,
-                     fix)};
+  if (context.kubernetes)
+    return {as_result(id, title, judge_runtime(context, *context.kubernetes))};
+
+  // Unknown version: the same files mean dockershim before 1.24 and "unknown flag" from 1.27,
+  // so decide for every band and never pass on a guess.
+  std::vector<std::string> right, wrong;
+  runtime_verdict first_wrong;
+  const auto& bands = analyze::kubelet_runtime_version_bands();
+  for (size_t i = 0; i < bands.size(); ++i) {
+    const std::string label = i + 1 < bands.size() ? bands[i].minor_string() + " to 1." +
+                                                         std::to_string(bands[i + 1].minor - 1)
+                                                   : bands[i].minor_string() + " and later";
+    auto verdict = judge_runtime(context, bands[i]);
+    if (verdict.status == check_status::pass) {
+      right.push_back(label);
+    } else {
+      if (wrong.empty()) first_wrong = verdict;
+      wrong.push_back(label);
     }
-    const std::string fallback = "/run/containerd/containerd.sock";
-    if (socket == fallback) {
-      return {warned(id, title, category,
-                     "the kubelet sets no runtime endpoint; its default unix://" + fallback +
-                         " is containerd's grpc address",
-                     "write it down anyway: " + fix)};
-    }
-    return {failed(id, title, category,
-                   "the kubelet sets no runtime endpoint (default unix://" + fallback +
-                       ") but containerd listens on " + socket,
-                   fix)};
   }
-  if (socket_path_of(endpoint) != socket) {
-    return {failed(id, title, category,
-                   source_of(context, "container_runtime_endpoint") +
-                       ": the kubelet's runtime "
-                       "endpoint " +
-                       endpoint + " is not containerd's grpc address " + grpc_endpoint(context),
-                   fix)};
+  const std::string why = "the node's Kubernetes version is unknown (" +
+                          context.facts.kubelet.kubernetes_version_source + ")";
+  const std::string fix = "pass --kubernetes-version (e.g. 1.22.4); " + first_wrong.fix;
+  if (right.empty()) {
+    return {failed(id, title, category, why + "; for every version: " + first_wrong.message, fix)};
   }
-  return {passed(id, title, category,
-                 "the kubelet connects to " + endpoint + " (" +
-                     source_of(context, "container_runtime_endpoint") + ")")};
+  std::string right_text, wrong_text;
+  for (const auto& band : right)
+    right_text += (right_text.empty() ? "" : ", ") + band;
+  for (const auto& band : wrong)
+    wrong_text += (wrong_text.empty() ? "" : ", ") + band;
+  return {warned(id, title, category,
+                 why + ": the kubelet's files are right for Kubernetes " + right_text +
+                     ", wrong for " + wrong_text + " (" + first_wrong.message + ")",
+                 fix)};
 }
 
 std::vector<check_result> check_cgroup_driver(const static_context& context) {

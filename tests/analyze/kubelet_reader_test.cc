@@ -139,7 +139,7 @@ TEST(kubelet_reader, flags_override_the_config_file) {
              "containerd.sock\n")
       .write("/var/lib/kubelet/config.yaml",
              "kind: KubeletConfiguration\ncgroupDriver: systemd\ncontainerLogMaxFiles: 3\n"
-             "containerLogMaxSize: \"50Mi\"\n");
+             "containerLogMaxSize: \"50Mi\"\napiVersion: kubelet.config.k8s.io/v1beta1\n");
   node_facts facts = read(node.fs(), "1.26");
   const kubelet_facts& kubelet = facts.kubelet;
   EXPECT_EQ(kubelet.settings["cgroup_driver"], "cgroupfs");
@@ -189,13 +189,15 @@ TEST(kubelet_reader, malformed_config_names_line_and_column) {
   node.write("/etc/systemd/system/kubelet.service",
              "[Service]\nExecStart=/usr/bin/kubelet --config=/var/lib/kubelet/config.yaml\n")
       .write("/var/lib/kubelet/config.yaml",
-             "kind: KubeletConfiguration\ncontainerLogMaxFiles: five\n");
+             "kind: KubeletConfiguration\ncontainerLogMaxFiles: five\n"
+             "apiVersion: kubelet.config.k8s.io/v1beta1\n");
   node_facts facts;
   auto result = read_kubelet(node.fs(), {std::nullopt, false}, facts);
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().where().line, 2);
   EXPECT_EQ(result.error().where().column, 23);
-  EXPECT_EQ(result.error().message(), "containerLogMaxFiles must be a whole number, found five");
+  EXPECT_EQ(result.error().message(),
+            "containerLogMaxFiles must be a whole number, found \"five\"");
   EXPECT_EQ(result.error().exit_status(), 2);
 
   node.write("/var/lib/kubelet/config.yaml", "kind: KubeletConfiguration\ncgroupDriver: [a\n");

@@ -225,7 +225,8 @@ fs::path migrated_node(const fs::path& folder, const std::string& name,
   std::vector<std::string> apply = {DESHIM_BINARY, "--root", copy.string(), "migrate", "apply"};
   apply.insert(apply.end(), options.begin(), options.end());
   if (planned) {
-    for (const auto& blocker : nlohmann::json::parse(planned->standard_output)["blockers"])
+    const auto plan_json = nlohmann::json::parse(planned->standard_output);
+    for (const auto& blocker : plan_json["blockers"])
       apply.push_back("--force=" + blocker["rule"].get<std::string>());
   }
   auto applied = run_process(apply);

@@ -229,9 +229,10 @@ INSTANTIATE_TEST_SUITE_P(
                       "two cgroup managers and the node becomes unstable"}}},
         static_case{"kubelet-wrong-socket",
                     {{"kubelet-runtime-endpoint", F,
-                      "/lib/systemd/system/kubelet.service:5 (kubelet flag in ExecStart): the "
-                      "kubelet's runtime endpoint unix:///var/run/dockershim.sock is not "
-                      "containerd's grpc address unix:///run/containerd/containerd.sock"}}},
+                      "Kubernetes 1.26: the kubelet's runtime endpoint "
+                      "unix:///var/run/dockershim.sock (/lib/systemd/system/kubelet.service:5 "
+                      "(kubelet flag in ExecStart)) is not containerd's grpc address "
+                      "unix:///run/containerd/containerd.sock"}}},
         static_case{"sandbox-image-mismatch",
                     {{"kubelet-sandbox-image", F,
                       "/lib/systemd/system/kubelet.service:5 (kubelet flag in ExecStart): the "
