@@ -66,6 +66,11 @@ result<void> parse_containerd_facts(std::string_view text, const std::string& no
                                     const std::string& display, containerd_facts& out) {
   auto parsed = runtime::parse_containerd_config(text, display);
   if (!parsed) return parsed.error();
+  // The values too, as migrate plan and the runtime core read them: a file they refuse
+  // (`version = 99`, `SystemdCgroup = "yes"`, `plugins = 5`) is refused here as well.
+  if (auto settings = runtime::read_containerd_settings(*parsed, display); !settings) {
+    return settings.error();
+  }
   out.config_present = true;
   out.config_file = node_path;
   out.config_version = parsed->version;

@@ -1,6 +1,8 @@
 #include "analyze/docker_daemon_reader.h"
 
+#include "analyze/registry_names.h"
 #include "common/json_document.h"
+#include "common/quantity.h"
 
 namespace deshim::analyze {
 namespace {
@@ -123,6 +125,86 @@ class daemon_config_view {
   const std::map<std::string, line_column>& positions_;
 };
 
+/// Where in `text` a value was written: the JSON-escaped `value` after its top-level `key`,
+/// else the key itself; `field` names it in the message.
+source_location value_location(std::string_view text, const std::string& file,
+                               const std::string& key, const std::string& field,
+                               const std::string& value,
+                               const std::map<std::string, line_column>& positions) {
+  source_location at{file, 0, 0, field};
+  auto found = positions.find(key);
+  if (found == positions.end()) return at;
+  at.line = found->second.line;
+  at.column = found->second.column;
+  // The key's offset from its line and column, then the value's quoted text after it.
+  size_t offset = 0;
+  for (int line = 1; line < found->second.line && offset < text.size(); ++offset) {
+    if (text[offset] == '\n') ++line;
+  }
+  offset += static_cast<size_t>(found->second.column - 1);
+  const std::string quoted = json(value).dump();
+  if (size_t value_at = text.find(quoted, offset); value_at != std::string_view::npos) {
+    auto position = position_of(text, value_at);
+    at.line = position.line;
+    at.column = position.column;
+  }
+  return at;
+}
+
+/// dockerd refuses to start on a registry name it cannot use; so does deshim, since the names
+/// become folders and TOML strings (registry_names.h).
+result<void> check_registry_names(std::string_view text, const std::string& file,
+                                  const docker_daemon_facts& out,
+                                  const std::map<std::string, line_column>& positions) {
+  auto check = [&](const char* key, const std::vector<std::string>& values,
+                   std::string (*problem_of)(std::string_view)) -> result<void> {
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (auto problem = problem_of(values[i]); !problem.empty()) {
+        return invalid_input(
+            problem,
+            value_location(text, file, key, std::string(key) + "[" + std::to_string(i) + "]",
+                           values[i], positions),
+            "dockerd refuses to start with it: correct or remove the entry");
+      }
+    }
+    return {};
+  };
+  if (auto checked = check("registry-mirrors", out.registry_mirrors, registry_mirror_problem);
+      !checked) {
+    return checked;
+  }
+  return check("insecure-registries", out.insecure_registries, insecure_registry_problem);
+}
+
+/// dockerd's json-file and local drivers refuse a max-size that is not a size and a max-file
+/// below 1; so do migrate plan and, here, analyze.
+result<void> check_log_opts(std::string_view text, const std::string& file,
+                            const docker_daemon_facts& out,
+                            const std::map<std::string, line_column>& positions) {
+  const std::string driver = out.log_driver.value_or("json-file");
+  if (driver != "json-file" && driver != "local") return {};
+  if (auto size = out.log_opts.find("max-size"); size != out.log_opts.end()) {
+    if (auto quantity = docker_size_to_kube_quantity(size->second); !quantity) {
+      return invalid_input(
+          "log-opts.max-size \"" + size->second + "\" is not a size",
+          value_location(text, file, "log-opts", "log-opts.max-size", size->second, positions),
+          "write a size such as \"100m\" (dockerd refuses this one)");
+    }
+  }
+  if (auto files = out.log_opts.find("max-file"); files != out.log_opts.end()) {
+    const std::string& value = files->second;
+    bool digits = !value.empty() && value.size() <= 9 &&
+                  value.find_first_not_of("0123456789") == std::string::npos;
+    if (!digits || std::stoi(value) < 1) {
+      return invalid_input(
+          "log-opts.max-file \"" + value + "\" is not a positive number",
+          value_location(text, file, "log-opts", "log-opts.max-file", value, positions),
+          "write a count such as \"5\" (dockerd refuses this one)");
+    }
+  }
+  return {};
+}
+
 std::optional<std::string> cgroup_driver_of(const std::vector<std::string>& exec_opts) {
   std::optional<std::string> driver;
   for (const auto& opt : exec_opts) {
@@ -173,6 +255,12 @@ result<void> parse_docker_daemon_config(std::string_view text, const std::string
   DESHIM_READ(out.userns_remap, view.string_at("userns-remap"));
 #undef DESHIM_READ
 
+  if (auto checked = check_registry_names(text, file_for_errors, out, positions); !checked) {
+    return checked.error();
+  }
+  if (auto checked = check_log_opts(text, file_for_errors, out, positions); !checked) {
+    return checked.error();
+  }
   out.cgroup_driver = cgroup_driver_of(out.exec_opts);
   out.config_present = true;
   for (const auto& [key, value] : document.items()) {

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "analyze/command_flags.h"
+#include "analyze/registry_names.h"
 #include "analyze/systemd_unit.h"
 
 namespace deshim::analyze {
@@ -338,6 +339,17 @@ result<void> read_dockerd_flags(const rooted_fs& fs, node_facts& facts) {
     }
   }
   docker.service.flags = flags;
+  for (const auto& flag : flags) {
+    const bool mirror = flag.name == "registry-mirror";
+    if ((!mirror && flag.name != "insecure-registry") || !flag.value) continue;
+    auto problem =
+        mirror ? registry_mirror_problem(*flag.value) : insecure_registry_problem(*flag.value);
+    if (!problem.empty()) {
+      return invalid_input(problem,
+                           {fs.display(flag.source.file), flag.source.line, 0, "--" + flag.name},
+                           "dockerd refuses to start with it: correct or remove the flag");
+    }
+  }
   merge_dockerd_flags(flags, docker);
 
   // Registry certificates: one folder per registry (host or host:port).
@@ -346,6 +358,13 @@ result<void> read_dockerd_flags(const rooted_fs& fs, node_facts& facts) {
   for (const auto& registry : *registries) {
     std::string dir = join_node_path("/etc/docker/certs.d", registry);
     if (!fs.is_directory(dir)) continue;
+    // The folder's name becomes containerd's certs.d/<name>/hosts.toml.
+    if (auto problem = registry_host_problem(registry); !problem.empty()) {
+      facts.inputs.push_back({"docker registry certificates", dir, "error", problem});
+      return invalid_input("/etc/docker/certs.d has a folder that names no registry: " + problem,
+                           {fs.display(dir)},
+                           "rename the folder to the registry's host[:port], or remove it");
+    }
     auto files = fs.list_directory(dir);
     if (!files) return files.error();
     docker.certs_d[registry] = *files;

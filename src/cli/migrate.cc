@@ -13,6 +13,7 @@
 #include "common/rooted_fs.h"
 #include "migrate/applier.h"
 #include "migrate/journal.h"
+#include "migrate/node_lock.h"
 #include "migrate/plan_render.h"
 #include "migrate/planner.h"
 #include "migrate/resolved_rules.h"
@@ -167,11 +168,16 @@ int run_apply(const global_options& options, migrate_arguments& args) {
   }
   auto node = rooted_fs::open(options.root);
   if (!node) return fail(node.error());
+  // The lock comes before the node is read: a second apply is told that the first one runs,
+  // not what it makes of a node the first one is changing.
+  auto lock = migrate::node_lock::acquire(*node, "apply");
+  if (!lock) return fail(lock.error());
 
   migrate::systemctl_step_executor systemctl;
   migrate::recording_step_executor_fake recording;
   migrate::apply_options apply;
   apply.forced_rules = args.forced;
+  apply.held_lock = &*lock;
   if (args.execute_steps) {
     apply.executor =
         recorded_steps_file() ? static_cast<migrate::step_executor*>(&recording) : &systemctl;

@@ -17,6 +17,12 @@ error io_failure(const std::string& what, const std::filesystem::path& path) {
   return environment_error(what + " " + path.string() + ": " + std::strerror(errno));
 }
 
+/// The temporary name's prefix and the length of mkostemp's suffix.
+std::string temporary_prefix(const std::filesystem::path& host_path) {
+  return "." + host_path.filename().string() + ".deshim-";
+}
+constexpr size_t temporary_suffix_length = 6;
+
 /// Closes and removes the temporary file unless `release` was called.
 class temporary_file {
  public:
@@ -45,7 +51,7 @@ result<void> replace_file(const std::filesystem::path& host_path, std::string_vi
                           mode_t mode_for_new_file, bool flush_to_disk) {
   auto folder = host_path.parent_path();
   if (folder.empty()) folder = ".";
-  std::string pattern = (folder / ("." + host_path.filename().string() + ".deshim-XXXXXX"));
+  std::string pattern = (folder / (temporary_prefix(host_path) + "XXXXXX"));
   int fd = ::mkostemp(pattern.data(), O_CLOEXEC);
   if (fd < 0) return io_failure("cannot create a temporary file beside", host_path);
   temporary_file temp(fd, pattern);
@@ -75,6 +81,24 @@ result<void> replace_file(const std::filesystem::path& host_path, std::string_vi
 }
 
 }  // namespace
+
+int remove_stale_temporaries(const std::filesystem::path& host_path) {
+  const std::string prefix = temporary_prefix(host_path);
+  std::error_code ec;
+  int removed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(host_path.parent_path(), ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() != prefix.size() + temporary_suffix_length || name.rfind(prefix, 0) != 0) {
+      continue;
+    }
+    struct stat info {};
+    if (::lstat(entry.path().c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
+        ::unlink(entry.path().c_str()) == 0) {
+      ++removed;
+    }
+  }
+  return removed;
+}
 
 result<void> write_file_atomically(const std::filesystem::path& host_path, std::string_view content,
                                    mode_t mode_for_new_file) {

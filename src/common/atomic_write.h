@@ -28,4 +28,9 @@ result<void> write_file_atomically(const std::filesystem::path& host_path, std::
 result<void> replace_state_file(const std::filesystem::path& host_path, std::string_view content,
                                 mode_t mode_for_new_file = 0600);
 
+/// Removes the temporary files that a write of `host_path` left when its process was killed
+/// between creating and renaming them (`.NAME.deshim-XXXXXX` beside it); returns how many.
+/// Only names of exactly that shape are touched.
+int remove_stale_temporaries(const std::filesystem::path& host_path);
+
 }  // namespace deshim

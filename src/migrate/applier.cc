@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #include "common/atomic_write.h"
 #include "migrate/backup.h"
@@ -31,8 +32,70 @@ std::optional<std::string> read_link(const std::filesystem::path& path) {
   return std::string(buffer, static_cast<size_t>(length));
 }
 
+/// Why `node_folder` (existing, or to be made) cannot take a new entry; empty when it can.
+std::string folder_problem(const rooted_fs& node, const std::string& node_folder) {
+  auto missing = folders_to_create(node, node_folder);
+  if (!missing) return missing.error().message();
+  // The deepest folder that exists is where the first new entry goes.
+  std::string existing = missing->empty() ? node_folder : node_parent(missing->front());
+  auto host = node.resolve(existing);
+  if (!host) return host.error().message();
+  if (::access(host->c_str(), W_OK) != 0) {
+    return node.display(existing) + " is not writable: " + std::strerror(errno);
+  }
+  return "";
+}
+
+/// Why a file target cannot be written; empty when it can.
+std::string file_target_problem(const rooted_fs& node, const std::string& path) {
+  auto entry = resolve_entry(node, path);
+  if (!entry) return entry.error().message();
+  struct stat info {};
+  if (::lstat(entry->c_str(), &info) == 0) {
+    if (S_ISLNK(info.st_mode)) {
+      // Written through the link (the file it names is replaced): it must name a file.
+      auto target = node.resolve(path);
+      if (!target) return target.error().message();
+      if (::stat(target->c_str(), &info) != 0) {
+        return node.display(path) + " is a dangling symlink (to " +
+               std::filesystem::read_symlink(*entry).string() + ")";
+      }
+    }
+    if (!S_ISREG(info.st_mode)) return node.display(path) + " exists and is not a regular file";
+  }
+  return folder_problem(node, node_parent(path));
+}
+
+/// Every target checked before the first write, so a bad one stops apply with nothing
+/// written (a half-switched node is worse than an unswitched one).
+result<void> check_targets(const rooted_fs& node, const migration_plan& plan) {
+  std::vector<std::string> problems;
+  for (const auto& file : plan.files) {
+    if (auto problem = file_target_problem(node, file.path); !problem.empty()) {
+      problems.push_back(problem);
+    }
+  }
+  for (const auto& link : plan.links) {
+    if (auto problem = folder_problem(node, node_parent(link.path)); !problem.empty()) {
+      problems.push_back(problem);
+    }
+    if (auto problem = folder_problem(node, link.target); !problem.empty()) {
+      problems.push_back(problem);
+    }
+  }
+  if (problems.empty()) return {};
+  std::string text;
+  for (const auto& problem : problems)
+    text += "\n  " + problem;
+  return invalid_input(std::to_string(problems.size()) + " target" +
+                           (problems.size() == 1 ? "" : "s") +
+                           " of the plan cannot be written; nothing was changed:" + text,
+                       {}, "fix the targets named, then run apply again");
+}
+
 /// The work list: only what differs from the node as it is now.
 result<json> decide_operations(const rooted_fs& node, const migration_plan& plan) {
+  if (auto checked = check_targets(node, plan); !checked) return checked.error();
   json operations = json::array();
   for (const auto& file : plan.files) {
     auto current = node.read_file_if_exists(file.path);
@@ -189,6 +252,7 @@ class apply_run {
       json record = {{"op", "write-file"}, {"path", path}, {"existed", existed}};
       if (existed) {
         std::string copy = "files/" + std::to_string(step);
+        remove_stale_temporaries(journal_.folder() / copy);
         auto state = back_up_file(*host, journal_.folder() / copy);
         if (!state) return state.error();
         record["backup"] = copy;
@@ -205,6 +269,8 @@ class apply_run {
     if (!made) return made.error();
     auto host = node_.resolve(path);
     if (!host) return host.error();
+    // A write this step began before a kill may have left its temporary file.
+    remove_stale_temporaries(*host);
     auto written = write_file_atomically(*host, operation.at("content").get<std::string>(),
                                          operation.value("mode", 0644u));
     if (!written) return written.error();
@@ -327,8 +393,14 @@ class apply_run {
 
 result<apply_outcome> apply_plan(const rooted_fs& node, const migration_plan& plan,
                                  const apply_options& options) {
-  auto lock = node_lock::acquire(node);
-  if (!lock) return lock.error();
+  std::optional<node_lock> own_lock;
+  if (options.held_lock == nullptr) {
+    auto lock = node_lock::acquire(node, "apply");
+    if (!lock) return lock.error();
+    own_lock.emplace(std::move(*lock));
+  }
+  auto abandoned = remove_abandoned_backups(node);
+  if (!abandoned) return abandoned.error();
 
   auto ids = list_backup_ids(node);
   if (!ids) return ids.error();

@@ -17,6 +17,7 @@
 
 #include "common/result.h"
 #include "common/rooted_fs.h"
+#include "migrate/node_lock.h"
 #include "migrate/plan.h"
 #include "migrate/step_executor.h"
 
@@ -31,6 +32,9 @@ struct apply_options {
   step_executor* executor = nullptr;
   /// Rule ids the operator forced past (recorded in the journal).
   std::vector<std::string> forced_rules;
+  /// The node lock, when the caller took it before reading the node (the CLI does, so a
+  /// concurrent apply is refused before it plans); nullptr: apply_plan takes it itself.
+  const node_lock* held_lock = nullptr;
   /// Test hook: called after step N is journaled done; true stops the apply there as a crash
   /// would (no further records). The environment variable DESHIM_TEST_STOP_AFTER_STEP=N does
   /// the same for a whole process by calling _exit(test_stop_exit_status).
@@ -47,7 +51,11 @@ struct apply_outcome {
 };
 
 /// Applies `plan` (or resumes an interrupted apply found on the node, whose journal then wins
-/// over `plan`). Takes the node lock for the whole run.
+/// over `plan`). Holds the node lock for the whole run. Before the first write every target
+/// is checked (its folder exists or can be made, it is not a dangling symlink or a
+/// non-file, its folder is writable): a bad target is an error and nothing is written.
+/// Backup folders of applies that never started are removed, and temporary files that a
+/// killed write left beside a target are removed before the target is written.
 result<apply_outcome> apply_plan(const rooted_fs& node, const migration_plan& plan,
                                  const apply_options& options = {});
 

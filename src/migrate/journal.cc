@@ -10,6 +10,8 @@
 #include <cstring>
 #include <random>
 
+#include "common/atomic_write.h"
+
 namespace deshim::migrate {
 namespace {
 
@@ -51,16 +53,86 @@ std::string new_backup_id() {
   return utc_now_text(true) + "-" + suffix;
 }
 
-result<std::vector<std::string>> list_backup_ids(const rooted_fs& node) {
+namespace {
+
+/// True when the journal text begins with a whole, newline-terminated start record.
+bool has_start_record(const std::string& text) {
+  const size_t end = text.find('\n');
+  if (end == std::string::npos) return false;
+  try {
+    auto first = nlohmann::json::parse(std::string_view(text).substr(0, end));
+    return first.is_object() && first.value("record", "") == "start";
+  } catch (const nlohmann::json::exception&) {
+    return false;
+  }
+}
+
+/// True when the journal's first line is whole but is not a start record: a damaged journal,
+/// which is reported, never removed.
+bool has_damaged_start(const std::string& text) {
+  return text.find('\n') != std::string::npos && !has_start_record(text);
+}
+
+/// Backup folder names split by whether their apply started.
+result<std::pair<std::vector<std::string>, std::vector<std::string>>> classify_backups(
+    const rooted_fs& node) {
   auto names = node.list_directory(backups_folder);
   if (!names) return names.error();
-  std::vector<std::string> ids;
+  std::vector<std::string> started, abandoned;
   for (const auto& name : *names) {
-    if (node.exists(join_node_path(join_node_path(backups_folder, name), journal_file))) {
-      ids.push_back(name);
+    const std::string folder = join_node_path(backups_folder, name);
+    auto host = node.resolve(folder);
+    if (!host) return host.error();
+    struct stat info {};
+    if (::lstat(host->c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) continue;
+    auto text = node.read_file_if_exists(join_node_path(folder, journal_file));
+    if (!text) return text.error();
+    if (text->has_value() && (has_start_record(**text) || has_damaged_start(**text))) {
+      started.push_back(name);
+    } else {
+      abandoned.push_back(name);
     }
   }
-  std::sort(ids.begin(), ids.end());
+  std::sort(started.begin(), started.end());
+  std::sort(abandoned.begin(), abandoned.end());
+  return std::make_pair(std::move(started), std::move(abandoned));
+}
+
+}  // namespace
+
+result<std::vector<std::string>> list_backup_ids(const rooted_fs& node) {
+  auto split = classify_backups(node);
+  if (!split) return split.error();
+  return std::move(split->first);
+}
+
+result<std::vector<std::string>> abandoned_backup_ids(const rooted_fs& node) {
+  auto split = classify_backups(node);
+  if (!split) return split.error();
+  return std::move(split->second);
+}
+
+result<std::vector<std::string>> remove_abandoned_backups(const rooted_fs& node) {
+  auto ids = abandoned_backup_ids(node);
+  if (!ids) return ids.error();
+  for (const auto& id : *ids) {
+    auto host = node.resolve(join_node_path(backups_folder, id));
+    if (!host) return host.error();
+    std::error_code ec;
+    std::filesystem::remove_all(*host, ec);
+    if (ec) {
+      return environment_error("cannot remove " + host->string() +
+                               " (an apply that never "
+                               "started): " +
+                               ec.message());
+    }
+  }
+  if (!ids->empty()) {
+    auto folder = node.resolve(backups_folder);
+    if (!folder) return folder.error();
+    auto synced = sync_folder(*folder);
+    if (!synced) return synced.error();
+  }
   return ids;
 }
 
@@ -140,10 +212,10 @@ result<journal> journal::create(const rooted_fs& node, nlohmann::json start) {
   start["record"] = "start";
   start["id"] = id;
   start["started"] = utc_now_text(false);
-  auto appended = created.append(std::move(start));
-  if (!appended) return appended.error();
-  auto synced = sync_folder(*host);
-  if (!synced) return synced.error();
+  // Whole or absent: a kill cannot leave a journal with half a start record.
+  auto written = write_file_atomically(created.file_, start.dump() + "\n", 0600);
+  if (!written) return written.error();
+  created.records_.push_back(std::move(start));
   return created;
 }
 

@@ -12,7 +12,10 @@
 //   {"record":"complete"}                        every step done
 //   {"record":"rollback-begin"}, {"record":"undone","step":N}, {"record":"rolled-back"}
 // A crash can leave a last line cut short; it is ignored when the journal is read (the record
-// it held was never acted on, because every record is durable before its action starts).
+// it held was never acted on, because every record is durable before its action starts). The
+// start record is written to a temporary file and renamed into place, so a journal either
+// has it whole or does not exist; a backup folder without one is an apply that never started
+// (see abandoned_backup_ids).
 #pragma once
 
 #include <filesystem>
@@ -35,8 +38,19 @@ inline constexpr const char* backups_folder = "/var/lib/deshim/backups";
 /// microsecond apart.
 std::string new_backup_id();
 
-/// Backup ids under the root, oldest first (empty when none).
+/// Backup ids under the root whose journal holds its start record, oldest first (empty when
+/// none).
 result<std::vector<std::string>> list_backup_ids(const rooted_fs& node);
+
+/// Backup folders whose apply never started: no journal, or one without a whole start record
+/// (a kill between making the folder and the start record's rename; or an older deshim that
+/// wrote the record in place). Nothing on the node was touched for them, since every change
+/// needs a start and a begin record first.
+result<std::vector<std::string>> abandoned_backup_ids(const rooted_fs& node);
+
+/// Removes the folders `abandoned_backup_ids` names; returns their ids. Call with the node
+/// lock held.
+result<std::vector<std::string>> remove_abandoned_backups(const rooted_fs& node);
 
 /// The folders that must be made for `node_folder` to exist (it and missing parents), as
 /// resolved node paths, shallowest first. Journaled before they are made, so undo removes

@@ -7,7 +7,7 @@
 
 namespace deshim::migrate {
 
-result<node_lock> node_lock::acquire(const rooted_fs& node) {
+result<node_lock> node_lock::acquire(const rooted_fs& node, const std::string& command) {
   auto missing = folders_to_create(node, state_folder);
   if (!missing) return missing.error();
   auto made = create_folders(node, *missing);
@@ -19,16 +19,22 @@ result<node_lock> node_lock::acquire(const rooted_fs& node) {
       file_lock::try_hold(*host, file_lock::mode::exclusive, "the lock " + node.display(lock_path));
   if (!lock) return lock.error();
   if (!lock->has_value()) {
+    // "1234 apply": the holder's pid and command, as it wrote them.
     std::string holder = read_small_file(*host).value_or("");
-    return environment_error("another deshim migrate is working on this node (lock " +
-                                 node.display(lock_path) + " is held" +
-                                 (holder.empty() ? "" : " by pid " + holder) + ")",
+    while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' '))
+      holder.pop_back();
+    const size_t space = holder.find(' ');
+    const std::string pid = holder.substr(0, space);
+    const std::string what = space == std::string::npos ? "" : holder.substr(space + 1);
+    return environment_error("another deshim migrate" + (what.empty() ? "" : " " + what) +
+                                 (pid.empty() ? "" : " (pid " + pid + ")") + " holds the lock " +
+                                 node.display(lock_path),
                              {}, "wait for it to finish, then run this command again");
   }
   // Who holds it, for the message a second process prints.
-  std::string pid = std::to_string(::getpid());
+  std::string holder = std::to_string(::getpid()) + (command.empty() ? "" : " " + command);
   int fd = (*lock)->fd();
-  if (::ftruncate(fd, 0) == 0) (void)!::pwrite(fd, pid.data(), pid.size(), 0);
+  if (::ftruncate(fd, 0) == 0) (void)!::pwrite(fd, holder.data(), holder.size(), 0);
   return node_lock(std::move(**lock));
 }
 

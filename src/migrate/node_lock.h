@@ -15,8 +15,10 @@ namespace deshim::migrate {
 
 class node_lock {
  public:
-  /// Takes the lock without waiting; an environment error when another process holds it.
-  static result<node_lock> acquire(const rooted_fs& node);
+  /// Takes the lock without waiting; an environment error naming the holder ("another
+  /// deshim migrate apply (pid 1234) holds the lock") when another process has it. `command`
+  /// ("apply", "rollback") is recorded for that message.
+  static result<node_lock> acquire(const rooted_fs& node, const std::string& command = "");
 
  private:
   explicit node_lock(file_lock held) : held_(std::move(held)) {}

@@ -66,6 +66,8 @@ class rollback_run {
     if (!current) return current.error();
     auto host = node_.resolve(path);
     if (!host) return host.error();
+    // Temporary files of a write (apply's or an earlier rollback's) that a kill interrupted.
+    remove_stale_temporaries(*host);
     if (begin.value("existed", false)) {
       auto backup = journal_.folder() / begin.at("backup").get<std::string>();
       auto original = read_host_file(backup);
@@ -162,9 +164,15 @@ class rollback_run {
 
 result<rollback_outcome> rollback_apply(const rooted_fs& node,
                                         const std::optional<std::string>& id) {
-  auto lock = node_lock::acquire(node);
+  auto lock = node_lock::acquire(node, "rollback");
   if (!lock) return lock.error();
   rollback_outcome outcome;
+  // Applies that never started touched nothing: their folders go, and they are not rolled
+  // back (a plain rollback means the last apply that did something).
+  auto abandoned = remove_abandoned_backups(node);
+  if (!abandoned) return abandoned.error();
+  for (const auto& id : *abandoned)
+    outcome.notes.push_back("removed backup folder " + id + ": its apply never started");
 
   std::optional<journal> chosen;
   if (id) {

@@ -138,6 +138,79 @@ const toml::table* table_at(const toml::table* table, std::string_view key) {
   return table == nullptr ? nullptr : (*table)[key].as_table();
 }
 
+/// containerd decodes these keys into Go structs and maps of structs: anything but a table
+/// there (`plugins = 5`, an array of tables) stops it at start, so it is an error here too.
+/// A `*` walks every entry of a table (the runtimes by name).
+result<void> check_table(const toml::node* node, const std::vector<std::string>& path,
+                         const std::string& file) {
+  if (node == nullptr || node->is_table()) return {};
+  const auto& begin = node->source().begin;
+  const std::string field = join_key_path(path);
+  const char* found = node->is_array_of_tables() ? "an array of tables ([[...]])"
+                      : node->is_array()         ? "a list"
+                                                 : "a single value";
+  return invalid_input(field + " must be a table, found " + found,
+                       {file, static_cast<int>(begin.line), static_cast<int>(begin.column), field},
+                       "containerd refuses to start with it: write it as a [" + field + "] table");
+}
+
+result<void> check_table_shapes(const toml::table& root, int version, const std::string& file) {
+  std::vector<std::vector<std::string>> paths = {{"grpc"}, {"plugins"}};
+  auto cri_tables = [&](std::vector<std::string> plugin, bool images, bool runtime) {
+    paths.push_back(plugin);
+    auto under = [&](std::initializer_list<const char*> rest) {
+      auto path = plugin;
+      path.insert(path.end(), rest.begin(), rest.end());
+      paths.push_back(path);
+    };
+    if (images) {
+      under({"registry"});
+      under({"pinned_images"});
+    }
+    if (runtime) {
+      under({"cni"});
+      under({"containerd"});
+      under({"containerd", "runtimes"});
+      under({"containerd", "runtimes", "*"});
+      under({"containerd", "runtimes", "*", "options"});
+    }
+  };
+  if (version >= 3) {
+    cri_tables({"plugins", cri_images_plugin_id_v3}, true, false);
+    cri_tables({"plugins", cri_runtime_plugin_id_v3}, false, true);
+    cri_tables({"plugins", cri_plugin_id_v2}, false, false);
+  } else {
+    cri_tables({"plugins", version == 2 ? cri_plugin_id_v2 : "cri"}, true, true);
+  }
+  for (const auto& path : paths) {
+    // Every node the path reaches; `*` fans out over a table's entries.
+    std::vector<std::pair<const toml::node*, std::vector<std::string>>> at = {{&root, {}}};
+    for (const auto& key : path) {
+      std::vector<std::pair<const toml::node*, std::vector<std::string>>> next;
+      for (const auto& [node, so_far] : at) {
+        const toml::table* table = node->as_table();
+        if (table == nullptr) continue;
+        if (key == "*") {
+          for (const auto& [name, child] : *table) {
+            auto child_path = so_far;
+            child_path.emplace_back(name.str());
+            next.emplace_back(&child, std::move(child_path));
+          }
+        } else if (const toml::node* child = table->get(key)) {
+          auto child_path = so_far;
+          child_path.push_back(key);
+          next.emplace_back(child, std::move(child_path));
+        }
+      }
+      at = std::move(next);
+    }
+    for (const auto& [node, full] : at) {
+      if (auto checked = check_table(node, full, file); !checked) return checked;
+    }
+  }
+  return {};
+}
+
 result<void> read_handlers(const toml::table* containerd, table_reader reader,
                            std::vector<cri_runtime_handler>& out) {
   const toml::table* runtimes = table_at(containerd, "runtimes");
@@ -276,6 +349,10 @@ result<containerd_settings> read_containerd_settings(const containerd_config_doc
             " is newer than deshim knows (1, 2 or 3)",
         {file_for_errors, static_cast<int>(begin.line), static_cast<int>(begin.column), "version"},
         "write `version = 2` (containerd 1.x) or `version = 3` (containerd 2.x)");
+  }
+  if (auto shapes = check_table_shapes(document.table, document.version, file_for_errors);
+      !shapes) {
+    return shapes.error();
   }
   table_reader top(file_for_errors, {});
   if (auto e = top.read_string(&document.table, "root", out.root); !e) return e.error();

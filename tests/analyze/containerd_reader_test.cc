@@ -97,6 +97,35 @@ TEST(containerd_reader, malformed_toml_names_line_and_column) {
   EXPECT_EQ(facts.inputs.back().status, "error");
 }
 
+TEST(containerd_reader, values_containerd_refuses_are_refused_as_plan_refuses_them) {
+  struct bad_case {
+    const char* text;
+    int line;
+    const char* message;
+  };
+  for (const auto& [text, line, message] : std::vector<bad_case>{
+           {"version = 99\n", 1, "config.toml version 99 is newer than deshim knows (1, 2 or 3)"},
+           {"version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc."
+            "options]\nSystemdCgroup = \"yes\"\n",
+            3,
+            "plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.runc.options.SystemdCgroup "
+            "must be true or false"},
+           {"version = 2\nplugins = 5\n", 2, "plugins must be a table, found a single value"},
+           {"version = 2\n[[plugins.\"io.containerd.grpc.v1.cri\"]]\nsandbox_image = \"x\"\n", 2,
+            "plugins.\"io.containerd.grpc.v1.cri\" must be a table, found an array of tables "
+            "([[...]])"},
+       }) {
+    temp_node node;
+    node.write("/etc/containerd/config.toml", text);
+    node_facts facts;
+    auto read = read_containerd(node.fs(), false, facts);
+    ASSERT_FALSE(read) << text;
+    EXPECT_EQ(read.error().message(), message) << text;
+    EXPECT_EQ(read.error().where().line, line) << text;
+    EXPECT_EQ(read.error().exit_status(), 2);
+  }
+}
+
 TEST(containerd_reader, missing_config_and_no_package_leave_the_version_unknown) {
   temp_node node;
   node.write("/etc/hostname", "x\n");

@@ -98,6 +98,40 @@ TEST(docker_daemon_reader, wrong_types_name_the_key) {
   }
 }
 
+TEST(docker_daemon_reader, registry_names_dockerd_refuses_are_refused_at_their_position) {
+  auto dots = parse("{\n  \"insecure-registries\": [\"registry.ok:5000\",\n    \"..\"]\n}");
+  ASSERT_FALSE(dots.ok());
+  EXPECT_EQ(dots.error().describe(),
+            "daemon.json:3:5 (insecure-registries[1]): insecure registry \"..\" is not valid: "
+            "invalid registry host \"..\": dockerd accepts a domain name (letters, digits, "
+            "hyphens and dots) or an IP address\n"
+            "  hint: dockerd refuses to start with it: correct or remove the entry");
+  auto newline = parse(R"({"registry-mirrors": ["https://mirror.example\n[plugins]"]})");
+  ASSERT_FALSE(newline.ok());
+  EXPECT_EQ(newline.error().where().line, 1);
+  EXPECT_EQ(newline.error().where().column, 23);
+  EXPECT_EQ(newline.error().exit_status(), 2);
+  auto quote = parse(R"({"insecure-registries": ["reg\"istry:5000"]})");
+  ASSERT_FALSE(quote.ok());
+  EXPECT_NE(quote.error().message().find("invalid registry host"), std::string::npos);
+  auto fine = parse(R"({"registry-mirrors": ["https://mirror.ccs.tencentyun.com"],
+                        "insecure-registries": ["10.0.0.0/8", "registry.local:5000"]})");
+  EXPECT_TRUE(fine.ok());
+}
+
+TEST(docker_daemon_reader, log_opts_dockerd_refuses_are_refused) {
+  auto size = parse("{\"log-opts\": {\"max-size\": \"lots\"}}");
+  ASSERT_FALSE(size.ok());
+  EXPECT_EQ(size.error().describe(),
+            "daemon.json:1:27 (log-opts.max-size): log-opts.max-size \"lots\" is not a size\n"
+            "  hint: write a size such as \"100m\" (dockerd refuses this one)");
+  auto files = parse("{\"log-opts\": {\"max-size\": \"10m\", \"max-file\": \"-5\"}}");
+  ASSERT_FALSE(files.ok());
+  EXPECT_EQ(files.error().message(), "log-opts.max-file \"-5\" is not a positive number");
+  // Another driver's options are its own business.
+  EXPECT_TRUE(parse("{\"log-driver\": \"fluentd\", \"log-opts\": {\"max-size\": \"lots\"}}").ok());
+}
+
 TEST(docker_daemon_reader, malformed_json_names_line_and_column) {
   auto facts = parse("{\n  \"log-driver\": \"json-file\"\n  \"data-root\": \"/data\"\n}");
   ASSERT_FALSE(facts.ok());

@@ -2,7 +2,10 @@
 // folder. plan changes nothing; apply then rollback gives back the same tree (content, modes,
 // owners, symlinks); an apply stopped after any journaled step (DESHIM_TEST_STOP_AFTER_STEP)
 // and run again equals an uninterrupted one; a second apply changes nothing; blockers refuse.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 #include <set>
@@ -337,10 +340,37 @@ TEST(migrate_cli, bad_input_exits_2_and_writes_nothing) {
   auto run = deshim(node, apply_args(""));
   EXPECT_EQ(run.exit_code, 2) << run.standard_output;
   EXPECT_NE(run.standard_error.find("config.toml:2"), std::string::npos) << run.standard_error;
-  EXPECT_TRUE(node_tree(node) == before);
+  // Only deshim's own lock (taken before the node is read) may be there.
+  EXPECT_TRUE(node_tree(node, &before) == before);
   EXPECT_FALSE(std::filesystem::exists(node.root() / "var/lib/deshim/backups"));
   EXPECT_EQ(deshim(node, migrate_args("plan", kubernetes_version, {"-o", "yaml"})).exit_code, 2);
   EXPECT_EQ(deshim(node, {"migrate", "rollback", "--id", "nope"}).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace deshim
+
+namespace deshim {
+namespace {
+
+TEST(migrate_cli, a_second_apply_is_told_about_the_first_before_it_reads_the_node) {
+  temp_node node;
+  copy_fixture(node);
+  // The node is mid-change: a half-edited config.toml would be a planning error if the second
+  // apply read it; the lock must answer first.
+  node.write("/etc/containerd/config.toml", "version = 2\n[plugins\n");
+  std::filesystem::create_directories(node.root() / "var/lib/deshim");
+  int held = ::open((node.root() / "var/lib/deshim/lock").c_str(), O_RDWR | O_CREAT, 0600);
+  ASSERT_GE(held, 0);
+  ASSERT_EQ(::flock(held, LOCK_EX), 0);
+  ASSERT_EQ(::write(held, "4242 apply", 10), 10);
+  auto run = deshim(node, apply_args(""));
+  ::close(held);
+  EXPECT_EQ(run.exit_code, 3) << run.standard_error;
+  EXPECT_NE(run.standard_error.find("another deshim migrate apply (pid 4242) holds the lock"),
+            std::string::npos)
+      << run.standard_error;
+  EXPECT_EQ(run.standard_error.find("config.toml"), std::string::npos) << run.standard_error;
 }
 
 }  // namespace

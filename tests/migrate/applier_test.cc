@@ -207,16 +207,17 @@ TEST(applier, refuses_while_another_process_holds_the_lock) {
   int held = ::open((node.root() / "var/lib/deshim/lock").c_str(), O_RDWR | O_CREAT, 0600);
   ASSERT_GE(held, 0);
   ASSERT_EQ(::flock(held, LOCK_EX), 0);
+  ASSERT_EQ(::write(held, "4242 apply", 10), 10);
   pid_t child = ::fork();
   if (child == 0) {
     // A lock held by another open file description conflicts even in one process; a child
     // makes it a real second process.
     auto applied = apply_plan(node.fs(), docker_node_plan());
-    bool refused = !applied.ok() &&
-                   applied.error().message().find(
-                       "another deshim migrate is working on this "
-                       "node") != std::string::npos &&
-                   applied.error().exit_status() == 3;
+    bool refused =
+        !applied.ok() &&
+        applied.error().message().find("another deshim migrate apply (pid 4242) holds the lock") !=
+            std::string::npos &&
+        applied.error().exit_status() == 3;
     ::_exit(refused ? 0 : 1);
   }
   int status = 0;
@@ -311,6 +312,79 @@ TEST(applier, a_link_over_a_file_is_bad_input) {
   ASSERT_FALSE(applied.ok());
   EXPECT_EQ(applied.error().exit_status(), 2);
   EXPECT_EQ(read_text(node.root() / "var/log/pods"), "not a folder\n");
+}
+
+}  // namespace
+}  // namespace deshim::migrate
+
+namespace deshim::migrate {
+namespace {
+
+TEST(applier, an_apply_that_never_started_is_cleared_not_a_dead_end) {
+  temp_node node;
+  make_docker_node(node);
+  // What a kill leaves between making the backup folder and its start record: an older
+  // deshim's empty journal, or a folder with only the start record's temporary file.
+  node.write("/var/lib/deshim/backups/20260101T000000.000000Z-aaaaaa/journal.jsonl", "");
+  node.write("/var/lib/deshim/backups/20260101T000001.000000Z-bbbbbb/.journal.jsonl.deshim-x1y2z3",
+             "{\"record\":\"sta");
+  node.write("/var/lib/deshim/backups/20260101T000002.000000Z-cccccc/journal.jsonl",
+             "{\"record\":\"start\",\"operations\":[");
+  auto ids = abandoned_backup_ids(node.fs());
+  ASSERT_TRUE(ids);
+  EXPECT_EQ(ids->size(), 3u);
+  EXPECT_TRUE(list_backup_ids(node.fs())->empty());
+
+  auto applied = apply_plan(node.fs(), docker_node_plan());
+  ASSERT_TRUE(applied) << applied.error().describe();
+  EXPECT_EQ(applied->result, apply_outcome::kind::applied);
+  EXPECT_TRUE(abandoned_backup_ids(node.fs())->empty());
+  EXPECT_EQ(list_backup_ids(node.fs())->size(), 1u);
+}
+
+TEST(applier, a_damaged_start_record_is_reported_never_removed) {
+  temp_node node;
+  make_docker_node(node);
+  node.write("/var/lib/deshim/backups/20260101T000000.000000Z-aaaaaa/journal.jsonl",
+             "{\"record\":\"begin\"}\n");
+  auto applied = apply_plan(node.fs(), docker_node_plan());
+  ASSERT_FALSE(applied);
+  EXPECT_NE(applied.error().message().find("journal has no start record"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(
+      node.root() / "var/lib/deshim/backups/20260101T000000.000000Z-aaaaaa/journal.jsonl"));
+}
+
+TEST(applier, temporary_files_of_a_killed_write_are_removed) {
+  temp_node node;
+  make_docker_node(node);
+  node.write("/etc/containerd/.config.toml.deshim-Ab12Cd", "half a config");
+  node.write("/etc/containerd/.config.toml.deshim-too-long-to-be-ours", "someone else's");
+  ASSERT_TRUE(apply_plan(node.fs(), docker_node_plan()));
+  EXPECT_FALSE(std::filesystem::exists(node.root() / "etc/containerd/.config.toml.deshim-Ab12Cd"));
+  EXPECT_TRUE(std::filesystem::exists(node.root() /
+                                      "etc/containerd/.config.toml.deshim-too-long-to-be-ours"));
+}
+
+TEST(applier, every_target_is_checked_before_the_first_write) {
+  temp_node node;
+  make_docker_node(node);
+  // crictl.yaml is a dangling symlink, and certs.d cannot be made (a file is in the way).
+  std::filesystem::create_symlink("/nowhere/crictl.yaml", node.root() / "etc/crictl.yaml");
+  node.write("/etc/containerd/certs.d", "not a folder");
+  auto before = snapshot(node.root());
+  auto applied = apply_plan(node.fs(), docker_node_plan());
+  ASSERT_FALSE(applied);
+  EXPECT_EQ(applied.error().exit_status(), 2);
+  const std::string& message = applied.error().message();
+  EXPECT_NE(message.find("2 targets of the plan cannot be written; nothing was changed:"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("crictl.yaml is a dangling symlink (to /nowhere/crictl.yaml)"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("exists and is not a folder"), std::string::npos) << message;
+  EXPECT_EQ(snapshot(node.root()), before);
+  EXPECT_FALSE(std::filesystem::exists(node.root() / "var/lib/deshim/backups"));
 }
 
 }  // namespace
