@@ -88,8 +88,8 @@ runtime_verdict judge_runtime(const static_context& context, const semver& versi
   if (view.runtime != "remote") {
     const bool flag_given = !view.runtime_source.file.empty();
     return {check_status::fail,
-            "at " + at +
-                " the kubelet starts dockershim, not containerd: " + view.runtime_source.describe(),
+            "at " + at + " the kubelet starts dockershim, not containerd: " +
+                (flag_given ? view.runtime_source.describe() : view.runtime_source.how),
             flag_given
                 ? "set --container-runtime=remote at " + view.runtime_source.file +
                       (view.runtime_source.line > 0 ? ":" + std::to_string(view.runtime_source.line)

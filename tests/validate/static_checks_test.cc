@@ -233,6 +233,31 @@ INSTANTIATE_TEST_SUITE_P(
                       "unix:///var/run/dockershim.sock (/lib/systemd/system/kubelet.service:5 "
                       "(kubelet flag in ExecStart)) is not containerd's grpc address "
                       "unix:///run/containerd/containerd.sock"}}},
+        static_case{"kubelet-dockershim-before-1-24",
+                    {{"kubelet-runtime-endpoint", F,
+                      "at Kubernetes 1.22 the kubelet starts dockershim, not containerd: "
+                      "--container-runtime defaults to docker before Kubernetes 1.24"},
+                     {"kubelet-log-rotation", F,
+                      "Kubernetes 1.22.4 rotates container logs only with "
+                      "--container-runtime=remote; the kubelet has --container-runtime=docker "
+                      "(default)"}}},
+        static_case{"kubelet-runtime-flag-on-1-27",
+                    {{"kubelet-runtime-endpoint", F,
+                      "Kubernetes 1.27 refuses to start the kubelet: unknown flag: "
+                      "--container-runtime (removed in Kubernetes 1.27) "
+                      "(/lib/systemd/system/kubelet.service:5 (kubelet flag in ExecStart))"}}},
+        static_case{"kubelet-version-unknown",
+                    {{"kubelet-runtime-endpoint", W,
+                      "the node's Kubernetes version is unknown (not given "
+                      "(--kubernetes-version) and not found in the kubelet binary, the dpkg or "
+                      "rpm database or static pods (looked at /var/lib/dpkg/status)): the "
+                      "kubelet's files are right for Kubernetes 1.10 to 1.23, 1.24 to 1.26, "
+                      "wrong for 1.27 and later (Kubernetes 1.27 refuses to start the kubelet: "
+                      "unknown flag: --container-runtime (removed in Kubernetes 1.27) "
+                      "(/lib/systemd/system/kubelet.service:5 (kubelet flag in ExecStart)))"},
+                     {"stream-server", W,
+                      "not checked: the node's Kubernetes version is unknown (stream server at "
+                      "127.0.0.1:0)"}}},
         static_case{"sandbox-image-mismatch",
                     {{"kubelet-sandbox-image", F,
                       "/lib/systemd/system/kubelet.service:5 (kubelet flag in ExecStart): the "
