@@ -75,8 +75,12 @@ int run_import(const global_options& options, const runtime_arguments& args) {
   auto settings = runtime::load_settings_file(*fs, args.config);
   if (!settings) return fail(settings.error());
   for (const auto& warning : settings->warnings)
-    std::cerr << "deshim: " << runtime::describe_warning(warning, fs->display(args.config)) << "\n";
-  auto core = runtime::runtime_core::open(std::move(*settings), *fs, fs->display(args.config));
+    std::cerr << "deshim: "
+              << runtime::describe_warning(warning,
+                                           runtime::display_command_line_path(*fs, args.config))
+              << "\n";
+  auto core = runtime::runtime_core::open(std::move(*settings), *fs,
+                                          runtime::display_command_line_path(*fs, args.config));
   if (!core) return fail(core.error());
   auto imported = runtime::import_image_archive(*(*core)->images, args.archive);
   if (!imported) return fail(imported.error());

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -53,8 +54,13 @@ void close_fd(int& fd) {
 
 /// In the child after fork: only async-signal-safe calls until exec.
 [[noreturn]] void exec_child(const char* program, char** argv, char** envp, int stdin_fd,
-                             int stdout_fd, int stderr_fd, const char* working_dir) {
+                             int stdout_fd, int stderr_fd, const char* working_dir,
+                             pid_t die_with = 0) {
   ::setpgid(0, 0);
+  if (die_with > 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != die_with) ::_exit(125);  // the parent died before the prctl
+  }
   ::dup2(stdin_fd, 0);
   ::dup2(stdout_fd, 1);
   ::dup2(stderr_fd, 2);
@@ -111,11 +117,13 @@ result<process_result> run_process(const std::vector<std::string>& argv,
   std::string program_path = program->string();
   std::string working_dir = options.working_dir ? options.working_dir->string() : "";
 
+  pid_t parent = options.kill_with_parent ? ::getpid() : 0;
   pid_t pid = ::fork();
   if (pid < 0) return environment_error(std::string("cannot fork: ") + std::strerror(errno));
   if (pid == 0) {
     exec_child(program_path.c_str(), arg_pointers.data(), env_pointers.data(), in->read_end,
-               out->write_end, err->write_end, working_dir.empty() ? nullptr : working_dir.c_str());
+               out->write_end, err->write_end, working_dir.empty() ? nullptr : working_dir.c_str(),
+               parent);
   }
   close_fd(in->read_end);
   close_fd(out->write_end);

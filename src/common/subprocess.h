@@ -25,6 +25,10 @@ struct run_options {
   std::optional<std::filesystem::path> working_dir{};  ///< default: the caller's
   std::vector<std::string> extra_environment{};        ///< `NAME=value` added to ours
   std::size_t max_output_bytes = 16 * 1024 * 1024;     ///< per stream; the rest is dropped
+  /// SIGKILL the child when the calling thread's process dies (PR_SET_PDEATHSIG): for
+  /// helpers whose half-done work a restarted caller cleans up (CNI plugins), so none of them
+  /// finishes after that cleanup.
+  bool kill_with_parent = false;
 };
 
 struct process_result {

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "common/fd_io.h"
+#include "runtime/exit_record.h"
 
 namespace deshim::runtime {
 namespace fs = std::filesystem;
@@ -22,6 +23,67 @@ std::vector<std::string> default_monitor_command(const fs::path& core_binary) {
   fs::path small = core_binary.parent_path() / "deshim-monitor";
   if (::access(small.c_str(), X_OK) == 0) return {small.string()};
   return {core_binary.string(), "runtime", "monitor"};
+}
+
+namespace {
+
+/// Writes `pid` in decimal to `path` through `scratch` and a rename; async-signal-safe (it
+/// runs between fork and exec in a multi-threaded process).
+void write_pid_file(const char* path, const char* scratch, pid_t pid) {
+  char digits[24];
+  int length = 0;
+  char reversed[24];
+  for (long value = pid; value > 0 && length < 20; value /= 10)
+    reversed[length++] = static_cast<char>('0' + value % 10);
+  for (int i = 0; i < length; ++i)
+    digits[i] = reversed[length - 1 - i];
+  digits[length++] = '\n';
+  int fd = ::open(scratch, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return;
+  bool whole = ::write(fd, digits, static_cast<std::size_t>(length)) == length;
+  ::close(fd);
+  if (whole) ::rename(scratch, path);
+}
+
+pid_t read_pid(const fs::path& file) {
+  auto text = read_small_file(file);
+  if (!text) return 0;
+  try {
+    return static_cast<pid_t>(std::stol(*text));
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+}  // namespace
+
+bool process_alive(pid_t pid) {
+  if (pid <= 0) return false;
+  // A zombie holds nothing and will never write a record: it counts as gone.
+  auto stat = read_small_file(fs::path("/proc") / std::to_string(pid) / "stat");
+  if (!stat) return false;
+  auto close_paren = stat->rfind(')');
+  return close_paren == std::string::npos || close_paren + 2 >= stat->size() ||
+         (*stat)[close_paren + 2] != 'Z';
+}
+
+fs::path monitor_record_file(const fs::path& object_dir) {
+  return object_dir / "monitor.pid";
+}
+
+monitor_outcome settle_monitor(const fs::path& object_dir, std::chrono::milliseconds timeout) {
+  monitor_outcome out;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    out.monitor_pid = read_pid(monitor_record_file(object_dir));
+    out.monitor_alive = process_alive(out.monitor_pid);
+    out.container_pid = read_pid(monitor_pid_file(object_dir));
+    out.exited = fs::exists(exit_record_file(object_dir));
+    bool settled =
+        out.monitor_pid == 0 || !out.monitor_alive || out.container_pid > 0 || out.exited;
+    if (settled || std::chrono::steady_clock::now() >= deadline) return out;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 }
 
 result<monitor_started> start_monitor(const monitor_launch& launch) {
@@ -47,6 +109,11 @@ result<monitor_started> start_monitor(const monitor_launch& launch) {
   auto argv = c_strings(args);
   const char* binary = args[0].c_str();
   int write_end = sync[1];
+  // Prepared before fork: the first child writes the monitor's pid with system calls only.
+  std::string record = monitor_record_file(launch.object_dir).string();
+  std::string record_scratch = record + ".tmp";
+  std::error_code ignored;
+  fs::remove(record, ignored);
 
   pid_t first = ::fork();
   if (first < 0) {
@@ -58,7 +125,10 @@ result<monitor_started> start_monitor(const monitor_launch& launch) {
     // Only async-signal-safe calls from here on: the core is multi-threaded.
     ::setsid();
     pid_t second = ::fork();
-    if (second != 0) ::_exit(second < 0 ? 1 : 0);
+    if (second != 0) {
+      if (second > 0) write_pid_file(record.c_str(), record_scratch.c_str(), second);
+      ::_exit(second < 0 ? 1 : 0);
+    }
     int null_fd = ::open("/dev/null", O_RDWR);
     if (null_fd >= 0) {
       ::dup2(null_fd, 0);

@@ -38,8 +38,29 @@ struct monitor_started {
 /// (the small executable), else `core_binary runtime monitor`.
 std::vector<std::string> default_monitor_command(const std::filesystem::path& core_binary);
 
-/// Starts a monitor and waits until the container runs (or runc failed).
+/// Starts a monitor and waits until the container runs (or runc failed). The monitor's pid is
+/// written to `monitor_record_file(object_dir)` before the monitor runs, so a core killed
+/// while it waited still finds the monitor on restart (`settle_monitor`).
 result<monitor_started> start_monitor(const monitor_launch& launch);
+
+/// `<object_dir>/monitor.pid`: the pid of the object's monitor, written when it is forked.
+std::filesystem::path monitor_record_file(const std::filesystem::path& object_dir);
+
+/// True when `pid` runs (a zombie counts as gone).
+bool process_alive(pid_t pid);
+
+/// What a restarted core finds of a monitor started before it died.
+struct monitor_outcome {
+  pid_t monitor_pid = 0;    ///< 0: no monitor was ever started for this object
+  pid_t container_pid = 0;  ///< 0: runc did not start the container (or not yet: see below)
+  bool monitor_alive = false;
+  bool exited = false;  ///< the monitor recorded the container's end (exit.json)
+};
+
+/// Waits (at most `timeout`) until a monitor that may still be running `runc run` has an
+/// outcome: runc's pid file written, the exit recorded, or the monitor gone; then reports it.
+monitor_outcome settle_monitor(const std::filesystem::path& object_dir,
+                               std::chrono::milliseconds timeout = std::chrono::seconds(70));
 
 /// Asks the monitor of the container in `object_dir` to reopen its log and waits for its
 /// answer (at most `timeout`).

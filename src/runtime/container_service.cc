@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/json_util.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <fstream>
 #include <thread>
@@ -9,7 +10,9 @@
 #include "common/atomic_write.h"
 #include "runtime/cgroup_stats.h"
 #include "runtime/container_monitor.h"
+#include "runtime/crash_point.h"
 #include "runtime/oci_spec.h"
+#include "runtime/sandbox_service.h"
 
 namespace deshim::runtime {
 namespace fs = std::filesystem;
@@ -136,7 +139,16 @@ result<std::string> container_service::create(const std::string& sandbox_id,
                  {"", 0, 0, "pod_sandbox_id"}, "run the pod first (RunPodSandbox)");
   }
   if (sandbox->state != sandbox_state::ready) {
-    return invalid_input("pod sandbox " + sandbox->id + " is not ready",
+    // Why, when known: a pause container that did not start says runc's message, as
+    // containerd's RunPodSandbox would have failed with it.
+    if (!sandbox->start_error.empty()) {
+      return environment_error(
+          "the pause container of pod " + sandbox->id + " did not start: " + sandbox->start_error,
+          {"", 0, 0, "pod_sandbox_id"}, "remove the pod and run it again");
+    }
+    std::string reason = not_ready_reason(*sandbox);
+    return invalid_input("pod sandbox " + sandbox->id + " is not ready" +
+                             (reason.empty() ? std::string() : ": " + reason),
                          {"", 0, 0, "pod_sandbox_id"}, "run a new pod sandbox");
   }
   if (config.metadata().name().empty())
@@ -197,6 +209,7 @@ result<std::string> container_service::create(const std::string& sandbox_id,
   (void)google::protobuf::util::MessageToJsonString(config, &record.config_json);
   record.state = container_state::creating;
   if (auto saved = context_.put(record); !saved) return saved.error();
+  crash_point("CreateContainer: record written");
   auto fail = [&](const error& failure) -> result<std::string> {
     release(record);
     std::lock_guard lock(context_.mutex);
@@ -207,9 +220,11 @@ result<std::string> container_service::create(const std::string& sandbox_id,
   fs::path dir = context_.state.container_dir(record.id);
   record.rootfs_mounted = true;  // recorded first: a crash in between still unmounts
   if (auto saved = context_.put(record); !saved) return fail(saved.error());
+  crash_point("CreateContainer: rootfs mount recorded");
   auto rootfs =
       mount_rootfs(context_.images->snapshots().layer_dirs(info.chain_id), dir / "bundle");
   if (!rootfs) return fail(rootfs.error());
+  crash_point("CreateContainer: rootfs mounted");
   auto image_root = rooted_fs::open(*rootfs);
   spec_settings settings;
   if (image_root) {
@@ -253,8 +268,10 @@ result<std::string> container_service::create(const std::string& sandbox_id,
   if (auto written = replace_state_file(dir / "bundle" / "config.json", spec->dump(2), 0600);
       !written)
     return fail(written.error());
+  crash_point("CreateContainer: spec written");
   record.state = container_state::created;
   if (auto saved = context_.put(record); !saved) return fail(saved.error());
+  crash_point("CreateContainer: created recorded");
   return record.id;
 }
 
@@ -302,10 +319,17 @@ result<void> container_service::start(const std::string& id) {
         "remove the pod and run it again"));
   };
   if (!sandbox->start_error.empty()) return pause_failed(*sandbox);
+  if (sandbox->state != sandbox_state::ready) {
+    return start_failed(invalid_input(
+        "pod sandbox " + sandbox->id + " is not ready: " + not_ready_reason(*sandbox),
+        {"", 0, 0, "container_id"}, "the kubelet recreates the pod; run a new pod sandbox"));
+  }
   // Taken before runc runs: a short-lived container may end (and be reaped by its monitor)
   // before runc returns, and finished_at must never precede started_at.
   int64_t started_at = unix_nanos_now();
+  crash_point("StartContainer: before the monitor");
   auto started = start_monitor(launch);
+  crash_point("StartContainer: monitor answered");
   if (!started) return start_failed(started.error());
   record.pid = started->container_pid;
   record.monitor_pid = started->monitor_pid;
@@ -316,7 +340,9 @@ result<void> container_service::start(const std::string& id) {
     return pause_failed(*pod);
   record.started_at = started_at;
   record.state = container_state::running;
-  return context_.put(record);
+  auto saved = context_.put(record);
+  crash_point("StartContainer: running recorded");
+  return saved;
 }
 
 result<void> container_service::stop(const std::string& id, std::chrono::seconds timeout) {
@@ -328,15 +354,19 @@ result<void> container_service::stop(const std::string& id, std::chrono::seconds
   auto runc = context_.runc_for(sandbox ? sandbox->runtime_handler : std::string());
   if (!runc) return runc.error();
   fs::path dir = context_.state.container_dir(record.id);
+  crash_point("StopContainer: before the signal");
   if (timeout.count() > 0) {
     if (auto killed = runc->kill(record.id, SIGTERM); !killed) return killed;
-    if (!wait_for_exit(context_.state, dir, timeout)) {
+    crash_point("StopContainer: SIGTERM sent");
+    if (!wait_for_end(context_.state, dir, record.pid, record.monitor_pid, timeout)) {
       if (auto killed = runc->kill(record.id, SIGKILL, true); !killed) return killed;
     }
   } else {
     if (auto killed = runc->kill(record.id, SIGKILL, true); !killed) return killed;
   }
-  if (!wait_for_exit(context_.state, dir, std::chrono::seconds(10))) {
+  crash_point("StopContainer: killed");
+  if (!wait_for_end(context_.state, dir, record.pid, record.monitor_pid,
+                    std::chrono::seconds(10))) {
     return environment_error(
         "container " + record.id + " did not stop within 10s after SIGKILL", {},
         "look at its monitor (pid " + std::to_string(record.monitor_pid) + ")");
@@ -355,13 +385,49 @@ void container_service::release(const container_record& record) {
     auto sandbox = context_.sandboxes.find(record.sandbox_id);
     if (sandbox != context_.sandboxes.end()) handler = sandbox->second.runtime_handler;
   }
+  // A monitor forked before a crash may still be running `runc run` (see sandbox release).
+  monitor_outcome monitor = settle_monitor(dir);
   if (auto runc = context_.runc_for(handler)) {
     (void)runc->kill(record.id, SIGKILL, true);
-    if (record.monitor_pid > 0) wait_for_exit(context_.state, dir, std::chrono::seconds(5));
+    wait_for_monitor(context_.state, dir,
+                     monitor.monitor_pid > 0 ? monitor.monitor_pid : record.monitor_pid,
+                     std::chrono::seconds(5));
     (void)runc->remove(record.id, true);
   }
   (void)unmount_rootfs(dir / "bundle");
   (void)context_.state.remove_container(record.id);
+}
+
+bool container_service::reconcile_start(container_record& record,
+                                        const std::string& runtime_handler) {
+  if (record.state != container_state::created) return false;
+  fs::path dir = context_.state.container_dir(record.id);
+  monitor_outcome monitor = settle_monitor(dir);
+  if (monitor.monitor_pid == 0) return false;  // StartContainer never got to the monitor
+  auto started_at = [&] {
+    struct stat info {};
+    if (::stat(monitor_pid_file(dir).c_str(), &info) != 0) return unix_nanos_now();
+    return static_cast<int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec;
+  };
+  if (monitor.container_pid > 0 && (monitor.exited || process_alive(monitor.container_pid))) {
+    record.pid = monitor.container_pid;
+    record.monitor_pid = monitor.monitor_pid;
+    record.started_at = started_at();
+    record.state = container_state::running;
+    context_.refresh(record);  // applies exit.json when it ended meanwhile
+    return true;
+  }
+  // The start failed (runc's message went to the dead core) or was cut short: nothing of it
+  // may stay, or the next StartContainer's `runc run` would find the id taken.
+  if (auto runc = context_.runc_for(runtime_handler)) {
+    (void)runc->kill(record.id, SIGKILL, true);
+    wait_for_monitor(context_.state, dir, monitor.monitor_pid, std::chrono::seconds(5));
+    (void)runc->remove(record.id, true);
+  }
+  std::error_code ignored;
+  for (const auto& file : {monitor_record_file(dir), monitor_pid_file(dir), exit_record_file(dir)})
+    fs::remove(file, ignored);
+  return false;
 }
 
 result<void> container_service::remove(const std::string& id) {
@@ -376,8 +442,10 @@ result<void> container_service::remove(const std::string& id) {
   auto runc = context_.runc_for(handler);
   if (!runc) return runc.error();
   if (auto removed = runc->remove(record.id, true); !removed) return removed;
+  crash_point("RemoveContainer: runc container deleted");
   fs::path dir = context_.state.container_dir(record.id);
   if (auto unmounted = unmount_rootfs(dir / "bundle"); !unmounted) return unmounted;
+  crash_point("RemoveContainer: rootfs unmounted");
   {
     std::lock_guard lock(context_.mutex);
     context_.containers.erase(record.id);

@@ -45,6 +45,10 @@ class container_service {
   std::vector<std::string> of_sandbox(const std::string& sandbox_id);
   /// Removes what a container record says was made (runc state, rootfs mount, folder).
   void release(const container_record& record);
+  /// On restart: makes a `created` record say what a StartContainer the core died in really
+  /// did (running, or exited, from runc's pid file and the monitor's exit record), or undoes
+  /// a start that did not happen so a new StartContainer works. True when the record changed.
+  bool reconcile_start(container_record& record, const std::string& runtime_handler);
 
  private:
   pod_context& context_;

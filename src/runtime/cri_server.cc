@@ -13,6 +13,7 @@
 
 #include "runtime/container_monitor.h"
 #include "runtime/container_service.h"
+#include "runtime/core_log.h"
 #include "runtime/exec_sync.h"
 #include "runtime/grpc_status.h"
 #include "runtime/network_status.h"
@@ -29,15 +30,21 @@ namespace {
 /// Runs a handler body; any escaping exception becomes INTERNAL instead of ending the server.
 template <typename Body>
 grpc::Status guarded(const char* rpc, Body&& body) {
+  grpc::Status status;
   try {
-    return body();
+    status = body();
   } catch (const std::exception& e) {
-    return {grpc::StatusCode::INTERNAL,
-            std::string(rpc) + " failed inside deshim: " + e.what() + " (please report this)"};
+    status = {grpc::StatusCode::INTERNAL,
+              std::string(rpc) + " failed inside deshim: " + e.what() + " (please report this)"};
   } catch (...) {
-    return {grpc::StatusCode::INTERNAL,
-            std::string(rpc) + " failed inside deshim (please report this)"};
+    status = {grpc::StatusCode::INTERNAL,
+              std::string(rpc) + " failed inside deshim (please report this)"};
   }
+  // Every failed call, one line: the log explains what the client was told.
+  if (!status.ok())
+    core_log(std::string(rpc) + " failed (" + grpc_code_name(status.error_code()) +
+             "): " + status.error_message());
+  return status;
 }
 
 nlohmann::json settings_json(const containerd_settings& settings) {

@@ -1,10 +1,12 @@
 // ExecSync: run a command in a running container and return its output and exit code.
 //
 // `runc exec` runs the command with the container's user, environment and working directory
-// (from its spec). Output is captured per stream up to 16 MiB, as the CRI's message size
-// allows (more is dropped and `truncated` says so); with a timeout the command is killed
-// when it passes and the answer says it timed out (the server maps that to
-// DEADLINE_EXCEEDED, as the kubelet's probes expect).
+// (from its spec). The output of both streams together is capped so that the whole reply fits
+// the 16 MiB gRPC message the kubelet accepts (its CRI client's limit, and the server's send
+// limit): more is dropped and `truncated` says so. With a timeout the command is killed when
+// it passes, the exec process and its process group (what it started), as containerd kills
+// the exec process; the answer says it timed out (the server maps that to DEADLINE_EXCEEDED,
+// as the kubelet's probes expect).
 #pragma once
 
 #include <chrono>
@@ -17,8 +19,11 @@
 
 namespace deshim::runtime {
 
-/// Per-stream cap of ExecSync output.
-inline constexpr std::size_t exec_sync_output_cap = 16 * 1024 * 1024;
+/// The largest gRPC message the kubelet's CRI client accepts (and deshim's server sends).
+inline constexpr std::size_t cri_max_message_size = 16 * 1024 * 1024;
+/// What ExecSync's stdout and stderr may hold together: the message size less room for the
+/// reply's framing and its other fields.
+inline constexpr std::size_t exec_sync_output_cap = cri_max_message_size - 64 * 1024;
 
 struct exec_sync_result {
   std::string standard_output;
@@ -33,5 +38,9 @@ struct exec_sync_result {
 result<exec_sync_result> exec_sync(pod_context& context, const std::string& container_id,
                                    const std::vector<std::string>& command,
                                    std::chrono::seconds timeout);
+
+/// Cuts the two streams so that together they hold at most `cap` bytes: a stream within half
+/// the cap keeps all of it and leaves the rest to the other. True when something was cut.
+bool cap_exec_output(std::string& standard_output, std::string& standard_error, std::size_t cap);
 
 }  // namespace deshim::runtime

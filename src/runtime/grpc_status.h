@@ -15,6 +15,8 @@
 namespace deshim::runtime {
 
 grpc::StatusCode status_code_for(error_kind kind);
+/// "NOT_FOUND", "UNAVAILABLE", ... as gRPC spells the codes.
+const char* grpc_code_name(grpc::StatusCode code);
 grpc::Status to_grpc_status(const error& failure);
 /// `what` names the call ("ImageStatus"); the endpoint is named in the message.
 error from_grpc_status(const grpc::Status& status, const std::string& what,

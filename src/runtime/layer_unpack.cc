@@ -84,6 +84,24 @@ error sys_error(const std::string& what, const fs::path& path) {
   return environment_error(what + " " + path.string() + ": " + std::strerror(errno));
 }
 
+/// A failed write; a full disk (or quota) says so plainly. The caller unpacks into a scratch
+/// folder and removes it, so nothing half-unpacked stays.
+error write_error(const fs::path& path) {
+  if (errno == ENOSPC || errno == EDQUOT) {
+    return environment_error(
+        "the disk is full (" + std::string(std::strerror(errno)) + ") while unpacking into " +
+            path.parent_path().string() + "; the partly unpacked layer was removed",
+        {},
+        "free space on the filesystem holding the image root (or move `root`), then pull again");
+  }
+  return sys_error("cannot write", path);
+}
+
+/// What a layer may hold after its tar end marker: writers pad to their record size (10 KiB
+/// for GNU tar); a stream that goes on for more is refused rather than hashed to its end (a
+/// gzip bomb of zeros decompresses to gigabytes there).
+constexpr uint64_t max_trailing_bytes = 1 << 20;
+
 class unpacker {
  public:
   unpacker(fs::path root, whiteout_mode mode) : root_(std::move(root)), mode_(mode) {}
@@ -158,35 +176,60 @@ class unpacker {
     return {};
   }
 
+  /// Writes a regular file's data where the tar puts it: the blocks of a sparse entry at
+  /// their offsets, so holes stay holes (a 10 GiB sparse file costs its data, not 10 GiB),
+  /// and never a byte past the size the entry's header declares.
   result<void> write_file(archive* tar, const fs::path& path, archive_entry* entry,
                           uint64_t& bytes) {
     if (auto removed = remove_existing(path); !removed) return removed;
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) return sys_error("cannot create", path);
-    std::vector<char> buffer(256 * 1024);
+    struct closer {
+      int fd;
+      ~closer() {
+        if (fd >= 0) ::close(fd);
+      }
+    } guard{fd};
+    la_int64_t declared = archive_entry_size_is_set(entry) ? archive_entry_size(entry) : -1;
     while (true) {
-      la_ssize_t got = archive_read_data(tar, buffer.data(), buffer.size());
-      if (got < 0) {
-        ::close(fd);
+      const void* block = nullptr;
+      size_t size = 0;
+      la_int64_t offset = 0;
+      int status = archive_read_data_block(tar, &block, &size, &offset);
+      if (status == ARCHIVE_EOF) break;
+      if (status != ARCHIVE_OK && status != ARCHIVE_WARN) {
         return invalid_input(
             std::string("layer is corrupted or truncated: ") +
             (archive_error_string(tar) ? archive_error_string(tar) : "read error"));
       }
-      if (got == 0) break;
-      const char* data = buffer.data();
-      size_t left = static_cast<size_t>(got);
+      if (offset < 0 || (declared >= 0 && offset + static_cast<la_int64_t>(size) > declared)) {
+        return unsafe(
+            archive_entry_pathname(entry) ? archive_entry_pathname(entry) : "",
+            "its data runs past the " + std::to_string(declared) + " bytes its header declares");
+      }
+      const char* data = static_cast<const char*>(block);
+      bytes += size;
+      // A block of zeros is left as a hole too (the final ftruncate gives the size): a layer
+      // of zeros, dense in the tar, then costs no disk.
+      if (size > 0 && data[0] == 0 && std::memcmp(data, data + 1, size - 1) == 0) continue;
+      off_t at = static_cast<off_t>(offset);
+      size_t left = size;
       while (left > 0) {
-        ssize_t written = ::write(fd, data, left);
+        ssize_t written = ::pwrite(fd, data, left, at);
         if (written < 0) {
-          ::close(fd);
-          return sys_error("cannot write", path);
+          if (errno == EINTR) continue;
+          return write_error(path);
         }
         data += written;
+        at += written;
         left -= static_cast<size_t>(written);
       }
-      bytes += static_cast<uint64_t>(got);
     }
-    if (::close(fd) != 0) return sys_error("cannot write", path);
+    // A trailing hole: the size without the blocks.
+    if (declared > 0 && ::ftruncate(fd, static_cast<off_t>(declared)) != 0)
+      return write_error(path);
+    guard.fd = -1;
+    if (::close(fd) != 0) return write_error(path);
     return apply_metadata(path, entry, false);
   }
 
@@ -366,10 +409,19 @@ result<unpack_result> unpack_layer(const fs::path& layer_file, const fs::path& t
     if (auto handled = writer.handle(tar.get(), entry, out); !handled) return handled.error();
   }
   // The tar end marker may be followed by padding: the diff id covers the whole stream.
+  uint64_t trailing = 0;
   while (true) {
     la_ssize_t got = archive_read_data(outer.get(), source.buffer.data(), source.buffer.size());
     if (got < 0) return invalid_input("layer is corrupted or truncated at its end");
     if (got == 0) break;
+    trailing += static_cast<uint64_t>(got);
+    if (trailing > max_trailing_bytes) {
+      return invalid_input("layer " + layer_file.filename().string() +
+                               " goes on for more than 1 MiB after its tar end marker",
+                           {},
+                           "the layer is malformed (or a decompression bomb); nothing of it "
+                           "was kept");
+    }
     source.hasher.update(source.buffer.data(), static_cast<size_t>(got));
   }
   if (source.failed) return invalid_input("layer is corrupted or truncated: " + source.failure);

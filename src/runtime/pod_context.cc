@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "runtime/cgroup_stats.h"
+#include "runtime/container_monitor.h"
 
 namespace deshim::runtime {
 namespace fs = std::filesystem;
@@ -90,9 +91,30 @@ bool pod_context::refresh(container_record& record) const {
 bool pod_context::refresh(sandbox_record& record) const {
   if (record.state != sandbox_state::ready) return false;
   auto exit = state.read_exit(state.sandbox_dir(record.id));
-  if (!exit || !exit->has_value()) return false;
-  record.state = sandbox_state::not_ready;
-  return true;
+  if (exit && exit->has_value()) {
+    record.state = sandbox_state::not_ready;
+    record.not_ready_reason =
+        "the pause container exited with code " + std::to_string((*exit)->exit_code) +
+        ((*exit)->signal ? " (signal " + std::to_string((*exit)->signal) + ")" : std::string());
+    return true;
+  }
+  // A pause process or monitor that is gone without an exit record (its monitor was killed,
+  // or both): the pod cannot be trusted any more, as containerd treats a dead shim as the
+  // task's exit. Only once the pause start is known (pid recorded).
+  if (record.pid <= 0) return false;
+  if (!process_alive(record.pid)) {
+    record.state = sandbox_state::not_ready;
+    record.not_ready_reason = "the pause container (pid " + std::to_string(record.pid) +
+                              ") is gone and its monitor recorded no exit";
+    return true;
+  }
+  if (record.monitor_pid > 0 && !process_alive(record.monitor_pid)) {
+    record.state = sandbox_state::not_ready;
+    record.not_ready_reason =
+        "the monitor of the pause container (pid " + std::to_string(record.monitor_pid) + ") died";
+    return true;
+  }
+  return false;
 }
 
 std::optional<sandbox_record> pod_context::find_sandbox(const std::string& id) {
@@ -262,6 +284,28 @@ bool wait_for_exit(const pod_state& state, const fs::path& dir, std::chrono::mil
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   } while (std::chrono::steady_clock::now() < deadline);
   return false;
+}
+
+bool wait_for_end(const pod_state& state, const fs::path& dir, pid_t pid, pid_t monitor_pid,
+                  std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    auto exit = state.read_exit(dir);
+    if (exit && exit->has_value()) return true;
+    if (!process_alive(monitor_pid) && !process_alive(pid)) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+void wait_for_monitor(const pod_state& state, const fs::path& dir, pid_t monitor_pid,
+                      std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (process_alive(monitor_pid) && std::chrono::steady_clock::now() < deadline) {
+    auto exit = state.read_exit(dir);
+    if (exit && exit->has_value()) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
 }
 
 bool labels_match(const google::protobuf::Map<std::string, std::string>& selector,

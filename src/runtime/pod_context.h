@@ -113,6 +113,13 @@ std::pair<uint64_t, uint64_t> folder_usage(const std::filesystem::path& folder);
 /// Waits until the monitor in `dir` recorded the exit, at most `timeout`.
 bool wait_for_exit(const pod_state& state, const std::filesystem::path& dir,
                    std::chrono::milliseconds timeout);
+/// Waits until the process `pid` watched by `monitor_pid` ended: its exit recorded, or both
+/// gone (a monitor killed before it could record it), at most `timeout`. True when it ended.
+bool wait_for_end(const pod_state& state, const std::filesystem::path& dir, pid_t pid,
+                  pid_t monitor_pid, std::chrono::milliseconds timeout);
+/// Waits until the monitor `monitor_pid` recorded the exit or is gone, at most `timeout`.
+void wait_for_monitor(const pod_state& state, const std::filesystem::path& dir, pid_t monitor_pid,
+                      std::chrono::milliseconds timeout);
 
 /// True when `labels` hold every key/value of a List filter's label selector.
 bool labels_match(const google::protobuf::Map<std::string, std::string>& selector,

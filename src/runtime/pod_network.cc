@@ -10,6 +10,7 @@
 
 #include "common/atomic_write.h"
 #include "common/subprocess.h"
+#include "runtime/crash_point.h"
 #include "runtime/netns.h"
 #include "runtime/network_status.h"
 
@@ -331,6 +332,8 @@ result<std::string> run_plugin(const invocation& call, const std::string& comman
   const auto& r = call.request;
   run_options options;
   options.timeout = call.timeout;
+  // A plugin must not finish its ADD after a restarted core ran the DEL of a crashed start.
+  options.kill_with_parent = true;
   options.standard_input = config.dump();
   options.extra_environment = {
       "CNI_COMMAND=" + command,
@@ -440,6 +443,7 @@ result<pod_network_result> pod_network::setup(const pod_network_request& request
       return added.error().with_context("setting up the network of pod " + request.pod_namespace +
                                         "/" + request.pod_name);
     }
+    crash_point("CNI ADD: a network added");
     done.push_back({net.conflist, net.interface_name, *added});
     // Cached after every network, so a crash half-way still lets DEL free what was made.
     if (auto cached = write_cache(settings_.cache_dir, request.sandbox_id, done); !cached)
@@ -467,12 +471,23 @@ result<void> delete_all(const std::vector<std::string>& bin_dirs, const cni_sett
   invocation call{bin_dirs, settings.plugin_timeout, request, netns};
   json capability_args = {{"portMappings", port_mappings_json(request.port_mappings)}};
 
+  // Every network owes a DEL: the cached ones with their result and config, and the loaded
+  // ones the cache does not hold (a crash during their ADD, before the cache was written, may
+  // have left an allocation: host-local frees by container id and interface, no result needed).
   auto networks = read_cache(settings.cache_dir, request.sandbox_id);
-  if (networks.empty()) networks = loaded;
+  for (const auto& net : loaded) {
+    bool cached = false;
+    for (const auto& held : networks) {
+      cached = cached || (held.interface_name == net.interface_name &&
+                          held.conflist.value("name", "") == net.conflist.value("name", ""));
+    }
+    if (!cached) networks.push_back(net);
+  }
   std::optional<error> first_failure;
   for (auto it = networks.rbegin(); it != networks.rend(); ++it) {
     auto deleted =
         delete_network(call, it->conflist, it->interface_name, it->result, capability_args);
+    crash_point("CNI DEL: a network deleted");
     if (!deleted && !first_failure) first_failure = deleted.error();
   }
   if (first_failure) {

@@ -90,6 +90,7 @@ std::string to_json_text(const sandbox_record& r) {
               {"pid", r.pid},
               {"monitorPid", r.monitor_pid},
               {"startError", r.start_error},
+              {"notReadyReason", r.not_ready_reason},
               {"config", r.config_json}};
   return out.dump(2) + "\n";
 }
@@ -158,6 +159,7 @@ result<sandbox_record> parse_sandbox_record(const std::string& text, const std::
     j.at("pid").get_to(r.pid);
     j.at("monitorPid").get_to(r.monitor_pid);
     r.start_error = j.value("startError", std::string());
+    r.not_ready_reason = j.value("notReadyReason", std::string());
     j.at("config").get_to(r.config_json);
     if (r.id.empty()) return invalid_input("a sandbox record without an id", {what, 0, 0, "id"});
     return r;

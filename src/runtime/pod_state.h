@@ -66,6 +66,8 @@ struct sandbox_record {
   pid_t monitor_pid = 0;
   /// Why the pause container did not start, when that was found after RunPodSandbox returned.
   std::string start_error;
+  /// Why a sandbox that was ready is not any more (its pause container or monitor died).
+  std::string not_ready_reason;
   std::string config_json;  ///< the PodSandboxConfig as the client sent it (protobuf JSON)
 };
 

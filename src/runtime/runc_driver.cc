@@ -104,10 +104,12 @@ result<runc_container_state> runc_driver::state(const std::string& id) const {
 
 result<process_result> runc_driver::exec(const std::string& id,
                                          const std::vector<std::string>& argv,
-                                         std::chrono::milliseconds timeout,
-                                         std::size_t max_output) const {
+                                         std::chrono::milliseconds timeout, std::size_t max_output,
+                                         const fs::path& pid_file) const {
   auto full = base_argv();
-  full.insert(full.end(), {"exec", id});
+  full.push_back("exec");
+  if (!pid_file.empty()) full.insert(full.end(), {"--pid-file", pid_file.string()});
+  full.push_back(id);
   full.insert(full.end(), argv.begin(), argv.end());
   run_options options;
   options.timeout = timeout;

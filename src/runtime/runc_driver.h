@@ -54,9 +54,12 @@ class runc_driver {
   /// not_found when runc does not know the container.
   result<runc_container_state> state(const std::string& id) const;
   /// `runc exec` of `argv` in the container (user, env and cwd of its spec), waiting at most
-  /// `timeout`; output is capped per stream at `max_output` bytes.
+  /// `timeout`; output is capped per stream at `max_output` bytes. With `pid_file`, runc
+  /// writes the exec process's host pid there (what a timeout must kill: killing runc alone
+  /// leaves the process running in the container).
   result<process_result> exec(const std::string& id, const std::vector<std::string>& argv,
-                              std::chrono::milliseconds timeout, std::size_t max_output) const;
+                              std::chrono::milliseconds timeout, std::size_t max_output,
+                              const std::filesystem::path& pid_file = {}) const;
   /// `runc update --r FILE ID` with an OCI linux.resources document.
   result<void> update(const std::string& id, const nlohmann::json& resources,
                       const std::filesystem::path& scratch_dir) const;

@@ -13,6 +13,8 @@
 #include "runtime/cgroup_stats.h"
 #include "runtime/container_monitor.h"
 #include "runtime/container_service.h"
+#include "runtime/core_log.h"
+#include "runtime/crash_point.h"
 #include "runtime/netns.h"
 #include "runtime/oci_spec.h"
 #include "runtime/pod_network.h"
@@ -79,12 +81,13 @@ result<void> remove_pod_namespaces(const sandbox_record& record) {
 }
 
 /// A ready sandbox without a pause pid: the core stopped while its pause container was
-/// starting. runc's pid file tells whether that start succeeded.
+/// starting. The monitor (still running `runc run`, maybe) and runc's pid file tell whether
+/// that start succeeded.
 void adopt_unrecorded_pause(sandbox_record& record, const fs::path& dir) {
-  pid_t pid = 0;
-  if (auto text = read_small_file(monitor_pid_file(dir))) pid = std::atoi(text->c_str());
-  if (pid > 0 && ::kill(pid, 0) == 0) {
-    record.pid = pid;
+  monitor_outcome outcome = settle_monitor(dir);
+  if (outcome.container_pid > 0 && process_alive(outcome.container_pid) && !outcome.exited) {
+    record.pid = outcome.container_pid;
+    record.monitor_pid = outcome.monitor_pid;
     return;
   }
   record.state = sandbox_state::not_ready;
@@ -94,6 +97,14 @@ void adopt_unrecorded_pause(sandbox_record& record, const fs::path& dir) {
 }
 
 }  // namespace
+
+std::string not_ready_reason(const sandbox_record& record) {
+  if (record.state == sandbox_state::ready) return "";
+  if (!record.start_error.empty())
+    return "the pause container did not start: " + record.start_error;
+  if (!record.not_ready_reason.empty()) return record.not_ready_reason;
+  return record.network_set_up || record.pid > 0 ? "" : "stopped";
+}
 
 std::string pod_resolv_conf(const v1::DNSConfig& dns, const std::string& node_resolv_conf) {
   if (dns.servers().empty() && dns.searches().empty() && dns.options().empty())
@@ -178,6 +189,7 @@ result<std::string> sandbox_service::run(const v1::PodSandboxConfig& config,
   record.config_json = to_json(config);
   record.state = sandbox_state::creating;
   if (auto saved = context_.put(record); !saved) return saved.error();
+  crash_point("RunPodSandbox: record written");
 
   fs::path dir = context_.state.sandbox_dir(record.id);
   // The pause container's `runc run`, once launched, runs on a thread of its own (step 4).
@@ -224,6 +236,7 @@ result<std::string> sandbox_service::run(const v1::PodSandboxConfig& config,
   if (!pins.empty()) {
     // The paths are recorded before the namespaces exist, so a crash in between is cleaned.
     if (auto saved = context_.put(record); !saved) return fail(saved.error());
+    crash_point("RunPodSandbox: namespace paths recorded");
     if (auto pinned = create_pinned_namespaces(pins, hostname); !pinned) {
       // Nothing was left behind, and a path that was there already is not ours to remove.
       record.netns_path.clear();
@@ -231,6 +244,7 @@ result<std::string> sandbox_service::run(const v1::PodSandboxConfig& config,
       record.ipc_ns_path.clear();
       return fail(pinned.error());
     }
+    crash_point("RunPodSandbox: namespaces pinned");
   }
 
   // 2. CNI ADD on a thread of its own while the pod's files are written and the pause
@@ -269,6 +283,7 @@ result<std::string> sandbox_service::run(const v1::PodSandboxConfig& config,
     // Recorded before ADD: a crash in the middle still owes a DEL.
     record.network_set_up = true;
     if (auto saved = context_.put(record); !saved) return fail(saved.error());
+    crash_point("RunPodSandbox: CNI ADD recorded");
     network_added = std::async(
         std::launch::async,
         [network = std::move(*network), request = network_request(record, ports)]() mutable {
@@ -291,10 +306,12 @@ result<std::string> sandbox_service::run(const v1::PodSandboxConfig& config,
       return fail_after_network(written.error());
   }
 
+  crash_point("RunPodSandbox: pod files written");
   // 4. the pause container, created and started by one `runc run --detach`
   auto rootfs =
       mount_rootfs(context_.images->snapshots().layer_dirs(pause_image.chain_id), dir / "bundle");
   if (!rootfs) return fail_after_network(rootfs.error());
+  crash_point("RunPodSandbox: pause rootfs mounted");
   sandbox_context pod;
   pod.hostname = record.host_network ? std::string() : hostname;
   pod.netns_path = record.netns_path;
@@ -329,6 +346,7 @@ result<std::string> sandbox_service::run(const v1::PodSandboxConfig& config,
   pause_done = std::async(std::launch::async, [&context = context_, launch, runc = *runc,
                                                id = record.id, outcome] {
                  auto started = start_monitor(launch);
+                 crash_point("RunPodSandbox: pause container started");
                  if (!started) (void)runc.remove(id, true);  // a half-made container
                  std::lock_guard lock(context.mutex);
                  outcome->finished = true;
@@ -343,6 +361,8 @@ result<std::string> sandbox_service::run(const v1::PodSandboxConfig& config,
                    if (sandbox.state != sandbox_state::ready) return;  // run() reports it
                    sandbox.state = sandbox_state::not_ready;
                    sandbox.start_error = started.error().message();
+                   core_log("the pause container of pod sandbox " + id +
+                            " did not start, the pod is NOTREADY: " + sandbox.start_error);
                  }
                  (void)context.state.save(sandbox);
                }).share();
@@ -352,6 +372,7 @@ result<std::string> sandbox_service::run(const v1::PodSandboxConfig& config,
   }
 
   if (auto joined = join_network(); !joined) return fail(joined.error());
+  crash_point("RunPodSandbox: network joined");
   // Ready, unless the pause start failed already: then RunPodSandbox fails as it always did.
   // Under the lock the start thread takes too, so exactly one of the two reports a failure.
   std::unique_lock lock(context_.mutex);
@@ -369,20 +390,28 @@ result<std::string> sandbox_service::run(const v1::PodSandboxConfig& config,
     lock.unlock();
     return fail(saved.error());
   }
+  lock.unlock();
+  crash_point("RunPodSandbox: ready recorded");
   return record.id;
 }
 
 void sandbox_service::release(const sandbox_record& record) {
   fs::path dir = context_.state.sandbox_dir(record.id);
+  // A monitor forked before a crash may still be running `runc run`: deleting the container
+  // before that ends would let runc make it afterwards, unseen.
+  monitor_outcome monitor = settle_monitor(dir);
   if (auto runc = context_.runc_for(record.runtime_handler)) {
     (void)runc->kill(record.id, SIGKILL, true);
-    if (record.monitor_pid > 0) wait_for_exit(context_.state, dir, std::chrono::seconds(5));
+    wait_for_monitor(context_.state, dir, monitor.monitor_pid, std::chrono::seconds(5));
     (void)runc->remove(record.id, true);
   }
   (void)unmount_rootfs(dir / "bundle");
   if (record.network_set_up && !record.netns_path.empty()) {
-    if (auto network = pod_network::load(context_.fs, cni_for(context_, record.runtime_handler)))
+    cni_settings cni = cni_for(context_, record.runtime_handler);
+    if (auto network = pod_network::load(context_.fs, cni))
       (void)network->teardown(network_request(record));
+    else
+      (void)pod_network::teardown_cached(context_.fs, cni, network_request(record));
   }
   (void)remove_pod_namespaces(record);
   (void)context_.state.remove_sandbox(record.id);
@@ -399,6 +428,7 @@ result<void> sandbox_service::stop(const std::string& id) {
     if (auto stopped = containers_.stop(container, std::chrono::seconds(0)); !stopped)
       return stopped.error().with_context("stopping container " + container);
   }
+  crash_point("StopPodSandbox: containers stopped");
   fs::path dir = context_.state.sandbox_dir(record.id);
   auto runc = context_.runc_for(record.runtime_handler);
   if (!runc) return runc.error();
@@ -406,8 +436,9 @@ result<void> sandbox_service::stop(const std::string& id) {
     auto exit = context_.state.read_exit(dir);
     if (!exit || !exit->has_value()) {
       if (auto killed = runc->kill(record.id, SIGKILL, true); !killed) return killed;
-      if (!wait_for_exit(context_.state, dir, std::chrono::seconds(10)) && record.monitor_pid > 0 &&
-          ::kill(record.monitor_pid, 0) == 0) {
+      crash_point("StopPodSandbox: pause container killed");
+      if (!wait_for_end(context_.state, dir, record.pid, record.monitor_pid,
+                        std::chrono::seconds(10))) {
         return environment_error("the pause container of pod " + record.id +
                                  " did not stop within 10s");
       }
@@ -418,9 +449,11 @@ result<void> sandbox_service::stop(const std::string& id) {
     if (!network) return network.error().with_context("CNI DEL for pod " + record.id);
     if (auto removed = network->teardown(network_request(record)); !removed)
       return removed.error().with_context("CNI DEL for pod " + record.id);
+    crash_point("StopPodSandbox: CNI DEL done");
     record.network_set_up = false;
   }
   if (auto removed = remove_pod_namespaces(record); !removed) return removed;
+  crash_point("StopPodSandbox: namespaces removed");
   record.state = sandbox_state::not_ready;
   return context_.put(record);
 }
@@ -436,10 +469,13 @@ result<void> sandbox_service::remove(const std::string& id) {
   for (const auto& container : containers_.of_sandbox(record.id)) {
     if (auto removed = containers_.remove(container); !removed) return removed;
   }
+  crash_point("RemovePodSandbox: containers removed");
   if (auto runc = context_.runc_for(record.runtime_handler)) (void)runc->remove(record.id, true);
+  crash_point("RemovePodSandbox: pause container deleted");
   if (auto removed = remove_pod_namespaces(record); !removed) return removed;
   fs::path dir = context_.state.sandbox_dir(record.id);
   if (auto unmounted = unmount_rootfs(dir / "bundle"); !unmounted) return unmounted;
+  crash_point("RemovePodSandbox: rootfs unmounted");
   {
     std::lock_guard lock(context_.mutex);
     context_.sandboxes.erase(record.id);
@@ -475,6 +511,10 @@ result<v1::PodSandboxStatusResponse> sandbox_service::status(const std::string& 
   status->mutable_annotations()->insert(record.annotations.begin(), record.annotations.end());
   status->set_runtime_handler(record.runtime_handler);
   response.set_timestamp(unix_nanos_now());
+  // The CRI's PodSandboxStatus has no reason field: a NOTREADY pod's reason goes in `info`,
+  // also without verbose (the kubelet ignores it; crictl and validate show it).
+  if (std::string reason = not_ready_reason(record); !reason.empty())
+    (*response.mutable_info())["reason"] = reason;
   if (verbose) {
     nlohmann::json info = {
         {"pid", record.pid},
@@ -483,6 +523,7 @@ result<v1::PodSandboxStatusResponse> sandbox_service::status(const std::string& 
         {"ipcNamespacePath", record.ipc_ns_path},
         {"utsNamespacePath", record.uts_ns_path},
         {"startError", record.start_error},
+        {"reason", not_ready_reason(record)},
         {"image", context_.settings->cri.sandbox_image},
         {"runtimeHandler", record.runtime_handler},
         {"config",
@@ -552,7 +593,9 @@ std::vector<std::string> sandbox_service::recover() {
         crashed_containers.push_back(record);
         continue;
       }
-      if (context_.refresh(record)) (void)context_.state.save(record);
+      bool changed = containers_.reconcile_start(
+          record, context_.sandboxes.at(record.sandbox_id).runtime_handler);
+      if (context_.refresh(record) || changed) (void)context_.state.save(record);
       context_.containers[record.id] = record;
     }
   }

@@ -46,6 +46,10 @@ class sandbox_service {
   container_service& containers_;
 };
 
+/// Why a sandbox is not ready, for people: the pause container's start error, what ended it,
+/// or "stopped" (StopPodSandbox); empty for a ready one.
+std::string not_ready_reason(const sandbox_record& record);
+
 /// The resolv.conf a pod gets: the DNSConfig's servers, searches and options, or the node's
 /// own file when the config has none.
 std::string pod_resolv_conf(const ::runtime::v1::DNSConfig& dns,

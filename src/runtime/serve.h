@@ -16,15 +16,26 @@
 
 namespace deshim::runtime {
 
+/// Paths given on the command line (`--config`, `--socket`): an absolute one is a node path,
+/// found under `--root` like every node file; a relative one is the user's, relative to the
+/// working folder (`deshim runtime import --config rt/config.toml` reads ./rt/config.toml,
+/// whatever --root is). Paths inside config.toml stay node paths.
 struct serve_options {
-  std::string config_file;  ///< node path of config.toml
-  std::string socket;       ///< node path; empty means the config's grpc address
+  std::string config_file;  ///< command-line path of config.toml
+  std::string socket;       ///< command-line path; empty means the config's grpc address
   /// Who pulls images: in this process (the full binary) or in a child (deshim-cri).
   std::shared_ptr<image_puller> puller;
 };
 
-/// Reads and checks config.toml through `fs`; warnings are left in the settings.
+/// Reads and checks config.toml (a command-line path, see serve_options); warnings are left in
+/// the settings.
 result<containerd_settings> load_settings_file(const rooted_fs& fs, const std::string& config_file);
+
+/// The host path of a path from the command line (see serve_options).
+result<std::filesystem::path> resolve_command_line_path(const rooted_fs& fs,
+                                                        const std::string& path);
+/// How messages name such a path: as given when relative, else as `fs` shows node paths.
+std::string display_command_line_path(const rooted_fs& fs, const std::string& path);
 
 /// Serves until SIGTERM or SIGINT; `log` receives one line per event (warnings, listening,
 /// stopping).

@@ -184,9 +184,28 @@ std::string explain_runtime_error(std::string_view message) {
     return "containerd loaded no CNI network config from conf_dir: install the cluster's CNI "
            "config or run the pod with the host network";
   }
-  if (has("systemd") && has("cgroup")) {
-    return "SystemdCgroup = true needs systemd as the node's init and a systemd cgroup parent "
-           "(the kubelet's cgroupDriver: systemd); align both drivers";
+  if (has("expected cgroupsPath to be of format") || has("systemd cgroup flag passed") ||
+      (has("systemd") && has("cgroup")) || (has("cgroup") && has(".slice"))) {
+    return "the cgroup drivers disagree: SystemdCgroup = true (the runtime's options) needs "
+           "systemd as the node's init and the kubelet's cgroupDriver: systemd; with "
+           "cgroupDriver: cgroupfs set SystemdCgroup = false. Align SystemdCgroup with the "
+           "kubelet's cgroupDriver";
+  }
+  if (has("seccomp")) {
+    return "runc could not apply the seccomp profile: this runc or kernel has no seccomp "
+           "support. Use a runc built with seccomp (Debian's is), or run the pod with "
+           "seccompProfile: Unconfined (the kubelet's seccompDefault off)";
+  }
+  if (has("apparmor") || has("AppArmor")) {
+    return "runc could not apply the AppArmor profile: the kernel has AppArmor off, or the "
+           "profile is not loaded. Load it (apparmor_parser), or set disable_apparmor = true "
+           "in the CRI plugin's section";
+  }
+  if (has("permission denied") &&
+      (has("rootfs") || has("pivot_root") || has("exec") || has("mount"))) {
+    return "runc was refused access to the container's root file system: the image root "
+           "(`root` in config.toml) is on a filesystem mounted noexec or nosuid, or not "
+           "readable by root (NFS root_squash). Move `root` to a local filesystem";
   }
   if (has("connection refused") || has("No such file or directory") || has("Unavailable")) {
     return "nothing answers on the endpoint: is the runtime running, and is the socket path "

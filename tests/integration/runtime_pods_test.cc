@@ -695,6 +695,36 @@ TEST_F(runtime_pods, a_pause_container_failing_after_run_pod_sandbox_returned_fa
   EXPECT_NE(
       pod_info(pod_answer)["startError"].get<std::string>().find("the pause stand-in refuses"),
       std::string::npos);
+  // The reason, also without verbose (PodSandboxStatus has no reason field of its own).
+  auto plain = pod_status(pod, false);
+  ASSERT_TRUE(plain.info().count("reason"));
+  EXPECT_NE(plain.info().at("reason").find("the pause container did not start: "),
+            std::string::npos);
+  EXPECT_NE(plain.info().at("reason").find("the pause stand-in refuses"), std::string::npos);
+  // A new container in the pod fails with runc's message, not a bare "not ready".
+  std::string second;
+  auto refused = create(pod, request.config(), container_config("second", {"sleep", "1"}), &second);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error_message().find("the pause container of pod " + pod + " did not start: "),
+            std::string::npos)
+      << refused.error_message();
+  EXPECT_NE(refused.error_message().find("the pause stand-in refuses"), std::string::npos);
+  // The core's log names the pause failure and every failed call, one line each.
+  std::string log = server_log();
+  EXPECT_NE(log.find("deshim runtime: the pause container of pod sandbox " + pod +
+                     " did not start, the pod is NOTREADY: "),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("deshim runtime: StartContainer failed (UNAVAILABLE): the pause container of "
+                     "pod " +
+                     pod + " did not start: "),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("deshim runtime: CreateContainer failed (UNAVAILABLE): the pause container "
+                     "of pod " +
+                     pod + " did not start: "),
+            std::string::npos)
+      << log;
 
   stop_and_remove_pod(pod);
   EXPECT_TRUE(fs::is_empty(path("state/netns")));

@@ -527,6 +527,55 @@ TEST_F(validate_containerd, boot_scenario_passes_against_the_runtime_core) {
   EXPECT_EQ(status, 0) << report.dump(2);
 }
 
+TEST_F(validate_containerd, boot_without_restrict_oom_score_adj_says_why_the_pod_failed) {
+  // This host forbids lowering oom_score_adj, so runc cannot start the pause container: the
+  // step that fails (CreateContainer, since RunPodSandbox returns before the pause container
+  // runs) must carry runc's message and the fix must name the setting; the kept folder's log
+  // must say it too.
+  node_tree tree("");
+  std::string config = read_text(tree.root() / "etc/containerd/config.toml");
+  replace_all(config, "registry.k8s.io/pause:3.6", "docker.io/library/pause:test");
+  replace_all(config, "SystemdCgroup = true", "SystemdCgroup = false");
+  write_text(tree.root() / "etc/containerd/config.toml", config);
+  for (const char* plugin : {"bridge", "host-local", "portmap", "loopback"}) {
+    fs::copy_file(fs::path(debian_cni_bin_dir) / plugin, tree.root() / "opt/cni/bin" / plugin,
+                  fs::copy_options::overwrite_existing);
+  }
+  auto [status, report] =
+      deshim_validate({"--boot", "--root", tree.root().string(), "--image-archive",
+                       images_tar().string(), "--test-image", "docker.io/library/busybox:test"});
+  EXPECT_NE(status, 0);
+  const nlohmann::json* failed = nullptr;
+  for (const auto& step : report["steps"]) {
+    if (step["status"] == "fail" && step["id"].get<std::string>().rfind("cri-", 0) == 0) {
+      failed = &step;
+      break;
+    }
+  }
+  ASSERT_NE(failed, nullptr) << report.dump(2);
+  EXPECT_TRUE((*failed)["id"] == "cri-create-container" || (*failed)["id"] == "cri-run-pod-sandbox")
+      << failed->dump(2);
+  std::string message = string_of(*failed, "message");
+  EXPECT_NE(message.find("can't get final child's PID from pipe"), std::string::npos)
+      << failed->dump(2);
+  EXPECT_EQ(message.find("is not ready (hint: run a new pod sandbox)"), std::string::npos);
+  EXPECT_NE(string_of(*failed, "fix").find("restrict_oom_score_adj = true"), std::string::npos)
+      << failed->dump(2);
+  // The kept folder explains itself: its log names the failed call with runc's message.
+  std::string kept;
+  for (const auto& note : report["notes"]) {
+    std::string text = note.get<std::string>();
+    auto at = text.find("(log: ");
+    if (at != std::string::npos) kept = text.substr(at + 6, text.size() - at - 7);
+  }
+  ASSERT_FALSE(kept.empty()) << report.dump(2);
+  std::string log = read_text(kept);
+  EXPECT_NE(log.find("failed (UNAVAILABLE): "), std::string::npos) << log;
+  EXPECT_NE(log.find("can't get final child's PID from pipe"), std::string::npos) << log;
+  std::error_code ignored;
+  fs::remove_all(fs::path(kept).parent_path(), ignored);
+}
+
 // --- 4. Migrated golden nodes: validate --boot and --endpoint on what migrate wrote --------
 
 TEST_F(validate_containerd, migrated_golden_nodes_pass_the_scenario_on_core_and_containerd) {

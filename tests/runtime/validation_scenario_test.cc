@@ -44,5 +44,39 @@ TEST(explain_runtime_error, other_known_causes_and_unknown_ones) {
   EXPECT_EQ(explain_runtime_error("something nobody has seen"), "");
 }
 
+TEST(explain_runtime_error, the_pause_containers_runc_messages_name_the_setting) {
+  // As StartContainer or CreateContainer report a pause container that did not start.
+  std::string prefix =
+      "the pause container of pod 7e0a did not start: creating container 7e0a "
+      "failed: ";
+  EXPECT_NE(explain_runtime_error(prefix +
+                                  "runc run failed: unable to start container process: can't get "
+                                  "final child's PID from pipe: EOF")
+                .find("restrict_oom_score_adj"),
+            std::string::npos);
+  EXPECT_NE(
+      explain_runtime_error(prefix + "expected cgroupsPath to be of format \"slice:prefix:name\" "
+                                     "for systemd cgroups, got \"/kubepods/pod1/7e0a\" instead")
+          .find("SystemdCgroup"),
+      std::string::npos);
+  EXPECT_NE(explain_runtime_error(
+                prefix + "systemd cgroup flag passed, but systemd support for managing cgroups "
+                         "is not available")
+                .find("cgroupDriver"),
+            std::string::npos);
+  EXPECT_NE(explain_runtime_error(prefix + "seccomp: config provided but seccomp not supported")
+                .find("seccompProfile"),
+            std::string::npos);
+  EXPECT_NE(explain_runtime_error(
+                prefix + "apparmor failed to apply profile: write /proc/self/attr/apparmor/exec: "
+                         "no such file or directory")
+                .find("disable_apparmor"),
+            std::string::npos);
+  EXPECT_NE(explain_runtime_error(prefix + "unable to start container process: exec: \"/pause\": "
+                                           "permission denied")
+                .find("noexec"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace deshim::runtime
