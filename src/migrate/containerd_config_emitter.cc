@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "migrate/containerd_legacy_keys.h"
+#include "migrate/containerd_toml_style.h"
 #include "runtime/containerd_config.h"
 
 namespace deshim::migrate {
@@ -33,10 +34,9 @@ const std::map<std::string, std::string>& v1_plugin_ids() {
   return ids;
 }
 
+/// A value in a note, written as config.toml shows it.
 std::string toml_text(const toml::node& node) {
-  std::ostringstream out;
-  node.visit([&out](const auto& value) { out << value; });
-  return out.str();
+  return containerd_toml_value(node);
 }
 
 std::string key_path(const std::vector<std::string>& path, const std::string& key) {
@@ -408,7 +408,7 @@ result<emitted_config> emit_containerd_config(const containerd_target& target,
   std::ostringstream text;
   text << "# containerd " << target.containerd_version.minor_string()
        << " configuration written by `deshim migrate`.\n\n"
-       << root << "\n";
+       << containerd_toml_text(root);
   out.text = text.str();
   return out;
 }

@@ -134,6 +134,10 @@ class printer {
 
 }  // namespace
 
+std::string containerd_toml_value(const toml::node& node) {
+  return value_text(node);
+}
+
 std::string containerd_toml_key(const std::string& key) {
   bool bare = !key.empty();
   for (const char c : key) {

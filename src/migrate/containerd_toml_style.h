@@ -19,6 +19,9 @@ namespace deshim::migrate {
 /// The document as containerd prints it (ends with a newline; empty for an empty table).
 std::string containerd_toml_text(const toml::table& root);
 
+/// A value as containerd writes it right of `=` (strings double-quoted).
+std::string containerd_toml_value(const toml::node& node);
+
 /// A key as containerd writes it: bare when it can be, else double-quoted.
 std::string containerd_toml_key(const std::string& key);
 

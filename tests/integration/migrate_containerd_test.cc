@@ -17,6 +17,7 @@
 #include "common/subprocess.h"
 #include "harness/harness.h"
 #include "migrate/containerd_config_emitter.h"
+#include "migrate/containerd_toml_style.h"
 #include "migrate/planner_cases.h"
 
 namespace deshim::migrate::testing {
@@ -85,7 +86,7 @@ TEST_P(migrate_containerd, generated_config_boots_containerd_1_6_with_every_sett
   ASSERT_EQ(plan->files.front().path, "/etc/containerd/config.toml");
   std::string config = plan->files.front().after;
   // TLS streaming certificates are node paths: point them at the fixture's files.
-  for (const char* pki : {"'/var/lib/kubelet/pki/"}) {
+  for (const char* pki : {"\"/var/lib/kubelet/pki/"}) {
     for (size_t at = config.find(pki); at != std::string::npos; at = config.find(pki, at + 1)) {
       config.insert(at + 1, node_folder(c));
       at += node_folder(c).size();
@@ -175,6 +176,16 @@ TEST(migrate_containerd_refused, node_file_stops_cri_and_the_migrated_file_loads
         << migrated << "\n"
         << plugins;
   }
+}
+
+TEST(migrate_containerd_style, containerd_config_default_is_printed_back_byte_for_byte) {
+  DESHIM_REQUIRE_DAEMONS();
+  // The real containerd's own output, parsed and printed in deshim's containerd style: the
+  // same text, so a runbook's sed/grep line written against containerd's file matches ours.
+  auto printed = run_process({"containerd", "config", "default"});
+  ASSERT_TRUE(printed) << printed.error().describe();
+  ASSERT_TRUE(printed->succeeded()) << printed->standard_error;
+  EXPECT_EQ(containerd_toml_text(toml::parse(printed->standard_output)), printed->standard_output);
 }
 
 std::vector<planner_case> bootable_cases() {

@@ -134,9 +134,10 @@ TEST(containerd_config_emitter, overriding_a_user_value_is_a_warning_naming_both
   ASSERT_TRUE(emitted) << emitted.error().describe();
   ASSERT_EQ(emitted->notes.size(), 1u);  // max_concurrent_downloads is equal: no note
   EXPECT_EQ(emitted->notes[0].severity, plan_note::level::warning);
-  EXPECT_EQ(emitted->notes[0].text,
-            "config.toml had plugins.\"io.containerd.grpc.v1.cri\".sandbox_image = 'pause:3.1'; "
-            "deshim sets 'registry.k8s.io/pause:3.9' (the kubelet's --pod-infra-container-image)");
+  EXPECT_EQ(
+      emitted->notes[0].text,
+      "config.toml had plugins.\"io.containerd.grpc.v1.cri\".sandbox_image = \"pause:3.1\"; "
+      "deshim sets \"registry.k8s.io/pause:3.9\" (the kubelet's --pod-infra-container-image)");
 }
 
 TEST(containerd_config_emitter, tls_streaming_writes_the_key_pair) {

@@ -51,7 +51,7 @@ TEST(planner, kubernetes_1_10_insecure_streaming_when_allowed) {
   const file_change& config = plan->files.front();
   ASSERT_EQ(config.path, "/etc/containerd/config.toml");
   EXPECT_NE(config.after.find("enable_tls_streaming = false"), std::string::npos);
-  EXPECT_NE(config.after.find("stream_server_port = '10010'"), std::string::npos);
+  EXPECT_NE(config.after.find("stream_server_port = \"10010\""), std::string::npos);
   EXPECT_EQ(config.after.find("x509_key_pair_streaming"), std::string::npos);
   bool warned = false;
   for (const auto& note : config.notes) {
