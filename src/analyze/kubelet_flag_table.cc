@@ -27,20 +27,30 @@ const std::vector<kubelet_flag_spec>& kubelet_flag_table() {
         {"cni-bin-dir", false, true, "1.24", "cni_bin_dir", "containerd's cni bin_dir"},
         {"cni-conf-dir", false, true, "1.24", "cni_conf_dir", "containerd's cni conf_dir"},
         {"cni-cache-dir", false, true, "1.24", "cni_cache_dir", "containerd manages its cache"},
+        // Read by dockershim only; containerd's image_pull_progress_timeout exists from 1.7
+        // (pkg/cri/config/config.go at v1.7.20; absent at v1.6.20).
         {"image-pull-progress-deadline", false, true, "1.24", "image_pull_progress_deadline",
-         "containerd's image_pull_progress_timeout"},
+         "containerd's image_pull_progress_timeout, from containerd 1.7"},
         {"experimental-dockershim-root-directory", false, true, "1.24", "", ""},
         {"experimental-dockershim", true, true, "1.24", "", ""},
-        {"docker-disable-shared-pid", true, true, "", "",
-         "pods share a PID namespace only on request"},
+        // Removed in 1.12: CHANGELOG-1.12.0-alpha.1 (kubernetes PR #66506).
+        {"docker-disable-shared-pid", true, true, "1.12", "",
+         "pods share a PID namespace only on request (shareProcessNamespace)"},
         {"redirect-container-streaming", true, false, "", "",
          "no-op since 1.20 (kubernetes PR #95935): the kubelet proxies streams"},
-        // The runtime selector: only `remote` after 1.24, gone in 1.27 (PR #114017).
+        // `docker` (the default before 1.24, which starts dockershim) or `remote`: before 1.24 a
+        // kubelet needs `remote` to use containerd; 1.24-1.26 accept only `remote` (PR
+        // #107094); 1.27 removed the flag (CHANGELOG-1.27, PR #114017) and refuses to start
+        // with it.
         {"container-runtime", false, false, "1.27", "container_runtime",
-         "drop it; set containerRuntimeEndpoint"},
-        // Dockershim created the sandbox itself; a CRI runtime uses its own sandbox image.
-        {"pod-infra-container-image", false, true, "1.35", "pod_infra_container_image",
-         "set containerd's sandbox_image (pinned_images.sandbox in version 3)"},
+         "`remote` before 1.27 (before 1.24 the default `docker` starts dockershim); removed in "
+         "1.27"},
+        // Not dockershim-only: with a remote runtime the kubelet keeps this image out of its
+        // image garbage collection (kubernetes #97252 review, #108045); deprecated in 1.24,
+        // removed in 1.35 (CHANGELOG-1.35, PR #133779). containerd runs its own sandbox image.
+        {"pod-infra-container-image", false, false, "1.35", "pod_infra_container_image",
+         "keeps the pause image from the kubelet's image garbage collection; it must name "
+         "containerd's sandbox_image (pinned_images.sandbox in version 3)"},
         {"containerized", true, false, "1.16", "", ""},
         {"container-runtime-endpoint", false, false, "", "container_runtime_endpoint",
          "deprecated since 1.27: containerRuntimeEndpoint in the config file"},

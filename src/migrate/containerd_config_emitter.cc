@@ -4,6 +4,8 @@
 #include <map>
 #include <sstream>
 
+#include "migrate/containerd_legacy_keys.h"
+#include "migrate/containerd_toml_style.h"
 #include "runtime/containerd_config.h"
 
 namespace deshim::migrate {
@@ -32,10 +34,9 @@ const std::map<std::string, std::string>& v1_plugin_ids() {
   return ids;
 }
 
+/// A value in a note, written as config.toml shows it.
 std::string toml_text(const toml::node& node) {
-  std::ostringstream out;
-  node.visit([&out](const auto& value) { out << value; });
-  return out.str();
+  return containerd_toml_value(node);
 }
 
 std::string key_path(const std::vector<std::string>& path, const std::string& key) {
@@ -130,8 +131,8 @@ result<void> upgrade_v1_plugins(toml::table& root, const std::string& file,
               "` deshim cannot name in version 2",
           {file, static_cast<int>(begin.line), static_cast<int>(begin.column),
            "plugins." + short_name},
-          "run `containerd config migrate` (containerd 1.7+) or rename the section to the "
-          "plugin's full id, then plan again");
+          "rename the section to the plugin's full id (containerd 2.0 and later convert a "
+          "file with `containerd config migrate`), then plan again");
     }
     renamed.insert(id->second, node);
     notes.push_back({plan_note::level::info, "version",
@@ -207,6 +208,15 @@ result<emitted_config> emit_containerd_config(const containerd_target& target,
   if (existing && !document.version_declared) {
     if (auto upgraded = upgrade_v1_plugins(root, file, out.notes); !upgraded) {
       return upgraded.error();
+    }
+  }
+  if (existing) {
+    auto registries = take_legacy_registry(root, file, target.registry_config_path, out.notes);
+    if (!registries) return registries.error();
+    out.registries = std::move(*registries);
+    if (auto taken = take_legacy_runtime_keys(root, file, target.systemd_cgroup, out.notes);
+        !taken) {
+      return taken.error();
     }
   }
   if (version == 3) {
@@ -286,8 +296,23 @@ result<emitted_config> emit_containerd_config(const containerd_target& target,
   }
   // CNI.
   auto cni = with(runtime_plugin, {"cni"});
-  if (version == 3 && target.containerd_version >= version_of(2, 1)) {
-    // containerd 2.1 reads `bin_dirs` and deprecates `bin_dir` (mappings.md, CNI row).
+  const bool containerd_2_1 = version == 3 && target.containerd_version >= version_of(2, 1);
+  if (containerd_2_1) {
+    // containerd 2.1 reads `bin_dirs` and deprecates `bin_dir`; with both set it drops
+    // `bin_dirs` when it equals the default and refuses to start the runtime plugin otherwise
+    // (internal/cri/config/config.go v2.1.0, ValidateRuntimeConfig): the old key goes.
+    if (toml::table* cni_table =
+            root["plugins"][runtime::cri_runtime_plugin_id_v3]["cni"].as_table()) {
+      if (const toml::node* old = cni_table->get("bin_dir")) {
+        out.notes.push_back({plan_note::level::warning, "bin_dir",
+                             "config.toml had " + key_path(cni, "bin_dir") + " = " +
+                                 toml_text(*old) +
+                                 ", which containerd 2.1 refuses next to bin_dirs: removed; "
+                                 "bin_dirs = [\"" +
+                                 target.cni_bin_dir + "\"] (the kubelet's CNI folder)"});
+        cni_table->erase("bin_dir");
+      }
+    }
     toml::array dirs;
     dirs.push_back(target.cni_bin_dir);
     results.push_back(w.set(cni, "bin_dirs", std::move(dirs), "the kubelet's CNI folders"));
@@ -324,11 +349,37 @@ result<emitted_config> emit_containerd_config(const containerd_target& target,
     results.push_back(w.set(version == 2 ? containerd : images, "snapshotter", *target.snapshotter,
                             "Docker's storage-driver"));
   }
-  if (target.max_concurrent_downloads) {
-    // containerd 2.x pulls through the transfer service; setting it under cri.v1.images makes
-    // 2.1 fall back to the legacy pull path (bottlerocket-core-kit PR #838).
-    results.push_back(w.set(transfer, "max_concurrent_downloads", *target.max_concurrent_downloads,
-                            "Docker's max-concurrent-downloads"));
+  // containerd 2.0's CRI plugin pulls by itself with cri.v1.images' max_concurrent_downloads
+  // (v2.0.0 has no transfer path in internal/cri/server/images); 2.1 pulls through the
+  // transfer service and falls back to the old path when cri.v1.images' value is not 3
+  // (v2.1.0 internal/cri/config/config.go, CheckLocalImagePullConfigs).
+  std::optional<int64_t> downloads = target.max_concurrent_downloads;
+  if (containerd_2_1) {
+    toml::table* images_table = root["plugins"][runtime::cri_images_plugin_id_v3].as_table();
+    const toml::node* old =
+        images_table != nullptr ? images_table->get("max_concurrent_downloads") : nullptr;
+    if (old != nullptr && old->value<int64_t>() != std::optional<int64_t>(3)) {
+      const std::string before = toml_text(*old);
+      if (!downloads) downloads = old->value<int64_t>();
+      out.notes.push_back(
+          {plan_note::level::warning, "max_concurrent_downloads",
+           "config.toml had " + key_path(images, "max_concurrent_downloads") + " = " + before +
+               ", which makes containerd 2.1 pull without its transfer service: removed, the "
+               "limit is the transfer service's max_concurrent_downloads" +
+               (downloads ? " = " + std::to_string(*downloads) : std::string())});
+      images_table->erase("max_concurrent_downloads");
+    }
+  }
+  if (downloads) {
+    results.push_back(w.set(containerd_2_1 ? transfer : images, "max_concurrent_downloads",
+                            *downloads, "Docker's max-concurrent-downloads"));
+  }
+  if (target.image_pull_progress_timeout) {
+    // image_pull_progress_timeout exists from containerd 1.7 (pkg/cri/config/config.go,
+    // v1.7.20); the planner does not set it for 1.6.
+    results.push_back(w.set(images, "image_pull_progress_timeout",
+                            *target.image_pull_progress_timeout,
+                            "the kubelet's --image-pull-progress-deadline"));
   }
   if (target.enable_selinux) {
     results.push_back(w.set(runtime_plugin, "enable_selinux", *target.enable_selinux,
@@ -348,19 +399,6 @@ result<emitted_config> emit_containerd_config(const containerd_target& target,
     if (!r) return r.error();
   }
 
-  // Registry mirrors in the deprecated form are ignored once config_path is set (#11041).
-  if (const toml::table* registry = root["plugins"][grpc_cri]["registry"].as_table()) {
-    for (const char* deprecated : {"mirrors", "configs"}) {
-      if (registry->contains(deprecated)) {
-        out.notes.push_back(
-            {plan_note::level::warning, "registry",
-             std::string("config.toml has registry.") + deprecated +
-                 ", which containerd ignores once config_path is set: move them to hosts.toml "
-                 "files under " +
-                 target.registry_config_path});
-      }
-    }
-  }
   if (existing && existing->find('#') != std::string::npos) {
     out.notes.push_back({plan_note::level::info, "",
                          "comments of the previous config.toml are not kept (the backup has "
@@ -370,7 +408,7 @@ result<emitted_config> emit_containerd_config(const containerd_target& target,
   std::ostringstream text;
   text << "# containerd " << target.containerd_version.minor_string()
        << " configuration written by `deshim migrate`.\n\n"
-       << root << "\n";
+       << containerd_toml_text(root);
   out.text = text.str();
   return out;
 }

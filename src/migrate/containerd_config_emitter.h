@@ -7,8 +7,9 @@
 // silently. `version = 2` (containerd 1.5-1.7) keeps every CRI key under
 // `plugins."io.containerd.grpc.v1.cri"`; `version = 3` (containerd 2.x) splits them over the
 // `io.containerd.cri.v1.images`, `io.containerd.cri.v1.runtime`, `io.containerd.grpc.v1.cri`
-// (streaming) and `io.containerd.transfer.v1.local` plugins. Facts: mappings.md section 1,
-// containerd docs/cri/config.md.
+// (streaming) and `io.containerd.transfer.v1.local` plugins. Keys containerd refuses next to
+// deshim's (containerd_legacy_keys.h) are converted and removed. Facts: mappings.md section 1,
+// containerd-config-versions.md, containerd docs/cri/config.md.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +20,7 @@
 #include "common/result.h"
 #include "common/semver.h"
 #include "migrate/plan.h"
+#include "migrate/registry_hosts.h"
 
 namespace deshim::migrate {
 
@@ -46,6 +48,8 @@ struct containerd_target {
   std::vector<containerd_runtime_entry> runtimes;  ///< besides runc
   std::optional<std::string> snapshotter;
   std::optional<int64_t> max_concurrent_downloads;
+  /// The kubelet's --image-pull-progress-deadline (a Go duration); containerd 1.7+ only.
+  std::optional<std::string> image_pull_progress_timeout;
   std::optional<bool> enable_selinux;
   int64_t max_container_log_line_size = 16384;
   std::string registry_config_path = "/etc/containerd/certs.d";
@@ -57,6 +61,8 @@ struct containerd_target {
 struct emitted_config {
   std::string text;
   std::vector<plan_note> notes;  ///< overridden user values, converted sections, lost comments
+  /// Registry settings taken out of config.toml's deprecated keys, for hosts.toml files.
+  containerd_registry_settings registries;
 };
 
 /// Writes `target` into `existing` (the current config.toml text; nullopt when there is none).

@@ -18,8 +18,11 @@ const std::vector<kubelet_version_row>& kubelet_version_rows() {
        "kubernetes PR #114017; kURL PR #4451 (\"unknown flag: --container-runtime\")"},
       {27, "containerRuntimeEndpoint is read from the KubeletConfiguration; the flag is deprecated",
        "kubernetes PR #112136; website PR #43935"},
-      {35, "--pod-infra-container-image is removed (a no-op since 1.29)",
-       "kubernetes PR #118544 (1.29); NixOS PR #470971, sapcc/kubernikus PR #1078"},
+      {35,
+       "--pod-infra-container-image is removed (deprecated since 1.24; until then it keeps the "
+       "pause image from the kubelet's image garbage collection)",
+       "CHANGELOG-1.35 (kubernetes PR #133779); deprecation kubernetes PR #108045; "
+       "kubernetes #97252 (review)"},
   };
   return rows;
 }

@@ -169,6 +169,19 @@ result<migration_plan> build_plan(const analyze::node_facts& facts, const rooted
   auto containerd_version = target_containerd(facts, options, plan.containerd_version);
   if (!containerd_version) return containerd_version.error();
 
+  if (containerd_version->major >= 2 && *kubernetes < version_of(1, 23)) {
+    // containerd 2.0 removed CRI v1alpha2, the only CRI API kubelets before 1.23 speak
+    // (containerd RELEASES.md, 2.0 deprecations; containerd-config-versions.md).
+    return invalid_input(
+        "Kubernetes " + facts.kubelet.kubernetes_version + " speaks only CRI v1alpha2, which " +
+            "containerd " + plan.containerd_version +
+            " no longer serves: the kubelet could not "
+            "talk to it",
+        {"", 0, 0, "--containerd-version"},
+        "target containerd 1.7 (--containerd-version 1.7), or upgrade the node to Kubernetes "
+        "1.23 or later first");
+  }
+
   containerd_target target;
   target.containerd_version = *containerd_version;
   plan.containerd_config_version = target.config_version();
@@ -257,16 +270,45 @@ result<migration_plan> build_plan(const analyze::node_facts& facts, const rooted
 
   target.snapshotter = snapshotter_for(facts.docker.storage_driver, config_notes);
   target.max_concurrent_downloads = facts.docker.max_concurrent_downloads;
+  if (auto deadline = kubelet_setting(facts.kubelet, "image_pull_progress_deadline")) {
+    // dockershim's pull deadline is containerd's image_pull_progress_timeout from 1.7 on.
+    if (*containerd_version >= version_of(1, 7)) {
+      target.image_pull_progress_timeout = *deadline;
+      config_notes.push_back(info("image_pull_progress_timeout",
+                                  "image_pull_progress_timeout = " + *deadline +
+                                      " from the kubelet's --image-pull-progress-deadline"));
+    } else {
+      notes.push_back(warning("image_pull_progress_timeout",
+                              "the kubelet's --image-pull-progress-deadline " + *deadline +
+                                  " has no counterpart in containerd " + plan.containerd_version +
+                                  " (image_pull_progress_timeout exists from 1.7): a pull "
+                                  "without progress is not cancelled"));
+    }
+  }
   if (facts.docker.selinux_enabled) target.enable_selinux = *facts.docker.selinux_enabled;
 
   // containerd's data on the data disk. `state` is runtime state on tmpfs and stays in /run.
   if (auto disk = data_disk_folder(facts.storage)) {
     const bool disk_is_data_root = *disk == facts.storage.docker_data_root;
+    // Beside Docker's data root when the disk holds more than it; when the disk is mounted
+    // at Docker's data root itself, anything on it is inside that folder.
     target.root = join_node_path(*disk, disk_is_data_root ? "containerd-root" : "containerd");
     config_notes.push_back(info("root", "containerd keeps images and snapshots in " + *target.root +
                                             " on the data disk, as Docker did in " +
                                             facts.storage.docker_data_root +
                                             "; state stays in /run/containerd (tmpfs)"));
+    if (disk_is_data_root) {
+      notes.push_back(warning(
+          "root", "the data disk is mounted at Docker's data root " +
+                      facts.storage.docker_data_root + ", so containerd's root " + *target.root +
+                      " is inside it: after the switch never remove " +
+                      facts.storage.docker_data_root + " as a whole (`rm -rf " +
+                      facts.storage.docker_data_root +
+                      "` deletes containerd's images and snapshots); remove only Docker's own "
+                      "folders in it (containers, image, overlay2, volumes, network, plugins, "
+                      "buildkit, swarm, tmp, trust, runtimes), or mount the disk elsewhere "
+                      "(e.g. /data) and plan again"));
+    }
   }
 
   // config.toml.
@@ -286,7 +328,7 @@ result<migration_plan> build_plan(const analyze::node_facts& facts, const rooted
   }
 
   // hosts.toml per registry.
-  for (auto& hosts : registry_hosts_files(facts.docker, certs_d, notes)) {
+  for (auto& hosts : registry_hosts_files(facts.docker, certs_d, notes, emitted->registries)) {
     auto existing = node.read_file_if_exists(hosts.path);
     if (!existing) return existing.error();
     file_change change;

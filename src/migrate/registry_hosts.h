@@ -6,8 +6,16 @@
 // followed by a plain http one (the order Docker tries them in); the certificates under
 // /etc/docker/certs.d/<host>/ (`*.crt` CAs, `*.cert`/`*.key` client pairs) are referenced
 // where they are, so nothing is copied.
+//
+// A node's config.toml may also hold registry settings in the form containerd deprecated
+// (`registry.mirrors`, `registry.configs.<host>.tls`); containerd refuses them next to
+// `config_path` (1.6/1.7: the CRI plugin does not load), so the emitter takes them out and
+// they are written here too: Docker's settings first (the kubelet's pulls went through
+// Docker), then config.toml's. A `*` mirror becomes `_default/hosts.toml`, the folder
+// containerd 1.6+ reads for every registry without its own.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -15,6 +23,24 @@
 #include "migrate/plan.h"
 
 namespace deshim::migrate {
+
+/// config.toml's `registry.configs.<host>.tls` (containerd 1.x `TLSConfig`).
+struct registry_tls {
+  bool insecure_skip_verify = false;
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+};
+
+/// Registry settings taken out of config.toml's deprecated keys.
+struct containerd_registry_settings {
+  /// registry.mirrors.<host>.endpoint, by host (`*`: every registry), in file order.
+  std::map<std::string, std::vector<std::string>> mirrors;
+  /// registry.configs.<host>.tls, by host[:port].
+  std::map<std::string, registry_tls> tls;
+
+  bool empty() const { return mirrors.empty() && tls.empty(); }
+};
 
 /// One hosts.toml to write.
 struct hosts_file {
@@ -24,10 +50,12 @@ struct hosts_file {
   std::vector<plan_note> notes;
 };
 
-/// The hosts.toml files for Docker's settings, sorted by registry; `notes` gets what cannot be
-/// carried over (an insecure-registries CIDR, a malformed mirror URL).
+/// The hosts.toml files for Docker's settings and config.toml's deprecated ones, sorted by
+/// registry; `notes` gets what cannot be carried over (an insecure-registries CIDR, a
+/// malformed mirror URL).
 std::vector<hosts_file> registry_hosts_files(const analyze::docker_daemon_facts& docker,
                                              const std::string& config_path,
-                                             std::vector<plan_note>& notes);
+                                             std::vector<plan_note>& notes,
+                                             const containerd_registry_settings& from_config = {});
 
 }  // namespace deshim::migrate

@@ -49,7 +49,9 @@ TEST(kubelet_reader, live_process_wins_and_borrows_the_lines_of_the_unit) {
   EXPECT_TRUE(flag(kubelet, "network-plugin").dockershim_only);
   EXPECT_EQ(flag(kubelet, "network-plugin").removed_in, "1.24");
   EXPECT_FALSE(flag(kubelet, "network-plugin").removed_at_node_version);
-  EXPECT_TRUE(flag(kubelet, "pod-infra-container-image").dockershim_only);
+  // Not dockershim-only: with a CRI runtime it keeps the pause image from image GC.
+  EXPECT_FALSE(flag(kubelet, "pod-infra-container-image").dockershim_only);
+  EXPECT_EQ(flag(kubelet, "pod-infra-container-image").removed_in, "1.35");
   EXPECT_FALSE(flag(kubelet, "node-ip").dockershim_only);
   EXPECT_TRUE(kubelet.unknown_flags.empty());
   EXPECT_EQ(kubelet.config_file, "/var/lib/kubelet/config.yaml");

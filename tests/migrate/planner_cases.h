@@ -37,6 +37,10 @@ inline std::vector<planner_case> planner_cases() {
   // operator names the containerd that will be installed.
   plan_options gpu;
   gpu.containerd_version = "1.6.20";
+  plan_options v3_2_0;
+  v3_2_0.containerd_version = "2.0.0";
+  plan_options v2_1_7;
+  v2_1_7.containerd_version = "1.7.20";
   return {
       {"tke-data-disk", "tke-data-disk", {}, true, "1.20.6"},
       {"kubeadm-systemd", "kubeadm-systemd", {}, true},
@@ -45,6 +49,12 @@ inline std::vector<planner_case> planner_cases() {
       {"docker-ce-containerd", "docker-ce-containerd", {}, true},
       {"k8s-1.27-cri-dockerd", "k8s-1.27-cri-dockerd", {}, true},
       {"kubeadm-systemd-containerd-2.0", "kubeadm-systemd", v3, false},
+      // Existing config.toml files with keys containerd refuses next to deshim's.
+      {"vendor-containerd-config", "vendor-containerd-config", {}, true},
+      // 1.7 reads image_pull_progress_timeout, which the containerd 1.6 here would drop.
+      {"vendor-containerd-config-1.7", "vendor-containerd-config", v2_1_7, false},
+      {"containerd-2-config-2.0", "containerd-2-config", v3_2_0, false},
+      {"containerd-2-config-2.1", "containerd-2-config", {}, false},
   };
 }
 

@@ -3,6 +3,7 @@
 #include "migrate/planner.h"
 
 #include <gtest/gtest.h>
+#include <toml++/toml.h>
 
 #include <filesystem>
 
@@ -50,7 +51,7 @@ TEST(planner, kubernetes_1_10_insecure_streaming_when_allowed) {
   const file_change& config = plan->files.front();
   ASSERT_EQ(config.path, "/etc/containerd/config.toml");
   EXPECT_NE(config.after.find("enable_tls_streaming = false"), std::string::npos);
-  EXPECT_NE(config.after.find("stream_server_port = '10010'"), std::string::npos);
+  EXPECT_NE(config.after.find("stream_server_port = \"10010\""), std::string::npos);
   EXPECT_EQ(config.after.find("x509_key_pair_streaming"), std::string::npos);
   bool warned = false;
   for (const auto& note : config.notes) {
@@ -132,6 +133,78 @@ TEST(planner, applying_the_plan_then_planning_again_changes_nothing) {
     EXPECT_TRUE(file.before && *file.before == file.after) << file.path << "\n" << file.after;
   }
   EXPECT_TRUE(second->empty());
+}
+
+TEST(planner, containerd_2_with_a_kubelet_before_1_23_is_refused) {
+  const std::string node =
+      std::string(DESHIM_SOURCE_DIR) + "/tests/fixtures/nodes/docker-ce-containerd";
+  plan_options options;
+  options.containerd_version = "2.0.0";
+  auto plan = plan_for(node, options);  // Kubernetes 1.22.17
+  ASSERT_FALSE(plan);
+  EXPECT_EQ(plan.error().exit_status(), 2);
+  EXPECT_EQ(plan.error().where().field, "--containerd-version");
+  EXPECT_NE(plan.error().message().find("CRI v1alpha2"), std::string::npos);
+  EXPECT_NE(plan.error().hint().find("1.23"), std::string::npos);
+  // The same node with containerd 1.7, and a 1.23 kubelet with 2.0, are fine.
+  options.containerd_version = "1.7.20";
+  EXPECT_TRUE(plan_for(node, options));
+  options.containerd_version = "2.0.0";
+  EXPECT_TRUE(
+      plan_for(std::string(DESHIM_SOURCE_DIR) + "/tests/fixtures/nodes/kubeadm-systemd", options));
+}
+
+TEST(planner, image_pull_progress_deadline_by_containerd_version) {
+  const std::string node =
+      std::string(DESHIM_SOURCE_DIR) + "/tests/fixtures/nodes/vendor-containerd-config";
+  plan_options options;
+  options.containerd_version = "1.6.21";
+  auto v1_6 = plan_for(node, options);
+  ASSERT_TRUE(v1_6) << v1_6.error().describe();
+  EXPECT_EQ(v1_6->files.front().after.find("image_pull_progress_timeout"), std::string::npos);
+  bool said = false;
+  for (const auto& note : v1_6->notes) {
+    if (note.setting == "image_pull_progress_timeout" &&
+        note.text.find("exists from 1.7") != std::string::npos) {
+      said = true;
+    }
+  }
+  EXPECT_TRUE(said);
+  options.containerd_version = "1.7.20";
+  auto v1_7 = plan_for(node, options);
+  ASSERT_TRUE(v1_7) << v1_7.error().describe();
+  auto table = toml::parse(v1_7->files.front().after);
+  EXPECT_EQ(table["plugins"]["io.containerd.grpc.v1.cri"]["image_pull_progress_timeout"]
+                .value<std::string>(),
+            "10m");
+}
+
+TEST(planner, data_disk_at_dockers_data_root_is_a_loud_warning) {
+  auto plan = plan_for(std::string(DESHIM_SOURCE_DIR) + "/tests/fixtures/nodes/tke-data-disk", {},
+                       "1.20.6");
+  ASSERT_TRUE(plan) << plan.error().describe();
+  bool warned = false;
+  for (const auto& note : plan->notes) {
+    if (note.setting == "root" && note.severity == plan_note::level::warning &&
+        note.text.find("rm -rf /var/lib/docker") != std::string::npos) {
+      warned = true;
+    }
+  }
+  EXPECT_TRUE(warned);
+}
+
+TEST(planner, data_disk_elsewhere_puts_containerd_beside_dockers_data_root) {
+  node_copy node("tke-data-disk");
+  node.write("/etc/docker/daemon.json",
+             "{\"data-root\": \"/data/docker\", \"storage-driver\": \"overlay2\"}\n");
+  node.write("/etc/fstab", "/dev/vdb /data ext4 defaults 0 0\n");
+  auto plan = plan_for(node.root(), {}, "1.20.6");
+  ASSERT_TRUE(plan) << plan.error().describe();
+  auto table = toml::parse(plan->files.front().after);
+  EXPECT_EQ(table["root"].value<std::string>(), "/data/containerd");
+  for (const auto& note : plan->notes) {
+    EXPECT_NE(note.setting, "root") << note.text;
+  }
 }
 
 }  // namespace
