@@ -13,7 +13,11 @@
 //   namespace unless the pod asks for per-container pid namespaces; host network/pid/ipc
 //   leave the namespace out;
 // - /etc/hostname, /etc/hosts and /etc/resolv.conf are bind-mounted from the sandbox folder;
-// - oom_score_adj is clamped to the core's own when `restrict_oom_score_adj` is set.
+// - oom_score_adj is clamped to the core's own when `restrict_oom_score_adj` is set;
+// - security as containerd 1.6 (docs/runtime.md, "Security"): capabilities from the core's own
+//   bounding set in containerd's order, supplementary groups from the image's /etc/group,
+//   the request's masked/readonly paths, rslave/rshared only on shared or slave host mounts,
+//   seccomp (seccomp_profile.h), host devices for privileged containers.
 #pragma once
 
 #include <sys/types.h>
