@@ -524,7 +524,7 @@ TEST_F(runtime_security, a_missing_host_path_is_created_0755) {
 }
 
 TEST_F(runtime_security, mount_propagation_reaches_the_container_and_needs_a_shared_source) {
-  auto pod_cfg = pod_config("propagation");
+  auto pod_cfg = pod_config("propagation", true);
   std::string pod = run_pod(pod_cfg);
   fs::create_directories(path("shared/late"));
   fs::create_directories(path("private/data"));
@@ -549,6 +549,25 @@ TEST_F(runtime_security, mount_propagation_reaches_the_container_and_needs_a_sha
   EXPECT_EQ(answer.stdout(), "late");
   EXPECT_EQ(answer.exit_code(), 0) << answer.stderr();
   ::umount2(path("shared/late").c_str(), MNT_DETACH);
+
+  // Bidirectional (rshared): a mount a privileged container makes shows up on the host.
+  auto shared = container_config("shared",
+                                 "mkdir -p /shared/inside && mount -t tmpfs tmpfs "
+                                 "/shared/inside && echo from-container > "
+                                 "/shared/inside/marker && sleep 60");
+  shared.mutable_linux()->mutable_security_context()->set_privileged(true);
+  auto* bidirectional = shared.add_mounts();
+  bidirectional->set_container_path("/shared");
+  bidirectional->set_host_path(path("shared").string());
+  bidirectional->set_propagation(v1::PROPAGATION_BIDIRECTIONAL);
+  ASSERT_TRUE(create(pod, pod_cfg, shared, &id).ok()) << server_log();
+  ASSERT_TRUE(start(id).ok()) << server_log();
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (read_text(path("shared/inside/marker")).empty() &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(read_text(path("shared/inside/marker")), "from-container\n") << server_log();
+  ::umount2(path("shared/inside").c_str(), MNT_DETACH);
 
   // A private source cannot be rslave nor rshared: containerd's explanation.
   for (auto propagation : {v1::PROPAGATION_HOST_TO_CONTAINER, v1::PROPAGATION_BIDIRECTIONAL}) {
