@@ -183,8 +183,7 @@ result<std::string> container_service::create(const std::string& sandbox_id,
 #pragma GCC diagnostic pop
   auto seccomp = choose_seccomp(
       security.has_seccomp() ? std::optional<int>(security.seccomp().profile_type()) : std::nullopt,
-      security.seccomp().localhost_ref(), seccomp_path,
-      "linux.security_context.seccomp");
+      security.seccomp().localhost_ref(), seccomp_path, "linux.security_context.seccomp");
   if (!seccomp) return seccomp.error();
   if (!security.privileged()) request.security.seccomp = *seccomp;
   if (request.security.seccomp.type == seccomp_choice::kind::localhost) {
