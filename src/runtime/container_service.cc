@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "common/atomic_write.h"
@@ -110,6 +111,14 @@ container_request request_of(const v1::ContainerConfig& config) {
   out.security.supplemental_groups.assign(security.supplemental_groups().begin(),
                                           security.supplemental_groups().end());
   out.security.no_new_privs = security.no_new_privs();
+  // proto3 cannot tell an empty list from an absent one: a sent security context carries the
+  // kubelet's lists (empty for privileged or procMount Unmasked); without one, the defaults.
+  if (config.linux().has_security_context()) {
+    out.security.masked_paths.emplace(security.masked_paths().begin(),
+                                      security.masked_paths().end());
+    out.security.readonly_paths.emplace(security.readonly_paths().begin(),
+                                        security.readonly_paths().end());
+  }
   out.tty = config.tty();
   out.annotations.insert(config.annotations().begin(), config.annotations().end());
   return out;
@@ -171,6 +180,33 @@ result<std::string> container_service::create(const std::string& sandbox_id,
       return ok.error();
     if (auto ok = check_absolute_clean_path(m.host_path, "mounts.host_path"); !ok)
       return ok.error();
+  }
+  const auto& security = config.linux().security_context();
+  if (security.privileged() && !sandbox_config.linux().security_context().privileged()) {
+    return invalid_input("no privileged container allowed in sandbox",
+                         {"", 0, 0, "linux.security_context.privileged"},
+                         "run the pod privileged too (sandbox linux.security_context.privileged)");
+  }
+  // The deprecated string is still read, as containerd 1.6 reads it.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  const std::string& seccomp_path = security.seccomp_profile_path();
+#pragma GCC diagnostic pop
+  auto seccomp = choose_seccomp(
+      security.has_seccomp() ? std::optional<int>(security.seccomp().profile_type()) : std::nullopt,
+      security.seccomp().localhost_ref(), seccomp_path, "linux.security_context.seccomp");
+  if (!seccomp) return seccomp.error();
+  if (!security.privileged()) request.security.seccomp = *seccomp;
+  if (request.security.seccomp.type == seccomp_choice::kind::localhost) {
+    auto text = context_.fs.read_file(request.security.seccomp.localhost_path);
+    if (!text) {
+      return invalid_input("cannot load the seccomp profile " +
+                               request.security.seccomp.localhost_path + ": " +
+                               text.error().message(),
+                           {"", 0, 0, "linux.security_context.seccomp.localhost_ref"},
+                           "put the profile file on the node, or use RuntimeDefault");
+    }
+    request.security.seccomp_localhost_text = std::move(*text);
   }
   auto image = context_.images->status(config.image().image());
   if (!image) return image.error();
@@ -263,6 +299,27 @@ result<std::string> container_service::create(const std::string& sandbox_id,
   pod.sandbox_dir = context_.state.sandbox_dir(sandbox->id);
   pod.sysctls.insert(sandbox_config.linux().sysctls().begin(),
                      sandbox_config.linux().sysctls().end());
+  settings.own_capabilities = read_own_capabilities();
+  settings.machine = host_machine();
+  for (const auto& m : request.mounts) {
+    // A hostPath source that does not exist is made, as containerd makes it.
+    std::error_code missing;
+    if (!fs::exists(m.host_path, missing)) {
+      std::error_code made;
+      fs::create_directories(m.host_path, made);
+      if (made) {
+        return fail(environment_error("cannot create the mount source " + m.host_path + ": " +
+                                      made.message()));
+      }
+      ::chmod(m.host_path.c_str(), 0755);
+    }
+    if (m.propagation != mount_propagation::private_ && settings.mountinfo.empty()) {
+      std::ifstream in("/proc/self/mountinfo");
+      std::ostringstream text;
+      text << in.rdbuf();
+      settings.mountinfo = text.str();
+    }
+  }
   auto spec = build_container_spec(request, read_image_defaults(info.config), pod, settings);
   if (!spec) return fail(spec.error());
   if (auto written = replace_state_file(dir / "bundle" / "config.json", spec->dump(2), 0600);

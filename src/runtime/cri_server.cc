@@ -18,6 +18,7 @@
 #include "runtime/grpc_status.h"
 #include "runtime/network_status.h"
 #include "runtime/oci_spec.h"
+#include "runtime/private_folder.h"
 #include "runtime/proto/cri.grpc.pb.h"
 #include "runtime/sandbox_service.h"
 
@@ -497,12 +498,10 @@ result<std::unique_ptr<runtime_core>> runtime_core::open(containerd_settings set
   if (!root) return root.error().with_context("resolving root " + settings.root);
   auto state = fs.resolve(settings.state);
   if (!state) return state.error().with_context("resolving state " + settings.state);
-  std::error_code ec;
-  fs::create_directories(*state, ec);
-  if (ec) {
-    return environment_error(
-        "cannot create the state folder " + state->string() + ": " + ec.message(),
-        {config_file, 0, 0, "state"}, "run as root, or set `state` in config.toml");
+  if (auto made = make_private_folder(*state, 0711); !made) {
+    return environment_error("cannot make the state folder: " + made.error().message(),
+                             {config_file, 0, 0, "state"},
+                             "run as root, or set `state` in config.toml");
   }
   image_service_options options;
   options.root = *root;
@@ -528,6 +527,10 @@ result<std::unique_ptr<runtime_core>> runtime_core::open(containerd_settings set
   if (!pods) return pods.error();
   core->pods = std::make_unique<pod_context>(&core->settings, core->fs, core->images.get(),
                                              std::move(*pods), *state);
+  // The pinned namespaces and the CNI results of the pods: closed like the rest of the state.
+  for (const auto& folder : {core->pods->netns_dir(), core->pods->cni_cache_dir()}) {
+    if (auto made = make_private_folder(folder, 0700); !made) return made.error();
+  }
   std::error_code link_error;
   core->pods->monitor_command =
       default_monitor_command(std::filesystem::read_symlink("/proc/self/exe", link_error));

@@ -10,6 +10,7 @@
 #include "common/unix_time.h"
 #include "runtime/digest.h"
 #include "runtime/image_puller.h"
+#include "runtime/private_folder.h"
 
 namespace deshim::runtime {
 namespace fs = std::filesystem;
@@ -43,12 +44,11 @@ image_service::image_service(const image_service_options& options)
 
 result<std::unique_ptr<image_service>> image_service::open(const image_service_options& options) {
   std::unique_ptr<image_service> service(new image_service(options));
-  std::error_code ec;
-  fs::create_directories(options.root, ec);
-  if (ec) {
-    return environment_error(
-        "cannot create the runtime root " + options.root.string() + ": " + ec.message(), {},
-        "run as root, or set `root` in config.toml");
+  // containerd's modes: the root only traversable, image content and snapshots closed.
+  if (auto made = make_private_folder(options.root, 0711); !made)
+    return made.error().with_context("making the runtime root");
+  for (const char* folder : {"content", "snapshots"}) {
+    if (auto made = make_private_folder(options.root / folder, 0700); !made) return made.error();
   }
   if (auto made = service->content_.init(); !made) return made.error();
   if (auto made = service->snapshots_.init(); !made) return made.error();

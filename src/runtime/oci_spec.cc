@@ -25,57 +25,57 @@ const std::vector<std::string>& default_capabilities() {
   return caps;
 }
 
-/// Every capability runc 1.1 knows, for privileged containers and "ALL".
-const std::vector<std::string>& all_capabilities() {
-  static const std::vector<std::string> caps = {"CAP_CHOWN",
-                                                "CAP_DAC_OVERRIDE",
-                                                "CAP_DAC_READ_SEARCH",
-                                                "CAP_FOWNER",
-                                                "CAP_FSETID",
-                                                "CAP_KILL",
-                                                "CAP_SETGID",
-                                                "CAP_SETUID",
-                                                "CAP_SETPCAP",
-                                                "CAP_LINUX_IMMUTABLE",
-                                                "CAP_NET_BIND_SERVICE",
-                                                "CAP_NET_BROADCAST",
-                                                "CAP_NET_ADMIN",
-                                                "CAP_NET_RAW",
-                                                "CAP_IPC_LOCK",
-                                                "CAP_IPC_OWNER",
-                                                "CAP_SYS_MODULE",
-                                                "CAP_SYS_RAWIO",
-                                                "CAP_SYS_CHROOT",
-                                                "CAP_SYS_PTRACE",
-                                                "CAP_SYS_PACCT",
-                                                "CAP_SYS_ADMIN",
-                                                "CAP_SYS_BOOT",
-                                                "CAP_SYS_NICE",
-                                                "CAP_SYS_RESOURCE",
-                                                "CAP_SYS_TIME",
-                                                "CAP_SYS_TTY_CONFIG",
-                                                "CAP_MKNOD",
-                                                "CAP_LEASE",
-                                                "CAP_AUDIT_WRITE",
-                                                "CAP_AUDIT_CONTROL",
-                                                "CAP_SETFCAP",
-                                                "CAP_MAC_OVERRIDE",
-                                                "CAP_MAC_ADMIN",
-                                                "CAP_SYSLOG",
-                                                "CAP_WAKE_ALARM",
-                                                "CAP_BLOCK_SUSPEND",
-                                                "CAP_AUDIT_READ",
-                                                "CAP_PERFMON",
-                                                "CAP_BPF",
-                                                "CAP_CHECKPOINT_RESTORE"};
-  return caps;
+/// The capability names by bit number, as runc 1.1 knows them (linux/capability.h).
+const std::vector<std::string>& capability_bits() {
+  static const std::vector<std::string> names = {"CAP_CHOWN",
+                                                 "CAP_DAC_OVERRIDE",
+                                                 "CAP_DAC_READ_SEARCH",
+                                                 "CAP_FOWNER",
+                                                 "CAP_FSETID",
+                                                 "CAP_KILL",
+                                                 "CAP_SETGID",
+                                                 "CAP_SETUID",
+                                                 "CAP_SETPCAP",
+                                                 "CAP_LINUX_IMMUTABLE",
+                                                 "CAP_NET_BIND_SERVICE",
+                                                 "CAP_NET_BROADCAST",
+                                                 "CAP_NET_ADMIN",
+                                                 "CAP_NET_RAW",
+                                                 "CAP_IPC_LOCK",
+                                                 "CAP_IPC_OWNER",
+                                                 "CAP_SYS_MODULE",
+                                                 "CAP_SYS_RAWIO",
+                                                 "CAP_SYS_CHROOT",
+                                                 "CAP_SYS_PTRACE",
+                                                 "CAP_SYS_PACCT",
+                                                 "CAP_SYS_ADMIN",
+                                                 "CAP_SYS_BOOT",
+                                                 "CAP_SYS_NICE",
+                                                 "CAP_SYS_RESOURCE",
+                                                 "CAP_SYS_TIME",
+                                                 "CAP_SYS_TTY_CONFIG",
+                                                 "CAP_MKNOD",
+                                                 "CAP_LEASE",
+                                                 "CAP_AUDIT_WRITE",
+                                                 "CAP_AUDIT_CONTROL",
+                                                 "CAP_SETFCAP",
+                                                 "CAP_MAC_OVERRIDE",
+                                                 "CAP_MAC_ADMIN",
+                                                 "CAP_SYSLOG",
+                                                 "CAP_WAKE_ALARM",
+                                                 "CAP_BLOCK_SUSPEND",
+                                                 "CAP_AUDIT_READ",
+                                                 "CAP_PERFMON",
+                                                 "CAP_BPF",
+                                                 "CAP_CHECKPOINT_RESTORE"};
+  return names;
 }
 
-const std::vector<std::string> masked_paths = {
+const std::vector<std::string> default_masked_paths = {
     "/proc/acpi",          "/proc/kcore",      "/proc/keys",
     "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
     "/proc/sched_debug",   "/proc/scsi",       "/sys/firmware"};
-const std::vector<std::string> readonly_paths = {
+const std::vector<std::string> default_readonly_paths = {
     "/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"};
 
 std::string capability_name(std::string name) {
@@ -83,27 +83,6 @@ std::string capability_name(std::string name) {
                  [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   if (name.rfind("CAP_", 0) != 0) name = "CAP_" + name;
   return name;
-}
-
-std::vector<std::string> capabilities_for(const security_request& security) {
-  if (security.privileged) return all_capabilities();
-  std::vector<std::string> caps = default_capabilities();
-  auto has_all = [](const std::vector<std::string>& names) {
-    return std::any_of(names.begin(), names.end(),
-                       [](const std::string& n) { return capability_name(n) == "CAP_ALL"; });
-  };
-  if (has_all(security.add_capabilities)) caps = all_capabilities();
-  for (const auto& add : security.add_capabilities) {
-    std::string name = capability_name(add);
-    if (name != "CAP_ALL" && std::find(caps.begin(), caps.end(), name) == caps.end())
-      caps.push_back(name);
-  }
-  if (has_all(security.drop_capabilities)) return {};
-  for (const auto& drop : security.drop_capabilities) {
-    std::string name = capability_name(drop);
-    caps.erase(std::remove(caps.begin(), caps.end(), name), caps.end());
-  }
-  return caps;
 }
 
 bool has_dotdot(const std::string& path) {
@@ -162,9 +141,69 @@ std::optional<int64_t> as_number(const std::string& text) {
   }
 }
 
+/// The name of the user with `uid` in an /etc/passwd text.
+std::optional<std::string> user_name_of(const std::string& passwd, const std::string& uid) {
+  std::istringstream lines(passwd);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::vector<std::string> fields;
+    std::istringstream parts(line);
+    std::string field;
+    while (std::getline(parts, field, ':'))
+      fields.push_back(field);
+    if (fields.size() >= 3 && fields[2] == uid) return fields[0];
+  }
+  return std::nullopt;
+}
+
+/// containerd's supplementary groups: the primary gid, the groups of the image's /etc/group
+/// that list the user as a member, then the request's SupplementalGroups. Like containerd,
+/// the user looked up is run_as_username, else run_as_user (uid 0 when unset).
+std::vector<int64_t> supplementary_groups(const security_request& security,
+                                          const spec_settings& settings, int64_t gid) {
+  std::vector<int64_t> groups = {gid};
+  auto add = [&](int64_t id) {
+    if (std::find(groups.begin(), groups.end(), id) == groups.end()) groups.push_back(id);
+  };
+  std::optional<std::string> name;
+  if (!security.run_as_username.empty())
+    name = security.run_as_username;
+  else
+    name = user_name_of(settings.passwd, std::to_string(security.run_as_user.value_or(0)));
+  if (name) {
+    std::istringstream lines(settings.group);
+    std::string line;
+    while (std::getline(lines, line)) {
+      std::vector<std::string> fields;
+      std::istringstream parts(line);
+      std::string field;
+      while (std::getline(parts, field, ':'))
+        fields.push_back(field);
+      if (fields.size() < 4 || fields[0] == *name) continue;
+      std::istringstream members(fields[3]);
+      std::string member;
+      bool listed = false;
+      while (std::getline(members, member, ','))
+        listed = listed || member == *name;
+      if (!listed) continue;
+      if (auto id = as_number(fields[2])) add(*id);
+    }
+  }
+  for (int64_t id : security.supplemental_groups)
+    add(id);
+  return groups;
+}
+
 /// The process user: the request's run_as_user/username, else the image's `user[:group]`.
 result<json> resolve_user(const security_request& security, const image_defaults& image,
                           const spec_settings& settings) {
+  if (security.run_as_group && !security.run_as_user && security.run_as_username.empty()) {
+    return invalid_input(
+        "user group is specified without user: run_as_group needs run_as_user "
+        "or run_as_username",
+        {"", 0, 0, "linux.security_context.run_as_group"},
+        "set run_as_user (runAsUser) too, or leave run_as_group unset");
+  }
   int64_t uid = 0;
   int64_t gid = 0;
   std::string user_part;
@@ -219,7 +258,8 @@ result<json> resolve_user(const security_request& security, const image_defaults
   }
   if (security.run_as_group) gid = *security.run_as_group;
   json user = {{"uid", uid}, {"gid", gid}};
-  if (!security.supplemental_groups.empty()) user["additionalGids"] = security.supplemental_groups;
+  std::vector<int64_t> groups = supplementary_groups(security, settings, gid);
+  if (!groups.empty()) user["additionalGids"] = groups;
   return user;
 }
 
@@ -320,11 +360,42 @@ json common_linux(const sandbox_context& sandbox, const spec_settings& settings,
                         {"resources", linux_resources(resources, settings, privileged)}};
   if (!settings.cgroups_path.empty()) linux_section["cgroupsPath"] = settings.cgroups_path;
   if (!privileged) {
-    linux_section["maskedPaths"] = masked_paths;
-    linux_section["readonlyPaths"] = readonly_paths;
+    linux_section["maskedPaths"] = default_masked_paths;
+    linux_section["readonlyPaths"] = default_readonly_paths;
   }
   if (!sandbox.sysctls.empty()) linux_section["sysctl"] = sandbox.sysctls;
   return linux_section;
+}
+
+/// The character and block devices below `dev` as OCI linux.devices, skipping what
+/// containerd's host device walk skips (pts, shm, fd, mqueue and hidden helper folders, the
+/// console, symbolic links).
+json host_devices(const fs::path& dev) {
+  json out = json::array();
+  std::error_code ec;
+  fs::recursive_directory_iterator walk(dev, fs::directory_options::skip_permission_denied, ec);
+  for (; !ec && walk != fs::recursive_directory_iterator(); walk.increment(ec)) {
+    const fs::path& path = walk->path();
+    std::string name = path.filename().string();
+    struct stat info {};
+    if (::lstat(path.c_str(), &info) != 0) continue;
+    if (S_ISDIR(info.st_mode)) {
+      if (walk.depth() == 0 &&
+          (name == "pts" || name == "shm" || name == "fd" || name == "mqueue" || name == ".lxc" ||
+           name == ".lxd-mounts" || name == ".udev"))
+        walk.disable_recursion_pending();
+      continue;
+    }
+    if (name == "console" || !(S_ISCHR(info.st_mode) || S_ISBLK(info.st_mode))) continue;
+    out.push_back({{"path", (fs::path("/dev") / path.lexically_relative(dev)).string()},
+                   {"type", S_ISCHR(info.st_mode) ? "c" : "b"},
+                   {"major", major(info.st_rdev)},
+                   {"minor", minor(info.st_rdev)},
+                   {"fileMode", info.st_mode & 07777},
+                   {"uid", info.st_uid},
+                   {"gid", info.st_gid}});
+  }
+  return out;
 }
 
 }  // namespace
@@ -361,6 +432,92 @@ int read_own_oom_score_adj() {
   int value = 0;
   if (!(in >> value)) return 0;
   return value;
+}
+
+std::vector<std::string> bounding_capabilities(const std::string& proc_status) {
+  std::istringstream lines(proc_status);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind("CapBnd:", 0) != 0) continue;
+    uint64_t mask = 0;
+    try {
+      mask = std::stoull(line.substr(7), nullptr, 16);
+    } catch (...) {
+      return {};
+    }
+    std::vector<std::string> out;
+    const auto& names = capability_bits();
+    for (std::size_t bit = 0; bit < names.size(); ++bit) {
+      if (mask & (uint64_t{1} << bit)) out.push_back(names[bit]);
+    }
+    return out;
+  }
+  return {};
+}
+
+std::vector<std::string> read_own_capabilities() {
+  std::ifstream in("/proc/self/status");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return bounding_capabilities(text.str());
+}
+
+std::vector<std::string> container_capabilities(const security_request& security,
+                                                const std::vector<std::string>& own) {
+  std::vector<std::string> caps = security.privileged ? own : default_capabilities();
+  auto names = [](const std::vector<std::string>& list) {
+    std::vector<std::string> out;
+    for (const auto& name : list)
+      out.push_back(capability_name(name));
+    return out;
+  };
+  std::vector<std::string> add = names(security.add_capabilities);
+  std::vector<std::string> drop = names(security.drop_capabilities);
+  auto has_all = [](const std::vector<std::string>& list) {
+    return std::find(list.begin(), list.end(), "CAP_ALL") != list.end();
+  };
+  // containerd's WithCapabilities: "ALL" first, so that single names still apply on top
+  // (add ALL + drop CHOWN is everything but CHOWN; drop ALL + add NET_BIND_SERVICE is that one).
+  if (has_all(add)) caps = own;
+  if (has_all(drop)) caps.clear();
+  for (const auto& name : add) {
+    if (name != "CAP_ALL" && std::find(caps.begin(), caps.end(), name) == caps.end())
+      caps.push_back(name);
+  }
+  for (const auto& name : drop)
+    caps.erase(std::remove(caps.begin(), caps.end(), name), caps.end());
+  return caps;
+}
+
+std::optional<std::pair<std::string, std::string>> mount_of(const std::string& mountinfo,
+                                                            const std::string& path) {
+  // mountinfo: id parent major:minor root mount_point options [optional fields...] - type ...
+  std::optional<std::pair<std::string, std::string>> best;
+  std::istringstream lines(mountinfo);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream fields(line);
+    std::string id, parent, device, root, point, options, field;
+    if (!(fields >> id >> parent >> device >> root >> point >> options)) continue;
+    std::string optional;
+    while (fields >> field && field != "-")
+      optional += (optional.empty() ? "" : " ") + field;
+    // The kernel escapes spaces and the like as octal.
+    std::string unescaped;
+    for (std::size_t i = 0; i < point.size(); ++i) {
+      if (point[i] == '\\' && i + 3 < point.size() &&
+          std::isdigit(static_cast<unsigned char>(point[i + 1]))) {
+        unescaped += static_cast<char>(std::stoi(point.substr(i + 1, 3), nullptr, 8));
+        i += 3;
+      } else {
+        unescaped += point[i];
+      }
+    }
+    bool holds = unescaped == "/" || path == unescaped || path.rfind(unescaped + "/", 0) == 0;
+    if (holds && (!best || unescaped.size() >= best->first.size()))
+      best = std::make_pair(unescaped, optional);
+  }
+  return best;
 }
 
 result<void> check_absolute_clean_path(const std::string& path, const std::string& field) {
@@ -429,7 +586,9 @@ result<json> build_container_spec(const container_request& request, const image_
                                                  : "/";
   auto user = resolve_user(request.security, image, settings);
   if (!user) return user.error();
-  std::vector<std::string> caps = capabilities_for(request.security);
+  const std::vector<std::string>& own =
+      settings.own_capabilities.empty() ? capability_bits() : settings.own_capabilities;
+  std::vector<std::string> caps = container_capabilities(request.security, own);
   int64_t oom = clamp_oom_score_adj(request.resources.oom_score_adj,
                                     settings.restrict_oom_score_adj, settings.own_oom_score_adj);
   json process = {{"terminal", request.tty},
@@ -440,7 +599,6 @@ result<json> build_container_spec(const container_request& request, const image_
                   {"capabilities", {{"bounding", caps}, {"effective", caps}, {"permitted", caps}}},
                   {"noNewPrivileges", request.security.no_new_privs},
                   {"oomScoreAdj", oom}};
-  if (request.security.privileged) process["capabilities"]["inheritable"] = caps;
 
   json mounts = base_mounts(request.security.privileged);
   // The pod's files, unless the request mounts its own there.
@@ -461,6 +619,7 @@ result<json> build_container_spec(const container_request& request, const image_
     }
   }
   std::set<std::string> seen;
+  std::string rootfs_propagation;
   for (const auto& m : request.mounts) {
     if (auto ok = check_absolute_clean_path(m.container_path, "mounts.container_path"); !ok)
       return ok.error();
@@ -470,6 +629,31 @@ result<json> build_container_spec(const container_request& request, const image_
       return invalid_input("two mounts target " + m.container_path, {"", 0, 0, "mounts"},
                            "mount each container path once");
     }
+    if (m.propagation != mount_propagation::private_) {
+      // As containerd: the host side must propagate, and so must the container's root.
+      bool shared_only = m.propagation == mount_propagation::bidirectional;
+      std::error_code unresolved;
+      fs::path source = fs::canonical(m.host_path, unresolved);
+      auto holder = mount_of(settings.mountinfo, unresolved ? m.host_path : source.string());
+      if (!holder) {
+        return invalid_input("could not find source mount of " + m.host_path,
+                             {"", 0, 0, "mounts.host_path"}, "");
+      }
+      bool shared = holder->second.find("shared:") != std::string::npos;
+      bool slave = holder->second.find("master:") != std::string::npos;
+      if (shared_only ? !shared : !(shared || slave)) {
+        return invalid_input("path \"" + m.host_path + "\" is mounted on \"" + holder->first +
+                                 "\" but it is not a " +
+                                 (shared_only ? "shared" : "shared or slave") + " mount",
+                             {"", 0, 0, "mounts.propagation"},
+                             "make the host mount shared (`mount --make-rshared " + holder->first +
+                                 "`), or use PROPAGATION_PRIVATE");
+      }
+      if (shared_only)
+        rootfs_propagation = "rshared";
+      else if (rootfs_propagation != "rshared")
+        rootfs_propagation = "rslave";
+    }
     mounts.push_back(
         {{"destination", m.container_path},
          {"type", "bind"},
@@ -478,7 +662,36 @@ result<json> build_container_spec(const container_request& request, const image_
   }
   json linux_section =
       common_linux(sandbox, settings, request.resources, request.security.privileged, false);
+  if (!rootfs_propagation.empty()) linux_section["rootfsPropagation"] = rootfs_propagation;
+  if (!request.security.privileged) {
+    if (request.security.masked_paths)
+      linux_section["maskedPaths"] = *request.security.masked_paths;
+    if (request.security.readonly_paths)
+      linux_section["readonlyPaths"] = *request.security.readonly_paths;
+    switch (request.security.seccomp.type) {
+      case seccomp_choice::kind::runtime_default: {
+        auto profile = default_seccomp_profile(caps, settings.machine);
+        if (!profile) return profile.error();
+        linux_section["seccomp"] = *profile;
+        break;
+      }
+      case seccomp_choice::kind::localhost: {
+        auto profile = parse_seccomp_profile(request.security.seccomp_localhost_text,
+                                             request.security.seccomp.localhost_path);
+        if (!profile) return profile.error();
+        linux_section["seccomp"] = *profile;
+        break;
+      }
+      default:
+        break;
+    }
+  }
   json devices = json::array();
+  // A privileged container sees every host device, as containerd's WithHostDevices gives it.
+  if (request.security.privileged) {
+    for (const auto& d : host_devices(settings.host_dev))
+      devices.push_back(d);
+  }
   for (const auto& d : request.devices) {
     if (auto ok = check_absolute_clean_path(d.container_path, "devices.container_path"); !ok)
       return ok.error();
@@ -491,6 +704,9 @@ result<json> build_container_spec(const container_request& request, const image_
                            {"", 0, 0, "devices.host_path"}, "name a character or block device");
     }
     const char* type = S_ISCHR(info.st_mode) ? "c" : "b";
+    for (auto it = devices.begin(); it != devices.end();) {
+      it = (*it)["path"] == d.container_path ? devices.erase(it) : it + 1;
+    }
     devices.push_back({{"path", d.container_path},
                        {"type", type},
                        {"major", major(info.st_rdev)},

@@ -13,7 +13,11 @@
 //   namespace unless the pod asks for per-container pid namespaces; host network/pid/ipc
 //   leave the namespace out;
 // - /etc/hostname, /etc/hosts and /etc/resolv.conf are bind-mounted from the sandbox folder;
-// - oom_score_adj is clamped to the core's own when `restrict_oom_score_adj` is set.
+// - oom_score_adj is clamped to the core's own when `restrict_oom_score_adj` is set;
+// - security as containerd 1.6 (docs/runtime.md, "Security"): capabilities from the core's own
+//   bounding set in containerd's order, supplementary groups from the image's /etc/group,
+//   the request's masked/readonly paths, rslave/rshared only on shared or slave host mounts,
+//   seccomp (seccomp_profile.h), host devices for privileged containers.
 #pragma once
 
 #include <sys/types.h>
@@ -28,6 +32,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "runtime/seccomp_profile.h"
 
 namespace deshim::runtime {
 
@@ -66,6 +71,12 @@ struct security_request {
   std::optional<int64_t> run_as_group;
   std::vector<int64_t> supplemental_groups;
   bool no_new_privs = false;
+  /// The CRI config's lists when it sent a security context (an empty list means none, as
+  /// for `procMount: Unmasked`); nullopt: the defaults.
+  std::optional<std::vector<std::string>> masked_paths;
+  std::optional<std::vector<std::string>> readonly_paths;
+  seccomp_choice seccomp;
+  std::string seccomp_localhost_text;  ///< the Localhost profile's file, read by the caller
 };
 
 /// The image config's defaults (config.Entrypoint, Cmd, Env, WorkingDir, User).
@@ -116,6 +127,15 @@ struct spec_settings {
   /// /etc/passwd and /etc/group of the image, to resolve user names (empty: numeric only).
   std::string passwd;
   std::string group;
+  /// The capabilities the core itself may hand out (its bounding set, read_own_capabilities):
+  /// what privileged containers and `add: ["ALL"]` get.
+  std::vector<std::string> own_capabilities;
+  /// /proc/self/mountinfo, to check the host side of rslave and rshared mounts.
+  std::string mountinfo;
+  /// uname's machine, to pick the default seccomp profile's architectures.
+  std::string machine;
+  /// Where a privileged container's host devices are found.
+  std::filesystem::path host_dev = "/dev";
 };
 
 /// The config.json of a pod container.
@@ -145,5 +165,23 @@ int64_t clamp_oom_score_adj(int64_t requested, bool restrict, int own);
 
 /// The core's own oom_score_adj (0 when unreadable).
 int read_own_oom_score_adj();
+
+/// The capability names ("CAP_CHOWN", ...) set in the `CapBnd:` line of a /proc/<pid>/status
+/// text; bits runc does not name are left out.
+std::vector<std::string> bounding_capabilities(const std::string& proc_status);
+
+/// bounding_capabilities of /proc/self/status.
+std::vector<std::string> read_own_capabilities();
+
+/// The process capabilities of a container, in containerd's order: the defaults (every one
+/// the core holds when privileged); "ALL" added, then "ALL" dropped, then each added name,
+/// then each dropped name.
+std::vector<std::string> container_capabilities(const security_request& security,
+                                                const std::vector<std::string>& own);
+
+/// The mount point of /proc/self/mountinfo text holding `path` (longest prefix) and its
+/// optional fields ("shared:1 master:2"); nullopt when none holds it.
+std::optional<std::pair<std::string, std::string>> mount_of(const std::string& mountinfo,
+                                                            const std::string& path);
 
 }  // namespace deshim::runtime

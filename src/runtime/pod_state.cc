@@ -5,6 +5,7 @@
 #include "common/atomic_write.h"
 #include "common/fd_io.h"
 #include "common/json_document.h"
+#include "runtime/private_folder.h"
 
 namespace deshim::runtime {
 namespace fs = std::filesystem;
@@ -207,6 +208,8 @@ result<container_record> parse_container_record(const std::string& text, const s
 
 result<pod_state> pod_state::open(const fs::path& state_dir) {
   fs::path folder = state_dir / "deshim";
+  // Pod bundles hold the mounted root filesystems of containers: closed to other host users.
+  if (auto made = make_private_folder(folder, 0700); !made) return made.error();
   std::error_code ec;
   for (const char* sub : {"sandboxes", "containers"}) {
     fs::create_directories(folder / sub, ec);
