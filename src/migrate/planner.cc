@@ -337,7 +337,14 @@ result<migration_plan> build_plan(const analyze::node_facts& facts, const rooted
     change.after = hosts.text;
     change.notes = hosts.notes;
     if (*existing && **existing != hosts.text) {
-      change.notes.push_back(warning("hosts.toml", hosts.path + " exists and is replaced"));
+      if (hosts_file_covers(**existing, hosts)) {
+        change.after = **existing;
+        change.notes.push_back(info("hosts.toml", hosts.path +
+                                                      " already holds these hosts (and more): "
+                                                      "kept as it is"));
+      } else {
+        change.notes.push_back(warning("hosts.toml", hosts.path + " exists and is replaced"));
+      }
     }
     plan.files.push_back(std::move(change));
   }

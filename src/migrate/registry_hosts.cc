@@ -5,6 +5,7 @@
 #include <set>
 
 #include "common/rooted_fs.h"
+#include "runtime/hosts_config.h"
 
 namespace deshim::migrate {
 namespace {
@@ -253,6 +254,30 @@ std::vector<hosts_file> registry_hosts_files(const analyze::docker_daemon_facts&
     out.push_back(std::move(file));
   }
   return out;
+}
+
+bool hosts_file_covers(const std::string& existing, const hosts_file& wanted) {
+  // `_default` holds no server: any name reads both files alike.
+  const std::string registry = wanted.registry == "*" ? "registry.invalid" : wanted.registry;
+  auto have = runtime::parse_hosts_toml(existing, registry, wanted.path);
+  auto want = runtime::parse_hosts_toml(wanted.text, registry, wanted.path);
+  if (!have || !want || have->empty() || want->empty()) return false;
+  auto same = [](const runtime::registry_host& a, const runtime::registry_host& b) {
+    return a.scheme == b.scheme && a.host == b.host && a.path == b.path &&
+           a.can_pull == b.can_pull && a.can_resolve == b.can_resolve && a.can_push == b.can_push &&
+           a.skip_verify == b.skip_verify && a.is_mirror == b.is_mirror && a.ca_file == b.ca_file &&
+           a.headers == b.headers;
+  };
+  // The server is the last host of both.
+  if (!same(have->back(), want->back())) return false;
+  size_t next = 0;
+  for (const auto& host : *want) {
+    while (next < have->size() && !same((*have)[next], host))
+      ++next;
+    if (next == have->size()) return false;
+    ++next;
+  }
+  return true;
 }
 
 }  // namespace deshim::migrate

@@ -58,4 +58,10 @@ std::vector<hosts_file> registry_hosts_files(const analyze::docker_daemon_facts&
                                              std::vector<plan_note>& notes,
                                              const containerd_registry_settings& from_config = {});
 
+/// True when `existing` (the node's hosts.toml for `wanted.registry`) already holds `wanted`:
+/// the same server, and every host of `wanted` in the same order with the same settings (more
+/// hosts may sit between them). Such a file is kept as it is: an earlier apply wrote it with
+/// config.toml's mirrors, which a second plan no longer sees, or a person added hosts.
+bool hosts_file_covers(const std::string& existing, const hosts_file& wanted);
+
 }  // namespace deshim::migrate

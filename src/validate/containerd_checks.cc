@@ -306,6 +306,135 @@ std::vector<check_result> check_cri_enabled(const static_context& context) {
   return {passed(id, title, category, "disabled_plugins does not name the CRI plugin")};
 }
 
+std::vector<check_result> check_refused_keys(const static_context& context) {
+  const char* id = "containerd-refused-keys";
+  const char* title = "no keys containerd refuses in combination";
+  if (!context.document) return not_run(id, title, context);
+  const runtime::containerd_config_document& document = *context.document;
+  const toml::table* plugins = document.table["plugins"].as_table();
+  std::vector<check_result> out;
+  if (plugins == nullptr) {
+    return {passed(id, title, category, "no plugin settings to combine")};
+  }
+  const bool target_2 = context.containerd_target.major >= 2;
+  const bool target_2_1 = !(context.containerd_target < version_of(2, 1));
+  auto at = [&](const toml::table& table, std::string_view key) {
+    auto [line, column] = key_position(table, key);
+    return position(context.config_display, line, column);
+  };
+  const std::string fix_registry =
+      "move them into hosts.toml files under config_path (deshim migrate plan does, and removes "
+      "them from config.toml)";
+
+  // Registry: v2's CRI plugin or v3's images plugin.
+  const std::string registry_plugin =
+      document.version >= 3 ? runtime::cri_images_plugin_id_v3 : runtime::cri_plugin_id_v2;
+  if (const toml::table* registry = (*plugins)[registry_plugin]["registry"].as_table()) {
+    const std::string prefix = "plugins.\"" + registry_plugin + "\".registry.";
+    const bool config_path = !(*registry)["config_path"].value_or(std::string()).empty();
+    const toml::table* mirrors = (*registry)["mirrors"].as_table();
+    if (config_path && mirrors != nullptr && !mirrors->empty()) {
+      out.push_back(failed(id, title, category,
+                           at(*registry, "mirrors") + ": " + prefix +
+                               "mirrors next to config_path: containerd does not load its CRI "
+                               "plugin (\"`mirrors` cannot be set when `config_path` is "
+                               "provided\")",
+                           fix_registry));
+    }
+    if (const toml::table* configs = (*registry)["configs"].as_table()) {
+      for (const auto& [host, node] : *configs) {
+        const toml::table* config = node.as_table();
+        if (config == nullptr || !config->contains("tls")) continue;
+        const std::string key = prefix + "configs.\"" + std::string(host.str()) + "\".tls";
+        if (target_2) {
+          out.push_back(warned(id, title, category,
+                               at(*configs, host.str()) + ": " + key + ": containerd " +
+                                   context.containerd_target.minor_string() +
+                                   " no longer reads registry TLS settings here and ignores them",
+                               fix_registry));
+        } else if (config_path) {
+          out.push_back(failed(id, title, category,
+                               at(*configs, host.str()) + ": " + key +
+                                   " next to config_path: containerd does not load its CRI "
+                                   "plugin (\"`configs.tls` cannot be set when `config_path` is "
+                                   "provided\")",
+                               fix_registry));
+        }
+      }
+    }
+  }
+
+  if (const toml::table* cri = (*plugins)[runtime::cri_plugin_id_v2].as_table();
+      cri != nullptr && document.version == 2) {
+    const std::string prefix = "plugins.\"" + std::string(runtime::cri_plugin_id_v2) + "\".";
+    const toml::table* containerd = (*cri)["containerd"].as_table();
+    // containerd 1.x: `default_runtime` with a type replaces the runtime `default_runtime_name`
+    // names, and `systemd_cgroup` works only for the old io.containerd.runtime.v1.linux.
+    std::string default_type;
+    const toml::table* old_default =
+        containerd != nullptr ? (*containerd)["default_runtime"].as_table() : nullptr;
+    if (old_default != nullptr) {
+      default_type = (*old_default)["runtime_type"].value_or(std::string());
+    }
+    if (!default_type.empty()) {
+      out.push_back(warned(id, title, category,
+                           at(*containerd, "default_runtime") + ": " + prefix +
+                               "containerd.default_runtime (runtime_type " + default_type +
+                               ") is used instead of default_runtime_name, and settings under "
+                               "containerd.runtimes for that name do not apply",
+                           "move it to containerd.runtimes.<name> and name it in "
+                           "default_runtime_name (containerd 2.0 removed default_runtime)"));
+    } else if (containerd != nullptr) {
+      const std::string name = (*containerd)["default_runtime_name"].value_or(std::string("runc"));
+      default_type = (*containerd)["runtimes"][name]["runtime_type"].value_or(std::string());
+    }
+    if ((*cri)["systemd_cgroup"].value_or(false) &&
+        default_type != "io.containerd.runtime.v1.linux") {
+      out.push_back(failed(id, title, category,
+                           at(*cri, "systemd_cgroup") + ": " + prefix +
+                               "systemd_cgroup = true with a runc v2 default runtime: containerd "
+                               "does not load its CRI plugin (\"`systemd_cgroup` only works for "
+                               "runtime io.containerd.runtime.v1.linux\")",
+                           "remove it and set SystemdCgroup = true under "
+                           "containerd.runtimes.<name>.options of each runc runtime"));
+    }
+  }
+
+  if (target_2_1 && document.version >= 3) {
+    const std::string runtime_prefix =
+        "plugins.\"" + std::string(runtime::cri_runtime_plugin_id_v3) + "\".";
+    if (const toml::table* cni = (*plugins)[runtime::cri_runtime_plugin_id_v3]["cni"].as_table();
+        cni != nullptr && cni->contains("bin_dir") && cni->contains("bin_dirs")) {
+      out.push_back(failed(id, title, category,
+                           at(*cni, "bin_dir") + ": " + runtime_prefix +
+                               "cni.bin_dir next to cni.bin_dirs: containerd 2.1 refuses to "
+                               "start the runtime plugin, or drops bin_dirs when it is the "
+                               "default",
+                           "keep only bin_dirs (bin_dir is deprecated in 2.1)"));
+    }
+    if (const toml::table* images = (*plugins)[runtime::cri_images_plugin_id_v3].as_table()) {
+      const toml::node* downloads = images->get("max_concurrent_downloads");
+      if (downloads != nullptr && downloads->value<int64_t>() != std::optional<int64_t>(3)) {
+        out.push_back(
+            warned(id, title, category,
+                   at(*images, "max_concurrent_downloads") + ": plugins.\"" +
+                       runtime::cri_images_plugin_id_v3 +
+                       "\".max_concurrent_downloads is not 3: containerd 2.1 pulls for the kubelet "
+                       "without its transfer service",
+                   "set max_concurrent_downloads under plugins.\"io.containerd.transfer.v1.local\" "
+                   "instead"));
+      }
+    }
+  }
+  if (out.empty()) {
+    out.push_back(passed(id, title, category,
+                         context.config_display +
+                             ": no registry mirrors or TLS next to config_path, no plugin-level "
+                             "systemd_cgroup or default_runtime, no 2.1 conflicts"));
+  }
+  return out;
+}
+
 std::vector<check_result> check_root_and_state(const static_context& context) {
   const char* id = "containerd-root-state";
   const char* title = "root and state folders are usable";

@@ -13,6 +13,7 @@ const std::vector<std::string>& static_check_ids() {
                                                "containerd-unknown-key",
                                                "containerd-cri-v1-table",
                                                "containerd-cri-enabled",
+                                               "containerd-refused-keys",
                                                "containerd-root-state",
                                                "cni-config",
                                                "cni-plugin-binaries",
@@ -40,6 +41,7 @@ std::vector<check_result> run_static_checks(const static_context& context) {
   add(check_unknown_keys(context));
   add(check_cri_v1_table(context));
   add(check_cri_enabled(context));
+  add(check_refused_keys(context));
   add(check_root_and_state(context));
   cni_load cni = load_cni_networks(context);
   add(check_cni_config(context, cni));

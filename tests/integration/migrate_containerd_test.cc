@@ -11,7 +11,9 @@
 #include <gtest/gtest.h>
 #include <toml++/toml.h>
 
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <sstream>
 
 #include "common/subprocess.h"
@@ -59,8 +61,10 @@ bool cri_loaded(const std::string& plugins) {
   return false;
 }
 
-/// Boots containerd 1.6 on `config` and answers whether its CRI plugin loaded.
-bool boots_with_cri(const std::string& config, const std::string& name, std::string& plugins) {
+/// Boots containerd 1.6 on `config` and answers whether its CRI plugin loaded; `plugins` gets
+/// the plugin list and `log` the daemon's log.
+bool boots_with_cri(const std::string& config, const std::string& name, std::string& plugins,
+                    std::string& log) {
   auto scope = deshim::testing::start_leftover_scope();
   auto containerd = containerd_daemon::start({.config_toml = config, .name = name});
   EXPECT_TRUE(containerd) << containerd.error().describe();
@@ -70,6 +74,9 @@ bool boots_with_cri(const std::string& config, const std::string& name, std::str
   auto listed = containerd->ctr_output({"plugins", "ls"});
   EXPECT_TRUE(listed) << listed.error().describe();
   plugins = listed ? *listed : "";
+  EXPECT_TRUE(containerd->stop());
+  std::ifstream in(containerd->log_path());
+  log.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   EXPECT_TRUE(containerd->stop_and_remove());
   EXPECT_EQ(deshim::testing::find_leftovers(scope).describe(), "");
   return cri_loaded(plugins);
@@ -135,6 +142,7 @@ TEST_P(migrate_containerd, generated_config_boots_containerd_1_6_with_every_sett
 struct refused_case {
   std::string name;
   std::string config;
+  std::string refusal;  ///< what containerd 1.6 logs (pkg/cri/config ValidatePluginConfig)
 };
 
 std::vector<refused_case> refused_cases() {
@@ -143,14 +151,18 @@ std::vector<refused_case> refused_cases() {
       "[plugins.\"io.containerd.grpc.v1.cri\".registry]\n"
       "  config_path = \"@FOLDER@/certs.d\"\n";
   return {
-      {"mirrors", "version = 2\n" + registry +
-                      "[plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"docker.io\"]\n"
-                      "  endpoint = [\"https://mirror.example\"]\n"},
+      {"mirrors",
+       "version = 2\n" + registry +
+           "[plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"docker.io\"]\n"
+           "  endpoint = [\"https://mirror.example\"]\n",
+       "`mirrors` cannot be set when `config_path` is provided"},
       {"configs-tls",
        "version = 2\n" + registry +
            "[plugins.\"io.containerd.grpc.v1.cri\".registry.configs.\"hub.example\".tls]\n"
-           "  insecure_skip_verify = true\n"},
-      {"systemd-cgroup", "version = 2\n" + cri + "  systemd_cgroup = true\n"},
+           "  insecure_skip_verify = true\n",
+       "`configs.tls` cannot be set when `config_path` is provided"},
+      {"systemd-cgroup", "version = 2\n" + cri + "  systemd_cgroup = true\n",
+       "`systemd_cgroup` only works for runtime io.containerd.runtime.v1.linux"},
   };
 }
 
@@ -158,11 +170,12 @@ TEST(migrate_containerd_refused, node_file_stops_cri_and_the_migrated_file_loads
   DESHIM_REQUIRE_DAEMONS();
   for (const auto& c : refused_cases()) {
     SCOPED_TRACE(c.name);
-    std::string plugins;
+    std::string plugins, log;
     // The negative control: containerd 1.6 really refuses the node's combination.
-    EXPECT_FALSE(boots_with_cri(c.config, "refused-" + c.name, plugins))
+    EXPECT_FALSE(boots_with_cri(c.config, "refused-" + c.name, plugins, log))
         << "containerd 1.6 loaded CRI from the refused combination\n"
         << plugins;
+    EXPECT_NE(log.find(c.refusal), std::string::npos) << log;
     containerd_target target;
     target.containerd_version = version_of(1, 6);
     target.sandbox_image = "registry.k8s.io/pause:3.6";
@@ -171,7 +184,7 @@ TEST(migrate_containerd_refused, node_file_stops_cri_and_the_migrated_file_loads
     ASSERT_TRUE(emitted) << emitted.error().describe();
     // (The harness moves config_path into its folder.)
     const std::string& migrated = emitted->text;
-    EXPECT_TRUE(boots_with_cri(migrated, "migrated-" + c.name, plugins))
+    EXPECT_TRUE(boots_with_cri(migrated, "migrated-" + c.name, plugins, log))
         << "the migrated file does not load CRI\n"
         << migrated << "\n"
         << plugins;

@@ -304,6 +304,31 @@ TEST_F(validate_containerd, cri_disabled_short_name_in_v2_containerd_refuses_to_
   expect_deshim_fails(tree, "containerd-cri-enabled");
 }
 
+TEST_F(validate_containerd, refused_keys_containerd_starts_without_its_cri_plugin) {
+  node_tree tree("refused-keys");
+  auto run = run_containerd(runnable_config(tree, "refused-keys"), "refused-keys");
+  ASSERT_TRUE(run.started) << run.start_error;
+  auto plugins = run.daemon->ctr_output({"plugins", "ls"});
+  ASSERT_TRUE(plugins) << plugins.error().describe();
+  // Recorded: containerd 1.6 starts and serves, but its CRI plugin is not loaded ("error" in
+  // the plugin list): the kubelet would find no runtime.v1 service. Its log names only the
+  // first refused key it meets (systemd_cgroup, with the runc default_runtime), so deshim lists
+  // each of them. (migrate_containerd_test boots each combination alone.)
+  bool cri_error = false;
+  std::istringstream lines(*plugins);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("io.containerd.grpc.v1") != std::string::npos &&
+        line.find(" cri ") != std::string::npos) {
+      cri_error = line.find(" error") != std::string::npos;
+    }
+  }
+  EXPECT_TRUE(cri_error) << *plugins;
+  const std::string log = read_text(run.daemon->log_path());
+  EXPECT_NE(log.find("only works for runtime io.containerd.runtime.v1.linux"), std::string::npos)
+      << log;
+  expect_deshim_fails(tree, "containerd-refused-keys");
+}
+
 TEST_F(validate_containerd, version_3_containerd_1_6_reads_it_as_version_2) {
   node_tree tree("version-3-for-1-6");
   auto run = run_containerd(runnable_config(tree, "version-3"), "version-3");

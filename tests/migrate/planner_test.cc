@@ -121,18 +121,42 @@ TEST(planner, plan_is_empty_only_when_every_file_is_already_written) {
 }
 
 TEST(planner, applying_the_plan_then_planning_again_changes_nothing) {
-  // A node without a live kubelet process (its command line would still show the old flags).
-  node_copy node("docker-ce-containerd");
-  auto first = plan_for(node.root(), {});
-  ASSERT_TRUE(first) << first.error().describe();
-  for (const auto& file : first->files)
-    node.write(file.path, file.after);
-  auto second = plan_for(node.root(), {});
-  ASSERT_TRUE(second) << second.error().describe();
-  for (const auto& file : second->files) {
-    EXPECT_TRUE(file.before && *file.before == file.after) << file.path << "\n" << file.after;
+  // Also the nodes whose config.toml held registry mirrors: the second plan no longer sees
+  // them in config.toml, and keeps the hosts.toml files the first one wrote with them.
+  for (const char* fixture :
+       {"docker-ce-containerd", "vendor-containerd-config", "containerd-2-config"}) {
+    SCOPED_TRACE(fixture);
+    node_copy node(fixture);
+    // A node without a live kubelet process (its command line would still show the old flags).
+    node.remove("/proc/1034");
+    auto first = plan_for(node.root(), {});
+    ASSERT_TRUE(first) << first.error().describe();
+    for (const auto& file : first->files)
+      node.write(file.path, file.after);
+    auto second = plan_for(node.root(), {});
+    ASSERT_TRUE(second) << second.error().describe();
+    for (const auto& file : second->files) {
+      EXPECT_TRUE(file.before && *file.before == file.after) << file.path << "\n" << file.after;
+    }
+    EXPECT_TRUE(second->empty());
   }
-  EXPECT_TRUE(second->empty());
+}
+
+TEST(planner, a_hosts_toml_with_fewer_hosts_is_replaced_with_a_warning) {
+  node_copy node("tke-data-disk");
+  node.write("/etc/containerd/certs.d/docker.io/hosts.toml",
+             "server = \"https://registry-1.docker.io\"\n");
+  auto plan = plan_for(node.root(), {}, "1.20.6");
+  ASSERT_TRUE(plan) << plan.error().describe();
+  bool replaced = false;
+  for (const auto& file : plan->files) {
+    if (file.path != "/etc/containerd/certs.d/docker.io/hosts.toml") continue;
+    EXPECT_NE(file.after.find("mirror.ccs.tencentyun.com"), std::string::npos);
+    for (const auto& note : file.notes) {
+      replaced = replaced || note.text.find("exists and is replaced") != std::string::npos;
+    }
+  }
+  EXPECT_TRUE(replaced);
 }
 
 TEST(planner, containerd_2_with_a_kubelet_before_1_23_is_refused) {

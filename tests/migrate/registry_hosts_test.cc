@@ -172,5 +172,32 @@ TEST(registry_hosts, config_toml_bad_mirror_endpoint_is_left_out_with_a_note) {
   EXPECT_EQ(files[0].text.find("ftp"), std::string::npos);
 }
 
+TEST(registry_hosts, a_file_holding_every_wanted_host_is_covered) {
+  hosts_file wanted;
+  wanted.registry = "docker.io";
+  wanted.path = "/etc/containerd/certs.d/docker.io/hosts.toml";
+  wanted.text =
+      "server = \"https://registry-1.docker.io\"\n"
+      "[host.\"https://a.example\"]\n  capabilities = [\"pull\", \"resolve\"]\n";
+  const std::string more =
+      "server = \"https://registry-1.docker.io\"\n"
+      "[host.\"https://a.example\"]\n  capabilities = [\"pull\", \"resolve\"]\n"
+      "[host.\"https://b.example\"]\n  capabilities = [\"pull\", \"resolve\"]\n";
+  EXPECT_TRUE(hosts_file_covers(more, wanted));
+  EXPECT_TRUE(hosts_file_covers(wanted.text, wanted));
+  // Missing the mirror, another order, other settings, another server: not covered.
+  EXPECT_FALSE(hosts_file_covers("server = \"https://registry-1.docker.io\"\n", wanted));
+  EXPECT_FALSE(
+      hosts_file_covers("server = \"https://registry-1.docker.io\"\n"
+                        "[host.\"https://a.example\"]\n  capabilities = [\"pull\", \"resolve\"]\n  "
+                        "skip_verify = true\n",
+                        wanted));
+  EXPECT_FALSE(
+      hosts_file_covers("server = \"https://other.example\"\n"
+                        "[host.\"https://a.example\"]\n  capabilities = [\"pull\", \"resolve\"]\n",
+                        wanted));
+  EXPECT_FALSE(hosts_file_covers("not toml [", wanted));
+}
+
 }  // namespace
 }  // namespace deshim::migrate

@@ -154,6 +154,40 @@ INSTANTIATE_TEST_SUITE_P(
               "(KubeletConfiguration cgroupDriver)) but the default runtime \"runc\" has "
               "SystemdCgroup = false (<root>/etc/containerd/config.toml): pods run under two "
               "cgroup managers and the node becomes unstable"}}},
+        static_case{
+            "refused-keys",
+            {{"containerd-refused-keys", F,
+              "<root>/etc/containerd/config.toml:39:51: "
+              "plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors next to config_path: "
+              "containerd does not load its CRI plugin (\"`mirrors` cannot be set when "
+              "`config_path` is provided\")"},
+             {"containerd-refused-keys", F,
+              "<root>/etc/containerd/config.toml:42:59: "
+              "plugins.\"io.containerd.grpc.v1.cri\".registry.configs.\"hub.example\".tls next "
+              "to config_path: containerd does not load its CRI plugin (\"`configs.tls` cannot "
+              "be set when `config_path` is provided\")"},
+             {"containerd-refused-keys", W,
+              "<root>/etc/containerd/config.toml:23:53: "
+              "plugins.\"io.containerd.grpc.v1.cri\".containerd.default_runtime (runtime_type "
+              "io.containerd.runc.v2) is used instead of default_runtime_name, and settings "
+              "under containerd.runtimes for that name do not apply"},
+             {"containerd-refused-keys", F,
+              "<root>/etc/containerd/config.toml:17:3: "
+              "plugins.\"io.containerd.grpc.v1.cri\".systemd_cgroup = true with a runc v2 "
+              "default runtime: containerd does not load its CRI plugin (\"`systemd_cgroup` "
+              "only works for runtime io.containerd.runtime.v1.linux\")"}}},
+        static_case{
+            "containerd-2-1-conflicts",
+            {{"containerd-refused-keys", F,
+              "<root>/etc/containerd/config.toml:34:5: "
+              "plugins.\"io.containerd.cri.v1.runtime\".cni.bin_dir next to cni.bin_dirs: "
+              "containerd 2.1 refuses to start the runtime plugin, or drops bin_dirs when it is "
+              "the default"},
+             {"containerd-refused-keys", W,
+              "<root>/etc/containerd/config.toml:13:3: "
+              "plugins.\"io.containerd.cri.v1.images\".max_concurrent_downloads is not 3: "
+              "containerd 2.1 pulls for the kubelet without its transfer service"}},
+            "2.1.0"},
         static_case{"root-state-overlap",
                     {{"containerd-root-state", F,
                       "<root>/etc/containerd/config.toml:4:1: root \"/var/lib/containerd\" and "
@@ -175,6 +209,8 @@ INSTANTIATE_TEST_SUITE_P(
              {"containerd-cri-v1-table", F,
               "not checked: <root>/etc/containerd/config.toml does not parse"},
              {"containerd-cri-enabled", F,
+              "not checked: <root>/etc/containerd/config.toml does not parse"},
+             {"containerd-refused-keys", F,
               "not checked: <root>/etc/containerd/config.toml does not parse"},
              {"containerd-root-state", F,
               "not checked: <root>/etc/containerd/config.toml does not parse"},
