@@ -448,8 +448,9 @@ result<migration_plan> build_plan(const analyze::node_facts& facts, const rooted
     if (!caps.accepts_pod_infra_image_flag) {
       flags.remove.push_back("pod-infra-container-image");
     } else if (pause_flag->flag.value && *pause_flag->flag.value != target.sandbox_image) {
-      // The kubelet (before 1.29) keeps this image from garbage collection: it must name the
-      // image containerd pins (kURL PR #4077).
+      // With a remote runtime the kubelet keeps this image out of its image garbage collection
+      // (kubernetes #97252, #108045; kubelet-flags-by-version.md): it must name the image
+      // containerd pins, or the kubelet may remove containerd's pause image (kURL PR #4077).
       flags.set_value["pod-infra-container-image"] = target.sandbox_image;
     }
   }
