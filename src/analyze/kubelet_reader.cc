@@ -12,6 +12,7 @@
 #include "analyze/systemd_unit.h"
 #include "common/semver.h"
 #include "common/subprocess.h"
+#include "common/yaml_document.h"
 
 namespace deshim::analyze {
 namespace {
@@ -353,15 +354,14 @@ std::optional<std::pair<std::string, int>> dpkg_package_version(std::string_view
 
 result<void> parse_kubelet_config(std::string_view text, const std::string& node_path,
                                   const std::string& display, kubelet_facts& out) {
-  YAML::Node document;
-  try {
-    document = YAML::Load(std::string(text));
-  } catch (const YAML::Exception& e) {
-    return invalid_input("invalid YAML in the KubeletConfiguration: " + e.msg,
-                         {display, e.mark.line + 1, e.mark.column + 1},
-                         "fix the YAML at this position; `kubeadm config print init-defaults "
-                         "--component-configs KubeletConfiguration` shows a valid file");
-  }
+  // Bounded: aliases that loop or expand past a budget, and deep nesting, are errors.
+  auto loaded =
+      load_yaml_document(text, display,
+                         {"invalid YAML in the KubeletConfiguration",
+                          "fix the YAML at this position; `kubeadm config print init-defaults "
+                          "--component-configs KubeletConfiguration` shows a valid file"});
+  if (!loaded) return loaded.error();
+  YAML::Node document = std::move(*loaded);
   if (!document.IsMap()) {
     int line = document.Mark().line >= 0 ? document.Mark().line + 1 : 1;
     int column = document.Mark().column >= 0 ? document.Mark().column + 1 : 1;
