@@ -1,5 +1,7 @@
 #include "analyze/json_item_stream.h"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -10,6 +12,7 @@
 
 #include "analyze/json_item_pipe.h"
 #include "analyze/json_stream_parser.h"
+#include "common/regular_file.h"
 
 namespace deshim::analyze {
 namespace {
@@ -35,13 +38,18 @@ bool mentions_docker(std::string_view text) {
 
 result<void> stream_json_items(const std::filesystem::path& path, const std::string& display,
                                const json_item_callback& each, const json_stream_options& options) {
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
-                                                       &std::fclose);
-  if (!file) {
-    int saved = errno;
-    if (saved == ENOENT) {
+  // Only a regular file: a FIFO would block the read, a device would never end.
+  auto fd = open_regular_file(path, display);
+  if (!fd) {
+    if (fd.error().kind() == error_kind::not_found) {
       return deshim::error(error_kind::not_found, "workload file not found", {display});
     }
+    return fd.error();
+  }
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(::fdopen(*fd, "rb"), &std::fclose);
+  if (!file) {
+    int saved = errno;
+    ::close(*fd);
     return environment_error(std::string("cannot open: ") + std::strerror(saved), {display});
   }
   if (!options.parse_ahead) {

@@ -13,6 +13,7 @@
 #include "analyze/kubernetes_version_detection.h"
 #include "analyze/systemd_unit.h"
 #include "common/semver.h"
+#include "common/yaml_document.h"
 
 namespace deshim::analyze {
 namespace {
@@ -278,17 +279,15 @@ std::optional<std::pair<std::string, int>> dpkg_package_version(std::string_view
 result<void> parse_kubelet_config(std::string_view text, const std::string& node_path,
                                   const std::string& display, kubelet_facts& out) {
   if (auto quotes = check_quotes_close(text, display); !quotes) return quotes.error();
-  std::vector<YAML::Node> documents;
-  try {
-    documents = YAML::LoadAll(std::string(text));
-  } catch (const YAML::Exception& e) {
-    return invalid_input("invalid YAML in the KubeletConfiguration: " + e.msg,
-                         {display, e.mark.line + 1, e.mark.column + 1},
-                         "fix the YAML at this position; `kubeadm config print init-defaults "
-                         "--component-configs KubeletConfiguration` shows a valid file");
-  }
-  if (auto shape = check_kubelet_config_shape(documents, display); !shape) return shape.error();
-  const YAML::Node document = documents.empty() ? YAML::Node() : documents.front();
+  // Bounded: aliases that loop or expand past a budget, and deep nesting, are errors.
+  auto documents =
+      load_yaml_documents(text, display,
+                          {"invalid YAML in the KubeletConfiguration",
+                           "fix the YAML at this position; `kubeadm config print init-defaults "
+                           "--component-configs KubeletConfiguration` shows a valid file"});
+  if (!documents) return documents.error();
+  if (auto shape = check_kubelet_config_shape(*documents, display); !shape) return shape.error();
+  const YAML::Node document = documents->empty() ? YAML::Node() : documents->front();
   if (!document.IsMap()) {
     int line = document.Mark().line >= 0 ? document.Mark().line + 1 : 1;
     int column = document.Mark().column >= 0 ? document.Mark().column + 1 : 1;

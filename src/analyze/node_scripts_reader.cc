@@ -199,6 +199,10 @@ result<void> read_scan_paths(const std::vector<std::string>& paths, script_colle
       continue;
     }
     for (auto& file : *files) {
+      if (!file.skipped.empty()) {  // a link loop, a FIFO: named among the inputs, not read
+        out.facts().inputs.push_back({"scripts", file.display, "skipped", file.skipped});
+        continue;
+      }
       out.facts().inputs.push_back({"scripts", file.display, "read", ""});
       out.facts().scripts.files_scanned.push_back(file.display);
       for (auto& found : file.invocations) {

@@ -11,6 +11,8 @@
 
 #include "analyze/builtin_rules.h"
 #include "analyze/rule_templates.h"
+#include "common/regular_file.h"
+#include "common/yaml_document.h"
 
 namespace deshim::analyze {
 namespace {
@@ -153,18 +155,10 @@ result<rule> parse_rule_document(const YAML::Node& document, const std::string& 
 }  // namespace
 
 result<rule> parse_rule(std::string_view text, const std::string& file) {
-  std::vector<YAML::Node> documents;
-  try {
-    documents = YAML::LoadAll(std::string(text));
-  } catch (const YAML::Exception& e) {
-    source_location where{file};
-    if (e.mark.line >= 0) {
-      where.line = e.mark.line + 1;
-      where.column = e.mark.column + 1;
-    }
-    return invalid_input("not valid YAML: " + e.msg, where,
-                         "check the indentation and quote values holding ': ' or '#'");
-  }
+  auto loaded = load_yaml_documents(
+      text, file, {"not valid YAML", "check the indentation and quote values holding ': ' or '#'"});
+  if (!loaded) return loaded.error();
+  std::vector<YAML::Node>& documents = *loaded;
   if (documents.empty()) {
     return invalid_input("the rule file is empty", {file, 1, 1},
                          "start with `id: <the file name>`");
@@ -203,11 +197,9 @@ result<std::vector<rule>> load_rules_directory(const std::filesystem::path& fold
   std::vector<rule> out;
   std::map<std::string, std::string> seen;
   for (const auto& path : files) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return environment_error("cannot read rule file " + path.string());
-    std::stringstream text;
-    text << in.rdbuf();
-    auto parsed = parse_rule(text.str(), path.string());
+    auto text = read_regular_file(path, path.string());  // a FIFO or device is refused
+    if (!text) return text.error().with_context("reading a rule file");
+    auto parsed = parse_rule(*text, path.string());
     if (!parsed) return parsed.error();
     if (auto [it, fresh] = seen.emplace(parsed->id, path.string()); !fresh) {
       return invalid_input("duplicate rule id \"" + parsed->id + "\" (also in " + it->second + ")",

@@ -377,7 +377,7 @@ result<void> parse_environment_file(std::string_view text, const std::string& no
       }
       if (c == '\'' || c == '"') {
         char quote = c;
-        line_column quote_at = position_of(text, i);
+        std::size_t quote_offset = i;  // its line and column only when needed: linear time
         ++i;
         bool closed = false;
         while (!at_end()) {
@@ -405,6 +405,7 @@ result<void> parse_environment_file(std::string_view text, const std::string& no
           ++i;
         }
         if (!closed) {
+          line_column quote_at = position_of(text, quote_offset);
           return invalid_input(std::string("the quote ") + quote + " opened here is never closed",
                                {display, quote_at.line, quote_at.column},
                                "close the quote at the end of the value");

@@ -8,6 +8,9 @@
 
 #include "analyze/json_item_stream.h"
 #include "analyze/log_agent_config.h"
+#include "common/input_limits.h"
+#include "common/regular_file.h"
+#include "common/yaml_document.h"
 
 namespace deshim::analyze {
 namespace {
@@ -119,14 +122,9 @@ json yaml_to_json(const YAML::Node& node) {
 
 result<void> read_yaml_text(std::string_view text, const std::string& display,
                             workload_collector& collector, bool static_pod) {
-  std::vector<YAML::Node> documents;
-  try {
-    documents = YAML::LoadAll(std::string(text));
-  } catch (const YAML::Exception& e) {
-    return invalid_input("invalid YAML: " + e.msg, {display, e.mark.line + 1, e.mark.column + 1},
-                         "fix the YAML at this position (indentation or an unclosed quote is the "
-                         "usual cause)");
-  }
+  auto loaded = load_yaml_documents(text, display);
+  if (!loaded) return loaded.error();
+  std::vector<YAML::Node>& documents = *loaded;
   for (std::size_t index = 0; index < documents.size(); ++index) {
     const YAML::Node& document = documents[index];
     if (!document.IsMap()) continue;
@@ -450,19 +448,15 @@ result<void> read_workload_file(const std::filesystem::path& path, const std::st
   if (path.extension() == ".json") {
     return stream_json_items(path, display, add_items_to(collector, display, false));
   }
-  std::error_code failed;
-  auto size = std::filesystem::file_size(path, failed);
-  if (failed) {
-    return deshim::error(error_kind::not_found, "cannot read workload file: " + failed.message(),
-                         {display});
+  auto text = read_regular_file(path, display, max_workload_yaml_bytes);
+  if (!text) {
+    if (text.error().kind() == error_kind::not_found) {
+      return deshim::error(error_kind::not_found, "cannot read workload file: it does not exist",
+                           {display});
+    }
+    return text.error();
   }
-  std::string text(size, '\0');
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"),
-                                                       &std::fclose);
-  if (!file || std::fread(text.data(), 1, size, file.get()) != size) {
-    return environment_error("cannot read workload file", {display});
-  }
-  return read_workload_text(text, display, collector, false);
+  return read_workload_text(*text, display, collector, false);
 }
 
 std::string static_pod_path_of(const node_facts& facts) {
@@ -545,7 +539,7 @@ result<void> read_workloads(const rooted_fs& fs, const std::vector<std::string>&
     if (name.empty() || name[0] == '.') continue;
     std::string node_path = join_node_path(static_pod_path, name);
     if (fs.is_directory(node_path)) continue;
-    auto text = fs.read_file(node_path);
+    auto text = fs.read_file(node_path, max_workload_yaml_bytes);
     if (!text) {
       if (auto r = record(node_path, text.error()); !r) return r;
       continue;

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -40,7 +41,8 @@ int translate_line(const translate::command_table& table, const translate_option
   }
   translate::lex_options strict;
   strict.strict = true;
-  if (auto lexed = translate::lex_shell(line, 0, line.size(), strict); !lexed) {
+  auto lexed = translate::lex_shell(line, 0, line.size(), strict);
+  if (!lexed) {
     return fail(error(error_kind::usage, "cannot read the command line: " + lexed.error().message(),
                       {}, "quote the docker command: deshim translate 'docker ps -a'"));
   }
@@ -49,28 +51,47 @@ int translate_line(const translate::command_table& table, const translate_option
     return fail(error(error_kind::usage, "not a docker command: " + line, {},
                       "for example: deshim translate 'docker ps -a --filter name=web'"));
   }
+  // A compound line (`docker ps; rm -rf / && curl x | sh`): every command is accounted for.
+  // Docker calls are translated or flagged; the others are named as kept, never dropped.
+  std::vector<std::string> others;
+  for (const auto& command : *lexed) {
+    size_t begin = command.words.front().begin, end = command.words.back().end;
+    bool holds_call = std::any_of(found.begin(), found.end(), [&](const auto& invocation) {
+      return invocation.begin >= begin && invocation.end <= end;
+    });
+    if (!holds_call) others.push_back(line.substr(begin, end - begin));
+  }
+  bool compound = found.size() > 1 || !others.empty();
+  bool without_equivalent = false;
   nlohmann::json all = nlohmann::json::array();
   std::string text;
   for (const auto& invocation : found) {
-    if (!invocation.problem.empty()) {
+    if (!invocation.problem.empty() && !compound) {
       // In a script this is a finding; as the one command asked about, it is bad input.
       return fail(error(error_kind::usage, invocation.problem, {},
                         "deshim translate --list shows the docker commands it knows"));
     }
+    if (invocation.verdict == translate::verdict::no_equivalent) without_equivalent = true;
     auto shown = invocation.detail;
     shown.replacement = invocation.replacement;  // with sudo, FOO=1 and other prefixes
     auto item = translate::to_json(shown);
     item["original"] = invocation.original;
+    if (!invocation.problem.empty()) item["problem"] = invocation.problem;
     all.push_back(item);
-    if (found.size() > 1) text += invocation.original + "\n";
+    if (compound) text += invocation.original + "\n";
     text += translate::render_translation_text(shown);
+  }
+  for (const auto& other : others) {
+    all.push_back({{"original", other}, {"verdict", "not-docker"}, {"kept", true}});
+    text += other + "\n  -> kept as written: not a docker call\n";
   }
   if (options.output == "json") {
     std::cout << (all.size() == 1 ? all[0] : all).dump(2) << "\n";
   } else {
     std::cout << text;
   }
-  return 0;
+  // For CI: 1 says a call has no equivalent and needs a person.
+  return without_equivalent ? 1 : 0;
 }
 
 int scan(const translate::command_table& table, const translate_options& opts,
@@ -94,8 +115,23 @@ int scan(const translate::command_table& table, const translate_options& opts,
   } else {
     std::cout << translate::render_scan_text(*files);
   }
-  if (!opts.write) return 0;
+  bool without_equivalent = false;
   for (const auto& file : *files) {
+    for (const auto& invocation : file.invocations) {
+      if (invocation.verdict == translate::verdict::no_equivalent) without_equivalent = true;
+    }
+  }
+  // For CI: 1 says a call has no equivalent and needs a person.
+  int status = without_equivalent ? 1 : 0;
+  if (!opts.write) return status;
+  for (const auto& file : *files) {
+    if (!file.skipped.empty() || translate::count_rewrites(file.invocations) == 0) continue;
+    if (!file.write_refusal.empty()) {
+      // Said on stderr too under --output json, which keeps stdout one JSON document.
+      (options.output == "json" ? std::cerr : std::cout)
+          << "not rewritten: " << file.display << ": " << file.write_refusal << "\n";
+      continue;
+    }
     auto host = fs->resolve(file.node_path);
     if (!host) return fail(host.error());
     auto outcome = translate::rewrite_file(*host, file.text, file.invocations);
@@ -106,7 +142,7 @@ int scan(const translate::command_table& table, const translate_options& opts,
                 << outcome->backup.filename().string() << "\n";
     }
   }
-  return 0;
+  return status;
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/nesting_limit.h"
 #include "common/text_position.h"
 
 namespace deshim {
@@ -48,6 +49,8 @@ std::size_t start_of_token_before(std::string_view text, std::size_t end) {
 }  // namespace
 
 result<nlohmann::json> parse_json_document(std::string_view text, const std::string& file) {
+  // The tree nlohmann builds has any depth, and copying or printing it recurses per level.
+  if (auto nesting = check_json_nesting(text, file); !nesting) return nesting.error();
   try {
     return nlohmann::json::parse(text.begin(), text.end());
   } catch (const nlohmann::json::parse_error& e) {
@@ -69,16 +72,30 @@ std::map<std::string, line_column> top_level_key_positions(std::string_view text
   std::map<std::string, line_column> out;
   int depth = 0;
   bool expect_key = false;  // at depth 1, right after '{' or ','
+  // Lines are counted on the way (one position_of per key would be quadratic in the keys).
+  int line = 1;
+  std::size_t line_start = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
+    if (c == '\n') {
+      ++line;
+      line_start = i + 1;
+      continue;
+    }
     if (c == '"') {
       std::size_t start = i;
       std::string value;
       for (++i; i < text.size() && text[i] != '"'; ++i) {
         if (text[i] == '\\' && i + 1 < text.size()) ++i;
+        if (text[i] == '\n') {  // invalid in JSON, but keep the count right
+          ++line;
+          line_start = i + 1;
+        }
         value += text[i];
       }
-      if (depth == 1 && expect_key) out[value] = position_of(text, start);
+      if (depth == 1 && expect_key) {
+        out[value] = {line, static_cast<int>(start - line_start) + 1};
+      }
       expect_key = false;
       continue;
     }

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <deque>
 
+#include "common/regular_file.h"
+
 namespace deshim {
 namespace {
 
@@ -152,35 +154,15 @@ bool rooted_fs::is_directory(std::string_view node_path) const {
   return host && std::filesystem::is_directory(*host, ec);
 }
 
-result<std::optional<std::string>> rooted_fs::read_file_if_exists(
-    std::string_view node_path) const {
+result<std::optional<std::string>> rooted_fs::read_file_if_exists(std::string_view node_path,
+                                                                  std::size_t max_bytes) const {
   auto host = resolve(node_path);
   if (!host) return host.error();
-  int fd = ::open(host->c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT || errno == ENOTDIR) return std::optional<std::string>();
-    return environment_error("cannot read " + display(node_path) + ": " + std::strerror(errno));
-  }
-  std::string content;
-  char buffer[65536];
-  for (;;) {
-    ssize_t got = ::read(fd, buffer, sizeof buffer);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) {
-      int saved = errno;
-      ::close(fd);
-      if (saved == EISDIR) return invalid_input(display(node_path) + " is a folder, not a file");
-      return environment_error("cannot read " + display(node_path) + ": " + std::strerror(saved));
-    }
-    if (got == 0) break;
-    content.append(buffer, static_cast<size_t>(got));
-  }
-  ::close(fd);
-  return std::optional<std::string>(std::move(content));
+  return read_regular_file_if_exists(*host, display(node_path), max_bytes);
 }
 
-result<std::string> rooted_fs::read_file(std::string_view node_path) const {
-  auto content = read_file_if_exists(node_path);
+result<std::string> rooted_fs::read_file(std::string_view node_path, std::size_t max_bytes) const {
+  auto content = read_file_if_exists(node_path, max_bytes);
   if (!content) return content.error();
   if (!content->has_value()) {
     return error(error_kind::not_found, display(node_path) + " does not exist");

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/input_limits.h"
 #include "common/result.h"
 
 namespace deshim {
@@ -35,10 +36,13 @@ class rooted_fs {
   bool exists(std::string_view node_path) const;
   bool is_directory(std::string_view node_path) const;
 
-  /// Whole file; a `not_found` error when it does not exist.
-  result<std::string> read_file(std::string_view node_path) const;
+  /// Whole file; a `not_found` error when it does not exist. Only a regular file is read (a
+  /// FIFO, device or socket is an error, see common/regular_file.h), up to `max_bytes`.
+  result<std::string> read_file(std::string_view node_path,
+                                std::size_t max_bytes = max_config_file_bytes) const;
   /// Whole file, or nullopt when it does not exist (other failures are errors).
-  result<std::optional<std::string>> read_file_if_exists(std::string_view node_path) const;
+  result<std::optional<std::string>> read_file_if_exists(
+      std::string_view node_path, std::size_t max_bytes = max_config_file_bytes) const;
   /// Entry names of a folder, sorted; empty when the folder does not exist.
   result<std::vector<std::string>> list_directory(std::string_view node_path) const;
 

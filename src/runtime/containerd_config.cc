@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/nesting_limit.h"
 #include "runtime/config_keys.h"
 
 namespace deshim::runtime {
@@ -16,6 +17,8 @@ bool containerd_config_document::cri_disabled() const {
 result<containerd_config_document> parse_containerd_config(std::string_view text,
                                                            const std::string& file_for_errors) {
   containerd_config_document out;
+  // toml++ builds tables of any depth and destroys them recursively.
+  if (auto nesting = check_toml_nesting(text, file_for_errors); !nesting) return nesting.error();
   try {
     out.table = toml::parse(text, file_for_errors);
   } catch (const toml::parse_error& e) {

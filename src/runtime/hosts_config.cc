@@ -6,6 +6,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/nesting_limit.h"
+#include "common/regular_file.h"
+
 namespace deshim::runtime {
 namespace fs = std::filesystem;
 
@@ -112,6 +115,8 @@ result<std::vector<registry_host>> parse_hosts_toml(const std::string& text,
                                                     const std::string& registry,
                                                     const std::string& file) {
   toml::table table;
+  // toml++ builds tables of any depth and destroys them recursively.
+  if (auto nesting = check_toml_nesting(text, file); !nesting) return nesting.error();
   try {
     table = toml::parse(text, file);
   } catch (const toml::parse_error& e) {
@@ -162,12 +167,12 @@ result<std::vector<registry_host>> registry_hosts(const fs::path& config_path,
   if (config_path.empty()) return default_registry_hosts(registry);
   for (const auto& name : host_folder_names(registry)) {
     fs::path file = config_path / name / "hosts.toml";
-    std::ifstream in(file);
-    if (!in) continue;
-    std::stringstream buffer;
-    buffer << in.rdbuf();
+    // Only a regular file, and a bounded one: a FIFO there must not hang a pull.
+    auto text = read_regular_file_if_exists(file, file.string());
+    if (!text) return text.error();
+    if (!text->has_value()) continue;
     if (used_file != nullptr) *used_file = file.string();
-    return parse_hosts_toml(buffer.str(), registry, file.string());
+    return parse_hosts_toml(**text, registry, file.string());
   }
   return default_registry_hosts(registry);
 }

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/nesting_limit.h"
+
 namespace deshim::runtime {
 namespace {
 
@@ -46,6 +48,9 @@ network_readiness check_network(const rooted_fs& fs, const std::string& conf_dir
     if (!text) return not_ready("cannot read " + file + ": " + text.error().message());
     if (text->size() > max_cni_config_size)
       return not_ready(file + " is larger than 2 MiB, which go-cni refuses");
+    if (auto nesting = check_json_nesting(*text, file); !nesting) {
+      return not_ready(nesting.error().describe());
+    }
     nlohmann::json document = nlohmann::json::parse(*text, nullptr, false);
     if (document.is_discarded() || !document.is_object())
       return not_ready(file + " is not a JSON object");

@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "common/atomic_write.h"
+#include "common/nesting_limit.h"
 #include "common/subprocess.h"
 #include "runtime/crash_point.h"
 #include "runtime/netns.h"
@@ -265,6 +266,10 @@ result<pod_network> pod_network::load(const rooted_fs& fs, const cni_settings& s
   for (const auto& file : readiness.loaded_files) {
     auto text = fs.read_file(file);
     if (!text) return text.error();
+    // A conflist nested past the limit would overflow the stack when copied below.
+    if (auto nesting = check_json_nesting(*text, fs.display(file)); !nesting) {
+      return nesting.error();
+    }
     json document = json::parse(*text, nullptr, false);
     if (document.is_discarded() || !document.is_object())
       return invalid_input("not a JSON object", source_location(fs.display(file)));

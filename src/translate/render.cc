@@ -183,7 +183,16 @@ nlohmann::json to_json(const docker_invocation& found) {
 std::string render_scan_text(const std::vector<scanned_file>& files) {
   std::string out;
   size_t total = 0, with_calls = 0, direct = 0, extra = 0, none = 0;
+  size_t skipped = 0;
   for (const auto& file : files) {
+    if (!file.skipped.empty()) {
+      ++skipped;
+      out += fmt::format("{}: skipped: {}\n", file.display, file.skipped);
+      continue;
+    }
+    for (const auto& problem : file.problems)
+      out += fmt::format("{}: not read as shell past this point, calls after it may be missed\n",
+                         problem);
     if (!file.invocations.empty()) ++with_calls;
     for (const auto& found : file.invocations) {
       ++total;
@@ -198,13 +207,16 @@ std::string render_scan_text(const std::vector<scanned_file>& files) {
     }
   }
   if (total == 0) {
-    out += fmt::format("no docker invocations in {} file{}\n", files.size(),
-                       files.size() == 1 ? "" : "s");
+    size_t read = files.size() - skipped;
+    out += fmt::format("no docker invocations in {} file{}\n", read, read == 1 ? "" : "s");
   } else {
     out += fmt::format(
         "{} docker invocation{} in {} file{}: {} direct, {} needs-extra-component, {} "
         "no-equivalent\n",
         total, total == 1 ? "" : "s", with_calls, with_calls == 1 ? "" : "s", direct, extra, none);
+  }
+  if (skipped > 0) {
+    out += fmt::format("{} path{} skipped (see above)\n", skipped, skipped == 1 ? "" : "s");
   }
   return out;
 }
@@ -213,15 +225,24 @@ nlohmann::json scan_to_json(const std::vector<scanned_file>& files) {
   nlohmann::json invocations = nlohmann::json::array();
   nlohmann::json scanned = nlohmann::json::array();
   nlohmann::json counts = {{"direct", 0}, {"needs-extra-component", 0}, {"no-equivalent", 0}};
+  nlohmann::json skipped = nlohmann::json::array();
   for (const auto& file : files) {
-    scanned.push_back({{"file", file.display}, {"kind", script_kind_name(file.kind)}});
+    if (!file.skipped.empty()) {
+      skipped.push_back({{"file", file.display}, {"reason", file.skipped}});
+      continue;
+    }
+    nlohmann::json entry = {{"file", file.display}, {"kind", script_kind_name(file.kind)}};
+    if (!file.problems.empty()) entry["problems"] = file.problems;
+    scanned.push_back(std::move(entry));
     for (const auto& found : file.invocations) {
       invocations.push_back(to_json(found));
       counts[std::string(verdict_name(found.verdict))] =
           counts[std::string(verdict_name(found.verdict))].get<int>() + 1;
     }
   }
-  return {{"files", scanned}, {"invocations", invocations}, {"summary", counts}};
+  nlohmann::json out = {{"files", scanned}, {"invocations", invocations}, {"summary", counts}};
+  if (!skipped.empty()) out["skipped"] = skipped;
+  return out;
 }
 
 std::string render_explanation_text(const crictl_explanation& e) {
@@ -283,6 +304,18 @@ std::string render_commands_markdown(const command_table& table) {
       "docker command lines into their crictl equivalent (or the nearest real alternative), one "
       "flag at a time, and `deshim translate --scan PATH...` does it for every docker call in "
       "scripts, crontabs, systemd units, Makefiles and CI files.\n\n";
+  out +=
+      "Every docker call of a compound line (`docker ps; rm -rf x && docker frobnicate`) is "
+      "translated or flagged, and the other commands are listed as kept as written. The exit "
+      "status is 1 when a call without an equivalent was found (for CI), 0 when every call has "
+      "one, 2 on bad input.\n\n";
+  out +=
+      "`--scan` follows symbolic links for reading (inside `--root`); a link loop, a FIFO or an "
+      "unreadable file inside a folder is listed as skipped and the scan goes on. Text that "
+      "cannot be read as shell (an unterminated quote, substitutions nested deeper than 64) is "
+      "reported with its line and column. `--write` rewrites only files inside the folder "
+      "scanned, never through a symbolic link, and never a file with text it could not read; it "
+      "says `not rewritten: FILE: why` for each.\n\n";
   out += "Verdicts:\n\n";
   out +=
       "- **direct**: a crictl line does the same and every flag is mapped; `--write` rewrites "

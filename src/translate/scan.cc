@@ -1,9 +1,15 @@
 #include "translate/scan.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <map>
 #include <set>
 
+#include "common/text_position.h"
 #include "translate/shell_lexer.h"
 
 namespace deshim::translate {
@@ -341,9 +347,10 @@ class scanner {
           script_kind kind)
       : table_(table), text_(text), file_(file), kind_(kind), lines_(text) {}
 
-  std::vector<docker_invocation> run() {
+  std::vector<docker_invocation> run(std::vector<std::string>* problems) {
+    problems_ = problems;
     for (const auto& seg : segments_of(text_, kind_))
-      scan_segment(seg);
+      scan_segment(seg, 0);
     std::stable_sort(
         out_.begin(), out_.end(),
         [](const docker_invocation& a, const docker_invocation& b) { return a.begin < b.begin; });
@@ -351,16 +358,45 @@ class scanner {
   }
 
  private:
-  void scan_segment(const segment& seg) {
+  /// Heredocs fed to a shell inside heredocs fed to a shell: each level is a call on the stack.
+  static constexpr int max_heredoc_depth = 16;
+
+  void problem(const error& failure, size_t fallback_offset) {
+    if (problems_ == nullptr) return;
+    line_column at = failure.where().line > 0
+                         ? line_column{failure.where().line, failure.where().column}
+                         : line_column{lines_.line_of(fallback_offset), 1};
+    std::string text = file_.empty() ? "" : file_ + ":";
+    text += std::to_string(at.line) + ":" + std::to_string(at.column) + ": " + failure.message();
+    problems_->push_back(std::move(text));
+  }
+
+  void scan_segment(const segment& seg, int depth) {
+    if (depth > max_heredoc_depth) {
+      problem(invalid_input("heredocs fed to a shell nest deeper than " +
+                            std::to_string(max_heredoc_depth) + " levels; not read"),
+              seg.begin);
+      return;
+    }
     lex_options options;
     options.make_recipe = kind_ == script_kind::makefile;
     auto commands = lex_shell(text_, seg.begin, seg.end, options);
-    if (!commands) return;  // lenient lexing only fails on bugs; skip the segment
+    if (!commands) {  // substitutions nested too deep: the segment is not read
+      problem(commands.error(), seg.begin);
+      return;
+    }
+    // The lenient lexer reads on past an unterminated quote; say so, since calls after it may
+    // be missed or misread (and --write must not touch the file).
+    lex_options strict = options;
+    strict.strict = true;
+    if (auto checked = lex_shell(text_, seg.begin, seg.end, strict); !checked) {
+      problem(checked.error(), seg.begin);
+    }
     for (const auto& command : *commands) {
       inspect(command, seg);
       if (is_shell_program(command.words)) {
         for (const auto& body : command.heredoc_bodies) {
-          scan_segment({body.begin, body.end, seg.yaml_quoted});
+          scan_segment({body.begin, body.end, seg.yaml_quoted}, depth + 1);
         }
       }
     }
@@ -427,6 +463,7 @@ class scanner {
   script_kind kind_;
   line_index lines_;
   std::vector<docker_invocation> out_;
+  std::vector<std::string>* problems_ = nullptr;
 };
 
 bool looks_binary(std::string_view text) {
@@ -435,25 +472,71 @@ bool looks_binary(std::string_view text) {
 
 constexpr size_t max_script_size = 4 * 1024 * 1024;
 
-result<void> scan_one(const command_table& table, const rooted_fs& fs, const std::string& node_path,
-                      const std::string& display, bool from_folder,
-                      std::vector<scanned_file>& out) {
-  if (fs.is_directory(node_path)) {
-    auto names = fs.list_directory(node_path);
-    if (!names) return names.error();
+/// One walk over the paths given: the folders seen so far (a second visit is a link loop or a
+/// second way in, and is skipped), and where results go.
+struct scan_walk {
+  const command_table& table;
+  const rooted_fs& fs;
+  std::map<std::pair<dev_t, ino_t>, std::string> folders;  // -> the display it was first seen as
+  std::vector<scanned_file>& out;
+};
+
+void skip(scan_walk& walk, const std::string& node_path, const std::string& display,
+          std::string why) {
+  scanned_file file;
+  file.display = display;
+  file.node_path = node_path;
+  file.skipped = std::move(why);
+  walk.out.push_back(std::move(file));
+}
+
+/// `expected` is the host path the file has when no symbolic link is followed below the path
+/// the user gave: only then may --write replace it.
+result<void> scan_one(scan_walk& walk, const std::string& node_path, const std::string& display,
+                      const std::filesystem::path& expected, bool from_folder) {
+  auto host = walk.fs.resolve(node_path);
+  if (!host) {  // a symbolic link loop, or a link out of --root
+    if (!from_folder) return host.error().with_context("reading " + display);
+    skip(walk, node_path, display, host.error().message());
+    return {};
+  }
+  struct stat info {};
+  if (::stat(host->c_str(), &info) != 0) {
+    std::string why = std::string("cannot read: ") + std::strerror(errno);
+    if (!from_folder) return environment_error(display + ": " + why);
+    skip(walk, node_path, display, why);
+    return {};
+  }
+  if (S_ISDIR(info.st_mode)) {
+    auto [seen, fresh] = walk.folders.emplace(std::make_pair(info.st_dev, info.st_ino), display);
+    if (!fresh) {
+      skip(walk, node_path, display,
+           "the same folder as " + seen->second + " (a symbolic link loop or a second way in)");
+      return {};
+    }
+    auto names = walk.fs.list_directory(node_path);
+    if (!names) {
+      if (!from_folder) return names.error();
+      skip(walk, node_path, display, names.error().message());
+      return {};
+    }
     for (const auto& name : *names) {
       if (name == ".git" || name.find(".deshim-bak") != std::string::npos) continue;
-      if (auto ok = scan_one(table, fs, join_node_path(node_path, name),
-                             join_node_path(display, name), true, out);
+      if (auto ok = scan_one(walk, join_node_path(node_path, name), join_node_path(display, name),
+                             expected / name, true);
           !ok) {
         return ok;
       }
     }
     return {};
   }
-  auto text = fs.read_file(node_path);
-  if (!text) return text.error().with_context("reading " + display);
-  if (looks_binary(*text) || text->size() > max_script_size) {
+  auto text = walk.fs.read_file(node_path, max_script_size);
+  if (!text) {
+    if (!from_folder) return text.error().with_context("reading " + display);
+    skip(walk, node_path, display, text.error().message());
+    return {};
+  }
+  if (looks_binary(*text)) {
     if (from_folder) return {};
     return invalid_input(display + " is not a text script", source_location(display),
                          "pass shell scripts, crontabs, unit files, Makefiles or CI yaml");
@@ -463,8 +546,18 @@ result<void> scan_one(const command_table& table, const rooted_fs& fs, const std
   file.node_path = node_path;
   file.kind = detect_script_kind(node_path);
   file.text = std::move(*text);
-  file.invocations = scan_script(table, file.text, display, file.kind);
-  out.push_back(std::move(file));
+  file.invocations = scan_script(walk.table, file.text, display, file.kind, &file.problems);
+  struct stat link_info {};
+  if (*host != expected) {
+    file.write_refusal =
+        "it is reached through a symbolic link (deshim writes only inside the "
+        "folder scanned, never through a link)";
+  } else if (::lstat(host->c_str(), &link_info) != 0 || !S_ISREG(link_info.st_mode)) {
+    file.write_refusal = "it is a symbolic link (deshim never writes through one)";
+  } else if (!file.problems.empty()) {
+    file.write_refusal = "part of it could not be read as shell (" + file.problems.front() + ")";
+  }
+  walk.out.push_back(std::move(file));
   return {};
 }
 
@@ -510,8 +603,9 @@ script_kind detect_script_kind(std::string_view path) {
 }
 
 std::vector<docker_invocation> scan_script(const command_table& table, std::string_view text,
-                                           const std::string& file, script_kind kind) {
-  return scanner(table, text, file, kind).run();
+                                           const std::string& file, script_kind kind,
+                                           std::vector<std::string>* problems) {
+  return scanner(table, text, file, kind).run(problems);
 }
 
 result<std::vector<docker_invocation>> scan_script(std::string_view text, const std::string& file,
@@ -525,13 +619,33 @@ result<std::vector<scanned_file>> scan_paths(const command_table& table, const r
                                              const std::vector<std::string>& node_paths,
                                              const std::vector<std::string>& displays) {
   std::vector<scanned_file> out;
+  scan_walk walk{table, fs, {}, out};
   for (size_t i = 0; i < node_paths.size(); ++i) {
     const auto& display = i < displays.size() ? displays[i] : node_paths[i];
+    // What the path the user gave is, links and all, is where writes may go: the folder itself,
+    // or for a file, the file in its (resolved) folder, so the file itself is no link.
+    auto host = fs.resolve(node_paths[i]);
+    if (!host) {  // a symbolic link loop: said, and the other paths are still scanned
+      skip(walk, node_paths[i], display, host.error().message());
+      continue;
+    }
     if (!fs.exists(node_paths[i])) {
       return error(error_kind::not_found, display + " does not exist", source_location(display),
                    "pass files or folders holding scripts");
     }
-    if (auto ok = scan_one(table, fs, node_paths[i], display, false, out); !ok) return ok.error();
+    std::filesystem::path expected = *host;
+    if (!fs.is_directory(node_paths[i])) {
+      std::string parent_path = node_paths[i];
+      while (parent_path.size() > 1 && parent_path.back() == '/')
+        parent_path.pop_back();
+      auto slash = parent_path.rfind('/');
+      std::string name = slash == std::string::npos ? parent_path : parent_path.substr(slash + 1);
+      parent_path = slash == std::string::npos ? "." : parent_path.substr(0, slash + 1);
+      auto parent = fs.resolve(parent_path);
+      if (!parent) return parent.error().with_context("reading " + display);
+      expected = *parent / name;
+    }
+    if (auto ok = scan_one(walk, node_paths[i], display, expected, false); !ok) return ok.error();
   }
   return out;
 }

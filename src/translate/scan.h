@@ -46,9 +46,12 @@ struct docker_invocation {
 };
 
 /// Every docker invocation in `text`, in file order. Never fails: text it cannot read as shell
-/// is skipped, and a docker call it cannot translate is reported as no-equivalent with why.
+/// is skipped and, when `problems` is given, named there (`file:line:column: what`; an
+/// unterminated quote, substitutions nested too deep), and a docker call it cannot translate is
+/// reported as no-equivalent with why.
 std::vector<docker_invocation> scan_script(const command_table& table, std::string_view text,
-                                           const std::string& file, script_kind kind);
+                                           const std::string& file, script_kind kind,
+                                           std::vector<std::string>* problems = nullptr);
 /// The same with the built-in table.
 result<std::vector<docker_invocation>> scan_script(std::string_view text, const std::string& file,
                                                    script_kind kind);
@@ -59,9 +62,22 @@ struct scanned_file {
   script_kind kind = script_kind::shell;
   std::string text;
   std::vector<docker_invocation> invocations;
+  /// Text that could not be read as shell (`file:line:column: what`); such a file is never
+  /// rewritten, since a rewrite could change what the unread part means.
+  std::vector<std::string> problems;
+  /// Why the path was not scanned at all (a symbolic link loop, a FIFO, unreadable); empty when
+  /// it was.
+  std::string skipped;
+  /// Why --write must leave the file alone even when a call is rewritable (reached through a
+  /// symbolic link, text it could not read); empty when it may rewrite it.
+  std::string write_refusal;
 };
 
 /// Scans files and folders (recursively, skipping .git, binary files and deshim backups).
+/// Symbolic links are followed for reading (inside --root); a folder reached a second time (a
+/// link loop) and anything that is not a readable regular file inside a folder are listed as
+/// skipped, and the scan goes on. A file reached through a symbolic link below the path given,
+/// or that is one itself, gets a write_refusal.
 /// `displays` parallels `node_paths`: how each path is shown.
 result<std::vector<scanned_file>> scan_paths(const command_table& table, const rooted_fs& fs,
                                              const std::vector<std::string>& node_paths,

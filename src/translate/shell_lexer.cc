@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/text_position.h"
+
 namespace deshim::translate {
 namespace {
 
@@ -17,6 +19,10 @@ bool is_digit(char c) {
 }
 
 constexpr size_t unassigned = static_cast<size_t>(-1);
+
+/// Deepest nesting of $(...) and backticks read: each level is a nested lexer on the stack, and
+/// no real script nests more than a few.
+constexpr int max_substitution_depth = 64;
 
 struct pending_heredoc {
   std::string delimiter;
@@ -68,13 +74,20 @@ class lexer {
     }
     finish();
     if (!heredocs_.empty() && options_.strict) {
-      return invalid_input("heredoc ended by the end of the text, not by " +
-                           heredocs_.front().delimiter);
+      return failure("heredoc ended by the end of the text, not by " + heredocs_.front().delimiter,
+                     end_);
     }
     return {};
   }
 
  private:
+  /// An error at `offset`: line and column relative to the lexed text, no file (the caller
+  /// knows it).
+  error failure(std::string message, size_t offset) const {
+    auto at = position_of(text_, offset);
+    return invalid_input(std::move(message), {"", at.line, at.column});
+  }
+
   char peek(size_t ahead) const { return pos_ + ahead < end_ ? text_[pos_ + ahead] : '\0'; }
 
   void skip_blanks() {
@@ -133,7 +146,7 @@ class lexer {
     saw_redirect_ = true;
     skip_blanks();
     if (pos_ >= end_ || text_[pos_] == '\n' || is_operator_char(text_[pos_])) {
-      if (options_.strict) return invalid_input("a redirection without a target");
+      if (options_.strict) return failure("a redirection without a target", pos_);
       return {};
     }
     auto word = read_word();
@@ -166,7 +179,8 @@ class lexer {
         pos_ = line_end < end_ ? line_end + 1 : end_;
       }
       if (!closed) {
-        if (options_.strict) return invalid_input("heredoc is not closed by " + doc.delimiter);
+        if (options_.strict)
+          return failure("heredoc is not closed by " + doc.delimiter, body_begin);
         if (doc.command < out_.size()) {
           out_[doc.command].heredoc_bodies.push_back({body_begin, end_});
         }
@@ -219,6 +233,12 @@ class lexer {
   }
 
   result<void> nested(size_t begin, size_t end) {
+    if (depth_ + 1 > max_substitution_depth) {
+      // Refused in lenient mode too: the alternative is a stack overflow.
+      return failure("command substitutions nest deeper than " +
+                         std::to_string(max_substitution_depth) + " levels",
+                     begin);
+    }
     lexer inner(text_, end, options_, depth_ + 1, out_);
     return inner.run(begin);
   }
@@ -236,7 +256,7 @@ class lexer {
       bool arithmetic = peek(2) == '(';
       size_t close = matching_paren(pos_ + 2);
       if (close == std::string_view::npos) {
-        if (options_.strict) return invalid_input("$( is not closed");
+        if (options_.strict) return failure("$( is not closed", pos_);
         close = end_ - 1;
       }
       bool is_command = !arithmetic && (!options_.make_recipe || make_shell);
@@ -265,7 +285,7 @@ class lexer {
   result<void> backtick(shell_word& word) {
     size_t close = matching_backtick(pos_ + 1);
     if (close == std::string_view::npos) {
-      if (options_.strict) return invalid_input("` is not closed");
+      if (options_.strict) return failure("` is not closed", pos_);
       close = end_;
     }
     if (auto ok = nested(pos_ + 1, close); !ok) return ok;
@@ -297,7 +317,7 @@ class lexer {
         word.quoted = true;
         size_t close = text_.find('\'', pos_ + 1);
         if (close == std::string_view::npos || close >= end_) {
-          if (options_.strict) return invalid_input("a single quote is not closed");
+          if (options_.strict) return failure("a single quote is not closed", pos_);
           close = end_;
         }
         word.value.append(text_.substr(pos_ + 1, close - pos_ - 1));
@@ -306,6 +326,7 @@ class lexer {
       }
       if (c == '"') {
         word.quoted = true;
+        size_t opened = pos_;
         ++pos_;
         bool closed = false;
         while (pos_ < end_) {
@@ -332,7 +353,7 @@ class lexer {
           word.value.push_back(d);
           ++pos_;
         }
-        if (!closed && options_.strict) return invalid_input("a double quote is not closed");
+        if (!closed && options_.strict) return failure("a double quote is not closed", opened);
         continue;
       }
       if (c == '$') {

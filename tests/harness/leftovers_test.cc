@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
+#include <string>
 #include <thread>
 
 #include "common/subprocess.h"
@@ -16,6 +18,14 @@ namespace {
 
 using namespace std::chrono_literals;
 
+/// The process's command name (/proc/PID/comm without its newline); empty once it is gone.
+std::string comm_of(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/comm");
+  std::string name;
+  std::getline(in, name);
+  return name;
+}
+
 TEST(leftovers, follows_a_process_by_pid_and_by_argument_until_it_stops) {
   auto folder = temp_folder::create("leftovers");
   ASSERT_TRUE(folder);
@@ -26,18 +36,20 @@ TEST(leftovers, follows_a_process_by_pid_and_by_argument_until_it_stops) {
   ASSERT_TRUE(child) << child.error().describe();
   const pid_t pid = child->pid();
   EXPECT_EQ(alive_among({pid, -1}), std::vector<pid_t>{pid});
-  // Until the child has exec'd, its command line is still ours.
-  for (int i = 0; i < 100 && processes_with_argument(marker, "sh").empty(); ++i) {
+  // Wait until sh has exec'd and its child has exec'd sleep. Until the child has exec'd, its
+  // command line is still ours; and between sh's fork and sleep's exec, the grandchild carries
+  // sh's command line, marker included, so checking the marker then would find two processes
+  // (the race that made this test fail about once in five runs under load).
+  std::vector<pid_t> below;
+  for (int i = 0; i < 500; ++i) {
+    below = descendants_of(pid);
+    if (below.size() == 1 && comm_of(below.front()) == "sleep") break;
     std::this_thread::sleep_for(10ms);
   }
+  ASSERT_EQ(below.size(), 1u) << "sh runs sleep as its child";
+  ASSERT_EQ(comm_of(below.front()), "sleep");
   EXPECT_EQ(processes_with_argument(marker, "sh"), std::vector<pid_t>{pid});
   EXPECT_TRUE(processes_with_argument(marker, "bash-not").empty());
-  std::vector<pid_t> below;
-  for (int i = 0; i < 100 && below.empty(); ++i) {
-    below = descendants_of(pid);
-    if (below.empty()) std::this_thread::sleep_for(10ms);
-  }
-  ASSERT_EQ(below.size(), 1u) << "sh runs sleep as its child";
 
   ::kill(below.front(), SIGKILL);  // our own grandchild: sh then finishes by itself
   child->stop(2s);

@@ -11,7 +11,7 @@ namespace {
 std::string report(const std::string& text, const std::string& file, script_kind kind) {
   auto table = builtin_command_table();
   EXPECT_TRUE(table);
-  scanned_file f{file, file, kind, text, scan_script(**table, text, file, kind)};
+  scanned_file f{file, file, kind, text, scan_script(**table, text, file, kind), {}, {}, {}};
   return render_scan_text({f});
 }
 
