@@ -39,6 +39,27 @@ struct pipe_pair {
   int write_end = -1;
 };
 
+/// write() to a pipe whose reader may be gone (a child that exited without reading its
+/// stdin): EPIPE for the caller instead of SIGPIPE killing the whole process. SIGPIPE is
+/// blocked for this thread around the write and a pending one is taken back, so the process's
+/// own disposition and other threads are untouched.
+ssize_t write_without_sigpipe(int fd, std::string_view data) {
+  sigset_t pipe_only, previous;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  ::pthread_sigmask(SIG_BLOCK, &pipe_only, &previous);
+  ssize_t wrote = ::write(fd, data.data(), data.size());
+  const int saved = errno;
+  if (wrote < 0 && errno == EPIPE && !sigismember(&previous, SIGPIPE)) {
+    const timespec no_wait{0, 0};
+    while (::sigtimedwait(&pipe_only, nullptr, &no_wait) < 0 && errno == EINTR) {
+    }
+  }
+  ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  errno = saved;
+  return wrote;
+}
+
 result<pipe_pair> make_pipe() {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) {
@@ -153,7 +174,7 @@ result<process_result> run_process(const std::vector<std::string>& argv,
     for (int i = 0; i < count; ++i) {
       if (fds[i].revents == 0) continue;
       if (fds[i].fd == in->write_end) {
-        ssize_t wrote = ::write(in->write_end, to_write.data(), to_write.size());
+        ssize_t wrote = write_without_sigpipe(in->write_end, to_write);
         if (wrote > 0) to_write.remove_prefix(static_cast<size_t>(wrote));
         if (wrote < 0 && errno != EAGAIN) to_write = {};
         if (to_write.empty()) close_fd(in->write_end);

@@ -107,3 +107,19 @@ TEST(find_program, finds_programs_in_path) {
 
 }  // namespace
 }  // namespace deshim
+
+namespace deshim {
+namespace {
+
+TEST(subprocess, stdin_for_a_child_that_exits_without_reading_it_is_not_a_sigpipe) {
+  run_options options;
+  options.standard_input = std::string(4 << 20, 'x');  // more than a pipe holds
+  for (int i = 0; i < 20; ++i) {
+    auto ran = run_process({"true"}, options);
+    ASSERT_TRUE(ran.ok()) << ran.error().describe();
+    EXPECT_EQ(ran->exit_code, 0);
+  }
+}
+
+}  // namespace
+}  // namespace deshim
