@@ -246,7 +246,17 @@ result<journal> journal::open(const rooted_fs& node, const std::string& id) {
                             (last_cut_short ? content.size() : end) - start);
     start = last_cut_short ? content.size() : end + 1;
     try {
-      opened.records_.push_back(nlohmann::json::parse(record));
+      auto parsed = nlohmann::json::parse(record);
+      // Every record is an object; anything else (a number, a list) is damage, and reading
+      // its fields would throw.
+      if (!parsed.is_object()) {
+        return invalid_input("journal record " + std::to_string(line) + " is not a JSON object",
+                             {node.display(node_file), line, 1},
+                             "the journal was edited or damaged; restore it from the backup "
+                             "folder's history, or remove the backup folder if you know the "
+                             "node's state");
+      }
+      opened.records_.push_back(std::move(parsed));
     } catch (const nlohmann::json::exception& failure) {
       // The last line of a journal that a crash cut short was never acted on.
       if (last_cut_short) break;

@@ -136,3 +136,23 @@ TEST(journal, folders_to_create_lists_only_missing_ones_and_removal_keeps_conten
 
 }  // namespace
 }  // namespace deshim::migrate
+
+namespace deshim::migrate {
+namespace {
+
+TEST(journal, a_record_that_is_not_an_object_is_damage_not_a_crash) {
+  // Found by fuzzing (fuzz/corpus/journal): `value()` on a number threw out of deshim.
+  for (const char* text : {"9\n", "[1]\n", "{\"record\":\"start\"}\n7\n"}) {
+    temp_node node;
+    node.write("/var/lib/deshim/backups/20260101T000000.000000Z-aaaaaa/journal.jsonl", text);
+    auto opened = journal::open(node.fs(), "20260101T000000.000000Z-aaaaaa");
+    ASSERT_FALSE(opened) << text;
+    EXPECT_NE(opened.error().message().find("is not a JSON object"), std::string::npos);
+    EXPECT_EQ(opened.error().exit_status(), 2);
+    // The interrupted-apply search reports it too, never aborts.
+    EXPECT_FALSE(find_interrupted_apply(node.fs()));
+  }
+}
+
+}  // namespace
+}  // namespace deshim::migrate
