@@ -693,6 +693,15 @@ TEST_F(runtime_crash, exec_sync_timeout_kills_the_process_and_its_group) {
   status = runtime_->ExecSync(call_context().get(), exec, &answer);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(answer.stdout(), "in-time\n");
+  // A stopped pod says so.
+  v1::StopPodSandboxRequest stop;
+  stop.set_pod_sandbox_id(pod);
+  v1::StopPodSandboxResponse stopped;
+  ASSERT_TRUE(runtime_->StopPodSandbox(call_context().get(), stop, &stopped).ok());
+  auto stopped_status = pod_status(pod, nullptr);
+  EXPECT_EQ(stopped_status.status().state(), v1::SANDBOX_NOTREADY);
+  ASSERT_TRUE(stopped_status.info().count("reason"));
+  EXPECT_EQ(stopped_status.info().at("reason"), "stopped");
   auto left = remove_everything();
   EXPECT_TRUE(left.empty()) << left.front();
   stop_server();
