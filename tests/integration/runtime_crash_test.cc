@@ -143,6 +143,12 @@ class runtime_crash : public ::testing::Test {
       return false;
     }
     channel_ = grpc::CreateChannel("unix:" + socket(), grpc::InsecureChannelCredentials());
+    // The socket file appears at bind(), a moment before listen(): a call in between is
+    // refused, and gRPC then backs off for a second. Wait for a real connection.
+    if (!channel_->WaitForConnected(std::chrono::system_clock::now() + 10s)) {
+      ADD_FAILURE() << "deshim runtime serve did not accept a connection: " << server_log();
+      return false;
+    }
     runtime_ = v1::RuntimeService::NewStub(channel_);
     return true;
   }
