@@ -102,8 +102,7 @@ std::string not_ready_reason(const sandbox_record& record) {
   if (record.state == sandbox_state::ready) return "";
   if (!record.start_error.empty())
     return "the pause container did not start: " + record.start_error;
-  if (!record.not_ready_reason.empty()) return record.not_ready_reason;
-  return record.network_set_up || record.pid > 0 ? "" : "stopped";
+  return record.not_ready_reason;
 }
 
 std::string pod_resolv_conf(const v1::DNSConfig& dns, const std::string& node_resolv_conf) {
@@ -454,6 +453,7 @@ result<void> sandbox_service::stop(const std::string& id) {
   }
   if (auto removed = remove_pod_namespaces(record); !removed) return removed;
   crash_point("StopPodSandbox: namespaces removed");
+  if (record.state == sandbox_state::ready) record.not_ready_reason = "stopped";
   record.state = sandbox_state::not_ready;
   return context_.put(record);
 }

@@ -143,6 +143,12 @@ class runtime_crash : public ::testing::Test {
       return false;
     }
     channel_ = grpc::CreateChannel("unix:" + socket(), grpc::InsecureChannelCredentials());
+    // The socket file appears at bind(), a moment before listen(): a call in between is
+    // refused, and gRPC then backs off for a second. Wait for a real connection.
+    if (!channel_->WaitForConnected(std::chrono::system_clock::now() + 10s)) {
+      ADD_FAILURE() << "deshim runtime serve did not accept a connection: " << server_log();
+      return false;
+    }
     runtime_ = v1::RuntimeService::NewStub(channel_);
     return true;
   }
@@ -693,6 +699,15 @@ TEST_F(runtime_crash, exec_sync_timeout_kills_the_process_and_its_group) {
   status = runtime_->ExecSync(call_context().get(), exec, &answer);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(answer.stdout(), "in-time\n");
+  // A stopped pod says so.
+  v1::StopPodSandboxRequest stop;
+  stop.set_pod_sandbox_id(pod);
+  v1::StopPodSandboxResponse stopped;
+  ASSERT_TRUE(runtime_->StopPodSandbox(call_context().get(), stop, &stopped).ok());
+  auto stopped_status = pod_status(pod, nullptr);
+  EXPECT_EQ(stopped_status.status().state(), v1::SANDBOX_NOTREADY);
+  ASSERT_TRUE(stopped_status.info().count("reason"));
+  EXPECT_EQ(stopped_status.info().at("reason"), "stopped");
   auto left = remove_everything();
   EXPECT_TRUE(left.empty()) << left.front();
   stop_server();
