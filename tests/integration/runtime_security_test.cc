@@ -116,6 +116,13 @@ class runtime_security : public ::testing::Test {
     if (!fs::exists(socket()))
       startup_error_ = "deshim runtime serve did not listen: " + read_text(path("serve.log"));
     channel_ = grpc::CreateChannel("unix:" + socket(), grpc::InsecureChannelCredentials());
+    // The socket file appears at bind(), a moment before listen(): a call in between is
+    // refused, and gRPC then backs off for a second. Wait for a real connection.
+    if (startup_error_.empty() &&
+        !channel_->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
+      startup_error_ =
+          "deshim runtime serve did not accept a connection: " + read_text(path("serve.log"));
+    }
     runtime_ = v1::RuntimeService::NewStub(channel_);
   }
 
