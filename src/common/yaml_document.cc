@@ -17,12 +17,24 @@ namespace {
 struct bound_passed {
   YAML::Mark mark;
   std::string message;
+  std::string hint = "no real configuration or manifest needs this; check where the file came from";
 };
 
 /// Counts, per document, what the tree would hold once aliases are expanded.
 class bounds_check : public YAML::EventHandler {
  public:
-  void OnDocumentStart(const YAML::Mark&) override {
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    // yaml-cpp 0.7 never consumes a ',' outside [] or {} at the start of a document (its bug
+    // 1040): every call then reports another empty document at the same place, forever, and
+    // LoadAll keeps collecting them until memory runs out.
+    if (started_ && mark.pos == last_start_.pos && mark.line == last_start_.line) {
+      throw bound_passed{mark,
+                         "the YAML parser makes no progress here; a ',' outside [ ] or { } is "
+                         "the usual cause",
+                         "remove the stray ',' (or write the list as [a, b])"};
+    }
+    started_ = true;
+    last_start_ = mark;
     expanded_size_.clear();
     open_.clear();
     alias_nodes_ = 0;
@@ -87,6 +99,8 @@ class bounds_check : public YAML::EventHandler {
     if (!open_.empty()) open_.back().size += size;
   }
 
+  bool started_ = false;
+  YAML::Mark last_start_;
   std::map<YAML::anchor_t, std::size_t> expanded_size_;
   std::vector<frame> open_;
   std::size_t alias_nodes_ = 0;
@@ -107,9 +121,7 @@ result<void> check_bounds(std::string_view text, const std::string& file,
     while (parser.HandleNextDocument(check) && all) {
     }
   } catch (const bound_passed& passed) {
-    return invalid_input(passed.message, location_of(passed.mark, file),
-                         "no real configuration or manifest needs this; check where the file "
-                         "came from");
+    return invalid_input(passed.message, location_of(passed.mark, file), passed.hint);
   } catch (const YAML::Exception& e) {
     return invalid_input(errors.what + ": " + e.msg, location_of(e.mark, file), errors.hint);
   }

@@ -225,6 +225,16 @@ TEST(bounded_yaml, keeps_ordinary_aliases_merge_keys_and_reports_syntax_errors) 
   EXPECT_GT(broken.error().where().line, 0);
 }
 
+TEST(bounded_yaml, a_stray_comma_is_an_error_not_a_hang) {
+  // yaml-cpp 0.7 loops forever on it in LoadAll (found by fuzz/targets/workload_yaml.cc).
+  auto comma = load_yaml_documents("apiVersion: v1\n---\n ,  - name: x\n", "w.yaml");
+  ASSERT_FALSE(comma);
+  EXPECT_EQ(comma.error().describe(),
+            "w.yaml:3:2: the YAML parser makes no progress here; a ',' outside [ ] or { } is the "
+            "usual cause\n  hint: remove the stray ',' (or write the list as [a, b])");
+  EXPECT_FALSE(load_yaml_documents(",", "w.yaml"));
+}
+
 TEST(bounded_yaml, refuses_deep_nesting) {
   auto deep = load_yaml_document(std::string(100'000, '[') + std::string(100'000, ']'), "d.yaml");
   ASSERT_FALSE(deep);
