@@ -6,6 +6,7 @@
 #include <deque>
 #include <map>
 #include <regex>
+#include <set>
 
 #include "analyze/command_flags.h"
 #include "analyze/kubelet_config_schema.h"
@@ -411,6 +412,7 @@ result<void> read_kubelet(const rooted_fs& fs, const kubelet_read_options& optio
 
   // Flags, then the config file they name; flags win over the file.
   std::vector<kubelet_flag> flags;
+  std::set<std::string> unknown_seen;  // linear in the number of flags (50,000 on a hostile node)
   if (!words.empty()) {
     auto parsed = parse_go_flags(words, 1, kind_of);
     for (const auto& flag : parsed.flags) {
@@ -429,8 +431,7 @@ result<void> read_kubelet(const rooted_fs& fs, const kubelet_read_options& optio
         if (entry.flag.name == "container-runtime") {
           entry.dockershim_only = flag.value.value_or("") == "docker";
         }
-      } else if (std::find(kubelet.unknown_flags.begin(), kubelet.unknown_flags.end(), flag.name) ==
-                 kubelet.unknown_flags.end()) {
+      } else if (unknown_seen.insert(flag.name).second) {
         kubelet.unknown_flags.push_back(flag.name);
       }
       flags.push_back(entry);

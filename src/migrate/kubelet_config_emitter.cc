@@ -4,6 +4,8 @@
 
 #include <sstream>
 
+#include "common/yaml_document.h"
+
 namespace deshim::migrate {
 namespace {
 
@@ -16,13 +18,12 @@ std::vector<std::string> split_lines(const std::string& text) {
 }
 
 result<YAML::Node> parse_config(const std::string& text, const std::string& file) {
-  std::vector<YAML::Node> documents;
-  try {
-    documents = YAML::LoadAll(text);
-  } catch (const YAML::Exception& e) {
-    return invalid_input("invalid YAML: " + e.msg, {file, e.mark.line + 1, e.mark.column + 1},
-                         "fix the YAML at this position; the kubelet would refuse the file too");
-  }
+  // Bounded like every reader (aliases, nesting, yaml-cpp's stray-comma loop).
+  auto loaded = load_yaml_documents(
+      text, file,
+      {"invalid YAML", "fix the YAML at this position; the kubelet would refuse the file too"});
+  if (!loaded) return loaded.error();
+  const std::vector<YAML::Node>& documents = *loaded;
   if (documents.size() != 1 || !documents[0].IsMap()) {
     return invalid_input(
         "a KubeletConfiguration file must hold one YAML mapping", {file, 1, 1},
