@@ -19,6 +19,8 @@ struct collect_options {
   std::optional<std::string> docker_host;         ///< --docker-host; nullopt: no live API query
   std::vector<std::string> scan_paths;            ///< --scan: more scripts to search for docker
   std::optional<std::string> kubernetes_version;  ///< --kubernetes-version; else detected
+  /// --node-name: the node whose pods are evaluated; else the kubelet's own name for it.
+  std::optional<std::string> node_name;
   bool keep_going = false;  ///< --keep-going: record a bad input and go on instead of failing
   /// Kubelet flags from its files only, never the running process (kubelet_read_options).
   bool configured_kubelet = false;

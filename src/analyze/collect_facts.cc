@@ -12,8 +12,12 @@ result<node_facts> collect_node_facts(const rooted_fs& fs, const collect_options
   facts.root = fs.root().string();
   if (auto read = read_docker_daemon_config(fs, facts); !read) return read.error();
   if (auto read = read_node_configuration(fs, options, facts); !read) return read.error();
+  if (options.node_name) {
+    facts.node.node_name = *options.node_name;
+    facts.node.node_name_source = "--node-name";
+  }
   if (auto read = read_workloads(fs, options.workload_paths, static_pod_path_of(facts),
-                                 options.keep_going, facts);
+                                 options.keep_going, facts, facts.node.node_name);
       !read) {
     return read.error();
   }

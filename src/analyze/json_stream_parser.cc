@@ -338,7 +338,9 @@ class stream_parser {
         if (key == "template" || key == "jobTemplate" || key == "spec") return object_role::spec;
         if (key == "metadata") return object_role::metadata;
         if (key == "volumes") return object_role::volume_list;
-        if (key == "hostPID" || key == "hostNetwork") return object_role::plain;
+        if (key == "hostPID" || key == "hostNetwork" || key == "nodeName") {
+          return object_role::plain;  // nodeName: analyze --node-name skips other nodes' pods
+        }
         return object_role::skipped;
       case object_role::container:
         if (key == "env") return object_role::env_list;

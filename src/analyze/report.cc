@@ -1,6 +1,11 @@
 #include "analyze/report.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
 
 namespace deshim::analyze {
 namespace {
@@ -28,7 +33,71 @@ const nlohmann::json* find_path(const nlohmann::json& facts, const std::vector<s
   return current;
 }
 
+bool string_is(const nlohmann::json& facts, const std::vector<std::string>& path,
+               std::string_view expected) {
+  const nlohmann::json* value = find_path(facts, path);
+  return value != nullptr && value->is_string() && value->get_ref<const std::string&>() == expected;
+}
+
+bool flag_is(const nlohmann::json& facts, const std::vector<std::string>& path, bool expected) {
+  const nlohmann::json* value = find_path(facts, path);
+  return value != nullptr && value->is_boolean() && value->get<bool>() == expected;
+}
+
+/// What was not checked: the two gaps that make a `ready` verdict untrustworthy, then every
+/// input that was missing or could not be read.
+std::vector<coverage_gap> coverage_of(const nlohmann::json& facts,
+                                      const std::vector<input_record>& inputs) {
+  std::vector<coverage_gap> gaps;
+  if (flag_is(facts, {"kubelet", "found"}, false)) {
+    gaps.push_back({"kubelet", "",
+                    "no kubelet found (unit, flags file or process): its flags, version and "
+                    "runtime settings were not checked; pass --root at the node's filesystem",
+                    true});
+  }
+  if (!flag_is(facts, {"engine", "queried"}, true)) {
+    bool live = string_is(facts, {"root"}, "/");
+    std::string why =
+        "the Docker Engine was not queried: running containers, images, volumes "
+        "and swarm state were not checked";
+    for (const auto& input : inputs) {
+      if (input.kind == "docker engine API" && input.status == "error") {
+        why = "the Docker Engine could not be queried (" + input.detail +
+              "): running containers, images, volumes and swarm state were not checked";
+      }
+    }
+    gaps.push_back({"docker engine API", "",
+                    why + (live ? "; pass --docker-host unix:///var/run/docker.sock" : ""), live});
+  }
+  for (const auto& input : inputs) {
+    if (input.status == "read" || input.kind == "docker engine API") continue;
+    gaps.push_back({input.kind, input.path,
+                    input.status + (input.detail.empty() ? "" : ": " + input.detail), false});
+  }
+  return gaps;
+}
+
 }  // namespace
+
+std::string rfc3339_utc(std::int64_t unix_seconds) {
+  std::time_t time = static_cast<std::time_t>(unix_seconds);
+  std::tm utc{};
+  gmtime_r(&time, &utc);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", utc.tm_year + 1900, utc.tm_mon + 1,
+                     utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
+}
+
+std::string report_time_now() {
+  // SOURCE_DATE_EPOCH (reproducible-builds.org) lets tests and archives pin the time.
+  if (const char* pinned = std::getenv("SOURCE_DATE_EPOCH"); pinned != nullptr && *pinned) {
+    char* end = nullptr;
+    long long seconds = std::strtoll(pinned, &end, 10);
+    if (end != pinned && *end == '\0' && seconds >= 0) return rfc3339_utc(seconds);
+  }
+  auto now = std::chrono::system_clock::now();
+  return rfc3339_utc(
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
+}
 
 std::string_view to_string(verdict value) {
   switch (value) {
@@ -36,6 +105,8 @@ std::string_view to_string(verdict value) {
       return "ready";
     case verdict::ready_with_warnings:
       return "ready-with-warnings";
+    case verdict::incomplete:
+      return "incomplete";
     case verdict::blocked:
       return "blocked";
   }
@@ -81,8 +152,13 @@ report build_report(const nlohmann::json& facts, const std::vector<input_record>
   std::sort(out.rules.begin(), out.rules.end(),
             [](const rule_summary& a, const rule_summary& b) { return a.id < b.id; });
   out.inputs = inputs;
+  out.coverage = coverage_of(facts, inputs);
+  bool incomplete = std::any_of(out.coverage.begin(), out.coverage.end(),
+                                [](const coverage_gap& gap) { return gap.needed_for_verdict; });
   if (out.count(severity::blocker) > 0) {
     out.outcome = verdict::blocked;
+  } else if (incomplete) {
+    out.outcome = verdict::incomplete;
   } else if (out.count(severity::warning) > 0) {
     out.outcome = verdict::ready_with_warnings;
   }

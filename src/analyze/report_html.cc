@@ -12,7 +12,7 @@ const char* style = R"(body{font-family:system-ui,sans-serif;margin:2em;color:#2
 h1{font-size:1.5em}table{border-collapse:collapse;margin:.5em 0}
 td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left;vertical-align:top}
 code{background:#f4f4f4;padding:0 .2em}.verdict{font-weight:bold;padding:.2em .6em;border-radius:.3em}
-.ready{background:#d7f5dc}.ready-with-warnings{background:#fff1c2}.blocked{background:#fdd}
+.ready{background:#d7f5dc}.ready-with-warnings{background:#fff1c2}.blocked{background:#fdd}.incomplete{background:#e6e6ff}
 .blocker{border-left:.4em solid #c00}.warning{border-left:.4em solid #d90}.info{border-left:.4em solid #08c}
 .finding{margin:.8em 0;padding:.3em .8em;background:#fafafa}.finding dt{font-weight:bold}
 .finding dd{margin:0 0 .3em 1em}
@@ -81,7 +81,19 @@ std::string render_report_html(const report& result) {
            "</td><td><code>" + escape_xml(input.path) + "</code></td><td>" +
            escape_xml(input.detail) + "</td></tr>\n";
   }
-  out += "</table>\n<p><small>deshim " + escape_xml(result.tool_version) + ", " + report_schema +
+  out += "</table>\n";
+  if (!result.coverage.empty()) {
+    out += "<h2>Not checked</h2>\n<ul>\n";
+    for (const auto& gap : result.coverage) {
+      out += "<li>" + escape_xml(gap.input) +
+             (gap.path.empty() ? "" : " <code>" + escape_xml(gap.path) + "</code>") + ": " +
+             escape_xml(gap.detail) +
+             (gap.needed_for_verdict ? " <b>(verdict incomplete)</b>" : "") + "</li>\n";
+    }
+    out += "</ul>\n";
+  }
+  out += "<p><small>deshim " + escape_xml(result.tool_version) + ", " + report_schema +
+         (result.generated_at.empty() ? "" : ", " + escape_xml(result.generated_at)) +
          "</small></p>\n</body>\n</html>\n";
   return out;
 }

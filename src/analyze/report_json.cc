@@ -1,5 +1,6 @@
 // The JSON report, schema deshim.report/v1 (docs/report-schema.md). Keys keep the order
 // written here, so reports diff cleanly across nodes and runs.
+#include "analyze/finding_subject.h"
 #include "analyze/report.h"
 
 namespace deshim::analyze {
@@ -8,10 +9,15 @@ namespace {
 using ordered = nlohmann::ordered_json;
 
 ordered finding_to_json(const finding& found) {
-  return {{"rule", found.rule_id},      {"title", found.title},
-          {"category", found.category}, {"severity", std::string(to_string(found.level))},
-          {"subject", found.subject},   {"evidence", found.evidence},
-          {"message", found.message},   {"remediation", found.remediation},
+  return {{"rule", found.rule_id},
+          {"title", found.title},
+          {"category", found.category},
+          {"severity", std::string(to_string(found.level))},
+          {"subject", found.subject},
+          {"target", subject_to_json(found.subject)},
+          {"evidence", found.evidence},
+          {"message", found.message},
+          {"remediation", found.remediation},
           {"docs", found.docs}};
 }
 
@@ -20,6 +26,7 @@ ordered report_json(const report& result, bool with_findings) {
   ordered out = ordered::object();
   out["schema"] = report_schema;
   out["tool"] = {{"name", "deshim"}, {"version", result.tool_version}};
+  out["generated_at"] = result.generated_at;
   out["verdict"] = std::string(to_string(result.outcome));
   ordered node = ordered::object();
   node["name"] = result.node_name();
@@ -49,6 +56,14 @@ ordered report_json(const report& result, bool with_findings) {
                       {"detail", input.detail}});
   }
   out["inputs"] = inputs;
+  ordered coverage = ordered::array();
+  for (const auto& gap : result.coverage) {
+    coverage.push_back({{"input", gap.input},
+                        {"path", gap.path},
+                        {"detail", gap.detail},
+                        {"needed_for_verdict", gap.needed_for_verdict}});
+  }
+  out["coverage"] = coverage;
   ordered rules = ordered::array();
   for (const auto& summary : result.rules) {
     rules.push_back({{"id", summary.id},

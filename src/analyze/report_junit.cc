@@ -8,9 +8,11 @@
 namespace deshim::analyze {
 
 std::string render_report_junit(const report& result) {
+  // A rule whose findings are all below --fail-on passes (its findings stay in system-out),
+  // so a CI job fails exactly when `deshim analyze` exits 1.
   std::size_t failures = 0;
   for (const auto& summary : result.rules)
-    failures += summary.findings > 0 ? 1 : 0;
+    failures += summary.findings > 0 && result.fails(summary.level) ? 1 : 0;
   std::string name = escape_xml("deshim analyze " + result.node_name());
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out += fmt::format("<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\">\n", name,
@@ -24,6 +26,10 @@ std::string render_report_junit(const report& result) {
   for (const auto& [component, version] : result.versions) {
     out += "      <property name=\"version." + escape_xml(component) + "\" value=\"" +
            escape_xml(version) + "\"/>\n";
+  }
+  if (!result.generated_at.empty()) {
+    out += "      <property name=\"generated_at\" value=\"" + escape_xml(result.generated_at) +
+           "\"/>\n";
   }
   out += "    </properties>\n";
   for (const auto& summary : result.rules) {
@@ -48,6 +54,11 @@ std::string render_report_junit(const report& result) {
       details += "  remediation: " + found.remediation + "\n";
     }
     details += "docs: " + docs + "\n";
+    if (!result.fails(summary.level)) {
+      out += "      <system-out>" + escape_xml(details) + "</system-out>\n";
+      out += "    </testcase>\n";
+      continue;
+    }
     out += fmt::format("      <failure type=\"{}\" message=\"{}\">{}</failure>\n",
                        to_string(summary.level),
                        escape_xml(fmt::format("{} finding{}: {}", summary.findings,

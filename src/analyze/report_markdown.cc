@@ -34,6 +34,10 @@ std::string render_report_markdown(const report& result) {
                      to_string(result.outcome), result.count(severity::blocker),
                      result.count(severity::warning), result.count(severity::info),
                      result.rules.size());
+  if (!result.generated_at.empty()) {
+    out += "Generated " + escape_markdown(result.generated_at) + " by deshim " +
+           escape_markdown(result.tool_version) + ".\n\n";
+  }
   out += "## Node\n\n| | |\n|---|---|\n";
   out += "| root | " + code(result.root) + " |\n";
   for (const auto& [key, value] : result.node) {
@@ -74,6 +78,15 @@ std::string render_report_markdown(const report& result) {
     for (const auto& input : result.inputs) {
       out += "| " + escape_markdown(input.status) + " | " + escape_markdown(input.kind) + " | " +
              code(input.path) + " | " + escape_markdown(input.detail) + " |\n";
+    }
+  }
+  if (!result.coverage.empty()) {
+    out += "\n## Not checked\n\n| input | path | why | verdict |\n|---|---|---|---|\n";
+    for (const auto& gap : result.coverage) {
+      out += "| " + escape_markdown(gap.input) + " | " +
+             (gap.path.empty() ? std::string() : code(gap.path)) + " | " +
+             escape_markdown(gap.detail) + " | " +
+             (gap.needed_for_verdict ? "makes it incomplete" : "") + " |\n";
     }
   }
   return out;

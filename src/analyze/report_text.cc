@@ -30,6 +30,7 @@ struct painter {
       case verdict::ready:
         return wrap("1;32", text);
       case verdict::ready_with_warnings:
+      case verdict::incomplete:
         return wrap("1;33", text);
       case verdict::blocked:
         return wrap("1;31", text);
@@ -55,6 +56,7 @@ std::string render_report_text(const report& result, bool color) {
   painter paint{color};
   std::string out;
   out += paint.bold("deshim analyze: " + result.node_name()) + "\n";
+  if (!result.generated_at.empty()) out += "Generated: " + result.generated_at + "\n";
   out += "Verdict: " + paint.of(result.outcome, upper(to_string(result.outcome))) + " (" +
          plural(result.count(severity::blocker), "blocker", "blockers") + ", " +
          plural(result.count(severity::warning), "warning", "warnings") + ", " +
@@ -101,6 +103,14 @@ std::string render_report_text(const report& result, bool color) {
     out += "\n";
   }
   if (result.inputs.empty()) out += "  (none)\n";
+
+  if (!result.coverage.empty()) {
+    out += "\n" + paint.bold("Not checked") + "\n";
+    for (const auto& gap : result.coverage) {
+      out += "  " + gap.input + (gap.path.empty() ? "" : " " + gap.path) + ": " + gap.detail +
+             (gap.needed_for_verdict ? " [verdict incomplete]" : "") + "\n";
+    }
+  }
   return out;
 }
 

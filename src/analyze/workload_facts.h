@@ -81,6 +81,8 @@ struct workload_facts {
   std::vector<workload> workloads;
   std::vector<log_agent_config> log_configs;
   std::vector<std::string> files;  ///< every file read, in order
+  /// Pods skipped because `spec.nodeName` names another node (`analyze --node-name`).
+  std::size_t pods_on_other_nodes = 0;
 
   const std::string& text(text_id id) const { return strings[id]; }
 };

@@ -214,6 +214,17 @@ result<void> workload_collector::add_object(const json& object, const object_ori
     auto spec = member(object, "spec", json::value_t::object, origin, "", "an object");
     if (!spec) return spec.error();
     if (!*spec) return {};
+    // A cluster-wide dump holds every node's pods; one bound elsewhere is not this node's
+    // concern. A static pod file names no node (the kubelet binds it to itself).
+    if (!node_name_.empty() && !origin.static_pod) {
+      auto bound = member(**spec, "nodeName", json::value_t::string, origin, "spec", "a string");
+      if (!bound) return bound.error();
+      if (*bound && !(*bound)->get_ref<const std::string&>().empty() &&
+          (*bound)->get_ref<const std::string&>() != node_name_) {
+        ++pods_on_other_nodes_;
+        return {};
+      }
+    }
     return add_pod_spec(object, **spec, nullptr, "spec", origin);
   }
   if (kind == "ConfigMap") return add_config_map(object, origin);
@@ -481,13 +492,23 @@ std::string static_pod_path_of(const node_facts& facts) {
 }
 
 result<void> read_workloads(const rooted_fs& fs, const std::vector<std::string>& paths,
-                            const std::string& static_pod_path, bool keep_going,
-                            node_facts& facts) {
+                            const std::string& static_pod_path, bool keep_going, node_facts& facts,
+                            const std::string& node_name) {
   workload_collector collector(facts.workloads);
+  collector.scope_to_node(node_name);
+  std::size_t skipped_before = 0;
   auto record = [&](const std::string& shown, const result<void>& read) -> result<void> {
+    std::size_t skipped = collector.pods_on_other_nodes() - skipped_before;
+    skipped_before = collector.pods_on_other_nodes();
     if (read) {
       facts.workloads.files.push_back(shown);
-      facts.inputs.push_back({"workloads", shown, "read", ""});
+      facts.workloads.pods_on_other_nodes += skipped;
+      std::string detail;
+      if (skipped > 0) {
+        detail = std::to_string(skipped) + (skipped == 1 ? " pod" : " pods") +
+                 " bound to another node (spec.nodeName is not " + node_name + ") skipped";
+      }
+      facts.inputs.push_back({"workloads", shown, "read", detail});
       return {};
     }
     if (!keep_going) return read.error().with_context("reading workloads");

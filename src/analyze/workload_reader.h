@@ -46,6 +46,13 @@ class workload_collector {
 
   text_id intern(std::string_view text);
 
+  /// The node whose pods are evaluated: a Pod whose `spec.nodeName` is set to another name is
+  /// skipped (it runs elsewhere) and counted. Empty: every Pod is kept. Pod templates carry no
+  /// node, so they are always kept.
+  void scope_to_node(std::string name) { node_name_ = std::move(name); }
+  /// Pods skipped so far because they are bound to another node.
+  std::size_t pods_on_other_nodes() const { return pods_on_other_nodes_; }
+
  private:
   result<void> add_pod_spec(const nlohmann::json& object, const nlohmann::json& spec,
                             const nlohmann::json* template_metadata, const std::string& spec_path,
@@ -61,6 +68,8 @@ class workload_collector {
   };
 
   workload_facts& out_;
+  std::string node_name_;
+  std::size_t pods_on_other_nodes_ = 0;
   std::unordered_map<std::string, text_id, text_hash, std::equal_to<>> index_;
 };
 
@@ -78,8 +87,10 @@ std::string static_pod_path_of(const node_facts& facts);
 
 /// Reads `paths` (host paths: files or folders) and the static pods under `static_pod_path` (a
 /// node path under `fs`) into `facts.workloads`, recording each input. With `keep_going`, a bad
-/// file is recorded as an input error and the others are still read.
+/// file is recorded as an input error and the others are still read. With `node_name`, Pods
+/// from `paths` bound to another node are skipped, and each file's input record says how many.
 result<void> read_workloads(const rooted_fs& fs, const std::vector<std::string>& paths,
-                            const std::string& static_pod_path, bool keep_going, node_facts& facts);
+                            const std::string& static_pod_path, bool keep_going, node_facts& facts,
+                            const std::string& node_name = {});
 
 }  // namespace deshim::analyze

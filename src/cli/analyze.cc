@@ -75,6 +75,8 @@ int run_analyze(const global_options& options, analyze_arguments& args) {
   analyze::release_workloads(*facts);
   auto report =
       analyze::build_report(facts_json, facts->inputs, std::move(findings), rules, DESHIM_VERSION);
+  report.generated_at = analyze::report_time_now();
+  report.fail_on = threshold;
   std::cout << analyze::render_report(report, *format, options.use_color());
   return analyze::exit_status_for(report, threshold);
 }
@@ -87,6 +89,10 @@ void add_analyze_command(CLI::App& app, const global_options& options, int& exit
   auto args = std::make_shared<analyze_arguments>();
   command->add_option("--workloads", args->collect.workload_paths,
                       "Workload manifests (files or folders: YAML, JSON, kubectl List dumps)");
+  command->add_option("--node-name", args->collect.node_name,
+                      "The node whose pods --workloads evaluates; pods bound to another node "
+                      "are skipped (default: the kubelet's --hostname-override, else the host "
+                      "name lower-cased)");
   command->add_option("--docker-host", args->docker_host,
                       "Query the live Docker Engine API, e.g. unix:///var/run/docker.sock");
   command->add_option("--scan", args->collect.scan_paths,

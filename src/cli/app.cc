@@ -16,7 +16,7 @@ int run(int argc, char** argv) {
   app.add_option("--root", options.root, "Folder holding the node's files (/ on a live node)")
       ->capture_default_str();
   app.add_option("-o,--output", options.output, "Output format")
-      ->check(CLI::IsMember({"text", "json", "yaml", "markdown", "html", "junit"}))
+      ->check(CLI::IsMember({"text", "json", "yaml", "markdown", "html", "junit", "csv"}))
       ->capture_default_str();
   app.add_flag("-v,--verbose", options.verbose, "Say more about what is read and why");
   app.add_flag("--no-color", options.no_color, "Never color the output");
@@ -30,6 +30,7 @@ int run(int argc, char** argv) {
   add_translate_command(app, options, exit_status);
   add_validate_command(app, options, exit_status);
   add_migrate_command(app, options, exit_status);
+  add_report_command(app, options, exit_status);
 
   try {
     app.parse(argc, argv);

@@ -16,6 +16,7 @@ void add_rules_command(CLI::App& app, const global_options& options, int& exit_s
 void add_translate_command(CLI::App& app, const global_options& options, int& exit_status);
 void add_validate_command(CLI::App& app, const global_options& options, int& exit_status);
 void add_migrate_command(CLI::App& app, const global_options& options, int& exit_status);
+void add_report_command(CLI::App& app, const global_options& options, int& exit_status);
 
 /// Builds the whole command line and runs it; returns the process exit status.
 int run(int argc, char** argv);

@@ -14,8 +14,17 @@ TEST(report_json, schema_v1_in_stable_key_order) {
   std::vector<std::string> keys;
   for (const auto& [key, value] : parsed.items())
     keys.push_back(key);
-  EXPECT_EQ(keys, (std::vector<std::string>{"schema", "tool", "verdict", "node", "versions",
-                                            "summary", "findings", "inputs", "rules"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"schema", "tool", "generated_at", "verdict", "node",
+                                            "versions", "summary", "findings", "inputs", "coverage",
+                                            "rules"}));
+  EXPECT_EQ(parsed["generated_at"], "2026-11-30T06:26:40Z");
+  EXPECT_EQ(nlohmann::json::parse(parsed["findings"][0]["target"].dump()),
+            nlohmann::json::parse(R"({"type": "workload", "kind": "Deployment", "namespace": "ci",
+                                      "name": "jenkins", "container": "builder"})"));
+  EXPECT_EQ(nlohmann::json::parse(parsed["findings"][1]["target"].dump()),
+            nlohmann::json::parse(R"({"type": "file", "file": "/etc/docker/daemon.json",
+                                      "line": 3})"));
+  EXPECT_EQ(parsed["coverage"][0]["input"], "docker engine API");
   EXPECT_EQ(parsed["schema"], "deshim.report/v1");
   EXPECT_EQ(parsed["summary"]["blocker"], 1);
 }

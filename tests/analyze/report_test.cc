@@ -61,6 +61,76 @@ TEST(build_report, node_identity_and_known_versions) {
   EXPECT_EQ(build_report(json::object(), {}, {}, {}, "0").node_name(), "");
 }
 
+json with(json base, const json& patch) {
+  base.merge_patch(patch);
+  return base;
+}
+
+TEST(build_report, a_node_without_a_kubelet_is_incomplete_not_ready) {
+  std::vector<rule> rules = {make_rule("a-rule", "blocker"), make_rule("b-rule", "warning")};
+  json no_kubelet = with(facts, {{"kubelet", {{"found", false}}}});
+  auto r = build_report(no_kubelet, {}, {}, rules, "0.1.0");
+  EXPECT_EQ(r.outcome, verdict::incomplete);
+  EXPECT_EQ(to_string(r.outcome), "incomplete");
+  ASSERT_FALSE(r.coverage.empty());
+  EXPECT_EQ(r.coverage[0].input, "kubelet");
+  EXPECT_TRUE(r.coverage[0].needed_for_verdict);
+  // With the kubelet found, the same node is ready.
+  EXPECT_EQ(
+      build_report(with(facts, {{"kubelet", {{"found", true}}}}), {}, {}, rules, "0.1.0").outcome,
+      verdict::ready);
+  // A blocker still says blocked: incomplete never hides one.
+  auto blocked = build_report(
+      no_kubelet, {}, {sample_finding("a-rule", severity::blocker, "s", "m", "")}, rules, "0.1.0");
+  EXPECT_EQ(blocked.outcome, verdict::blocked);
+}
+
+TEST(build_report, a_live_node_whose_engine_was_not_queried_is_incomplete) {
+  json live = with(facts, {{"root", "/"}, {"kubelet", {{"found", true}}}});
+  auto r = build_report(live, {}, {}, {}, "0.1.0");
+  EXPECT_EQ(r.outcome, verdict::incomplete);
+  ASSERT_EQ(r.coverage.size(), 1u);
+  EXPECT_EQ(r.coverage[0].input, "docker engine API");
+  EXPECT_NE(r.coverage[0].detail.find("--docker-host"), std::string::npos) << r.coverage[0].detail;
+  // The query failed (under --keep-going): the reason is kept.
+  auto failed = build_report(
+      live, {{"docker engine API", "unix:///run/d.sock", "error", "connection refused"}}, {}, {},
+      "0.1.0");
+  EXPECT_EQ(failed.outcome, verdict::incomplete);
+  EXPECT_NE(failed.coverage[0].detail.find("connection refused"), std::string::npos);
+  // Queried: ready.
+  json queried = with(live, {{"engine", {{"queried", true}}}});
+  auto ok = build_report(queried, {}, {}, {}, "0.1.0");
+  EXPECT_EQ(ok.outcome, verdict::ready);
+  EXPECT_TRUE(ok.coverage.empty());
+}
+
+TEST(build_report, a_folder_node_lists_the_engine_and_missing_inputs_as_not_checked) {
+  json folder = with(facts, {{"kubelet", {{"found", true}}}});
+  auto r = build_report(folder,
+                        {{"kubelet config", "/var/lib/kubelet/config.yaml", "missing", ""},
+                         {"docker daemon.json", "/etc/docker/daemon.json", "read", ""}},
+                        {}, {}, "0.1.0");
+  EXPECT_EQ(r.outcome, verdict::ready);  // a node read from a folder has no engine to query
+  ASSERT_EQ(r.coverage.size(), 2u);
+  EXPECT_EQ(r.coverage[0].input, "docker engine API");
+  EXPECT_FALSE(r.coverage[0].needed_for_verdict);
+  EXPECT_EQ(r.coverage[1].input, "kubelet config");
+  EXPECT_EQ(r.coverage[1].path, "/var/lib/kubelet/config.yaml");
+  EXPECT_EQ(r.coverage[1].detail, "missing");
+}
+
+TEST(report_time, rfc3339_utc_and_source_date_epoch) {
+  EXPECT_EQ(rfc3339_utc(0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(rfc3339_utc(1796020000), "2026-11-30T06:26:40Z");
+  setenv("SOURCE_DATE_EPOCH", "1796020000", 1);
+  EXPECT_EQ(report_time_now(), "2026-11-30T06:26:40Z");
+  unsetenv("SOURCE_DATE_EPOCH");
+  std::string now = report_time_now();
+  EXPECT_EQ(now.size(), 20u);
+  EXPECT_EQ(now.back(), 'Z');
+}
+
 TEST(exit_status_for, fail_on_threshold) {
   report r = testing_support::sample_report();  // blocker, warning and info
   EXPECT_EQ(exit_status_for(r, severity::blocker), 1);

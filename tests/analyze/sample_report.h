@@ -24,6 +24,7 @@ inline finding sample_finding(const std::string& id, severity level, const std::
 inline report sample_report() {
   report r;
   r.tool_version = "0.1.0";
+  r.generated_at = "2026-11-30T06:26:40Z";
   r.root = "/srv/node-1";
   r.node = {{"hostname", "node-1"}, {"os_name", "Ubuntu 20.04.6 LTS"}};
   r.versions = {{"kubernetes", "v1.20.4"}, {"containerd", "1.6.20"}};
@@ -46,6 +47,9 @@ inline report sample_report() {
       {"registry-mirrors", "Title of registry-mirrors", "registry", severity::info, 1}};
   r.inputs = {{"docker daemon.json", "/etc/docker/daemon.json", "read", ""},
               {"kubelet flags", "/etc/systemd/system/kubelet.service", "missing", "no unit"}};
+  r.coverage = {
+      {"docker engine API", "", "not queried <--docker-host>", false},
+      {"kubelet flags", "/etc/systemd/system/kubelet.service", "missing: no unit", false}};
   return r;
 }
 

@@ -290,5 +290,54 @@ TEST(workload_reader, skipping_unread_fields_of_a_live_list_changes_no_fact) {
   EXPECT_TRUE(streamed.log_configs[0].reads_docker_containers);
 }
 
+std::vector<std::string> names_of(const node_facts& facts) {
+  std::vector<std::string> names;
+  for (const auto& item : facts.workloads.workloads)
+    names.push_back(facts.workloads.text(item.name));
+  return names;
+}
+
+TEST(workload_reader, node_name_skips_pods_bound_to_another_node_and_counts_them) {
+  auto fs = rooted_fs::open(fixtures + "/node");
+  ASSERT_TRUE(fs);
+  node_facts facts;
+  const std::string file = fixtures + "/node-scope/cluster-pods.json";
+  auto read = read_workloads(*fs, {file}, default_static_pod_path, false, facts, "node-a");
+  ASSERT_TRUE(read) << read.error().describe();
+  // The pod on node-b is gone; the unbound pod and the Deployment's template stay.
+  EXPECT_EQ(names_of(facts),
+            (std::vector<std::string>{"builder-here", "pending", "agent", "etcd"}));
+  EXPECT_EQ(facts.workloads.pods_on_other_nodes, 1u);
+  ASSERT_FALSE(facts.inputs.empty());
+  EXPECT_EQ(facts.inputs[0].path, file);
+  EXPECT_EQ(facts.inputs[0].status, "read");
+  EXPECT_EQ(facts.inputs[0].detail,
+            "1 pod bound to another node (spec.nodeName is not node-a) skipped");
+}
+
+TEST(workload_reader, without_a_node_name_every_pod_is_kept) {
+  auto fs = rooted_fs::open(fixtures + "/node");
+  ASSERT_TRUE(fs);
+  node_facts facts;
+  const std::string file = fixtures + "/node-scope/cluster-pods.json";
+  ASSERT_TRUE(read_workloads(*fs, {file}, default_static_pod_path, false, facts));
+  EXPECT_EQ(names_of(facts), (std::vector<std::string>{"builder-here", "builder-elsewhere",
+                                                       "pending", "agent", "etcd"}));
+  EXPECT_EQ(facts.workloads.pods_on_other_nodes, 0u);
+  EXPECT_EQ(facts.inputs[0].detail, "");
+}
+
+TEST(workload_reader, a_node_name_that_is_not_a_string_is_an_error_naming_the_field) {
+  workload_facts facts;
+  workload_collector collector(facts);
+  collector.scope_to_node("node-a");
+  auto read = read_workload_text(
+      R"({"kind": "Pod", "metadata": {"name": "p"}, "spec": {"nodeName": 7, "containers": []}})",
+      "pod.json", collector);
+  ASSERT_FALSE(read);
+  EXPECT_NE(read.error().describe().find("spec.nodeName"), std::string::npos)
+      << read.error().describe();
+}
+
 }  // namespace
 }  // namespace deshim::analyze

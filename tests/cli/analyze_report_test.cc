@@ -60,7 +60,9 @@ TEST(cli_analyze, json_report_with_the_finding) {
   EXPECT_EQ(run.exit_code, 0) << run.standard_error;  // a warning is below --fail-on blocker
   auto report = json::parse(run.standard_output);
   EXPECT_EQ(report["schema"], "deshim.report/v1");
-  EXPECT_EQ(report["verdict"], "ready-with-warnings");
+  // The fixture node is a bare /etc/docker: no kubelet was found, so a warning-only verdict is
+  // `incomplete` (it was `ready-with-warnings` before coverage existed).
+  EXPECT_EQ(report["verdict"], "incomplete");
   ASSERT_EQ(report["findings"].size(), 1u);
   const auto& found = report["findings"][0];
   EXPECT_EQ(found["rule"], "docker-live-restore");
@@ -76,10 +78,33 @@ TEST(cli_analyze, json_report_with_the_finding) {
   EXPECT_TRUE(daemon_json_read) << report["inputs"].dump();
 }
 
-TEST(cli_analyze, clean_node_is_ready) {
+TEST(cli_analyze, clean_node_without_a_kubelet_is_incomplete_not_ready) {
   auto run = analyze({"-o", "json", "--fail-on", "info"}, clean_node);
-  EXPECT_EQ(run.exit_code, 0) << run.standard_error;
-  EXPECT_EQ(json::parse(run.standard_output)["verdict"], "ready");
+  EXPECT_EQ(run.exit_code, 0) << run.standard_error;  // incomplete alone is not a failure
+  auto report = json::parse(run.standard_output);
+  EXPECT_EQ(report["verdict"], "incomplete");
+  ASSERT_FALSE(report["coverage"].empty());
+  EXPECT_EQ(report["coverage"][0]["input"], "kubelet");
+  EXPECT_EQ(report["coverage"][0]["needed_for_verdict"], true);
+  auto text = analyze({"--fail-on", "info"}, clean_node);
+  EXPECT_NE(text.standard_output.find("Verdict: INCOMPLETE"), std::string::npos)
+      << text.standard_output;
+  EXPECT_NE(text.standard_output.find("\nNot checked\n  kubelet: no kubelet found"),
+            std::string::npos)
+      << text.standard_output;
+}
+
+TEST(cli_analyze, junit_honours_fail_on) {
+  auto blocker = analyze({"-o", "junit"});  // one warning finding, --fail-on blocker
+  EXPECT_EQ(blocker.exit_code, 0);
+  EXPECT_NE(blocker.standard_output.find("failures=\"0\""), std::string::npos)
+      << blocker.standard_output;
+  EXPECT_NE(blocker.standard_output.find("<system-out>"), std::string::npos);
+  auto warning = analyze({"-o", "junit", "--fail-on", "warning"});
+  EXPECT_EQ(warning.exit_code, 1);
+  EXPECT_NE(warning.standard_output.find("failures=\"1\""), std::string::npos)
+      << warning.standard_output;
+  EXPECT_NE(warning.standard_output.find("<failure type=\"warning\""), std::string::npos);
 }
 
 TEST(cli_analyze, fail_on_sets_exit_1) {
@@ -149,7 +174,7 @@ docs: https://example.invalid
   ASSERT_EQ(report["findings"].size(), 1u);
   EXPECT_EQ(report["findings"][0]["message"], "overridden message");
   EXPECT_EQ(report["findings"][0]["severity"], "info");
-  EXPECT_EQ(report["verdict"], "ready");
+  EXPECT_EQ(report["verdict"], "incomplete");  // no kubelet in the fixture (was "ready")
 }
 
 TEST_F(cli_analyze_rules_dir, a_bad_rule_file_exits_2_naming_file_line_column) {
