@@ -115,7 +115,13 @@ class runtime_security : public ::testing::Test {
       std::this_thread::sleep_for(25ms);
     if (!fs::exists(socket()))
       startup_error_ = "deshim runtime serve did not listen: " + read_text(path("serve.log"));
-    channel_ = grpc::CreateChannel("unix:" + socket(), grpc::InsecureChannelCredentials());
+    // A channel of its own subchannels: gRPC's global pool would hand the new channel the
+    // connection to a server the test just killed ("Broken pipe" on the first call).
+    grpc::ChannelArguments arguments;
+    arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    runtime_.reset();
+    channel_ = grpc::CreateCustomChannel("unix:" + socket(), grpc::InsecureChannelCredentials(),
+                                         arguments);
     // The socket file appears at bind(), a moment before listen(): a call in between is
     // refused, and gRPC then backs off for a second. Wait for a real connection.
     if (startup_error_.empty() &&
