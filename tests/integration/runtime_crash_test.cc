@@ -62,6 +62,11 @@ class runtime_crash : public ::testing::Test {
       startup_error_ = what + ": " + failure.describe();
     };
     scope_ = std::make_unique<leftover_scope>(start_leftover_scope());
+    // Cgroup folders of other runs (a test elsewhere that failed) are not this core's to
+    // report; the harness's leftover scope still names anything this suite leaves.
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator("/sys/fs/cgroup/memory/deshim", ec))
+      cgroups_before_.insert(entry.path().filename().string());
     auto folder = temp_folder::create("rcrash");
     if (!folder) return fail("temp folder", folder.error());
     folder_ = std::make_unique<temp_folder>(std::move(*folder));
@@ -301,7 +306,8 @@ class runtime_crash : public ::testing::Test {
     for (const auto& mount : mounts_left_under(folder_->path()))
       out.mounts.push_back(mount.string());
     for (const auto& entry : fs::directory_iterator("/sys/fs/cgroup/memory/deshim", ec))
-      if (entry.is_directory()) out.cgroups.insert(entry.path().filename().string());
+      if (entry.is_directory() && !cgroups_before_.count(entry.path().filename().string()))
+        out.cgroups.insert(entry.path().filename().string());
     std::string state_dir = path("state").string();
     for (const auto& entry : fs::directory_iterator("/proc", ec)) {
       std::string name = entry.path().filename().string();
@@ -589,6 +595,7 @@ class runtime_crash : public ::testing::Test {
 
   static inline std::string startup_error_;
   static inline std::string leftovers_;
+  static inline std::set<std::string> cgroups_before_;
   static inline int round_ = 0;
   static inline std::unique_ptr<temp_folder> folder_;
   static inline std::unique_ptr<leftover_scope> scope_;
