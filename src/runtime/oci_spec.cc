@@ -92,20 +92,27 @@ bool has_dotdot(const std::string& path) {
   return false;
 }
 
-/// The colon-separated fields of the line of an /etc/passwd or /etc/group text whose first
-/// field is `name`, when it has at least `min_fields`.
-std::optional<std::vector<std::string>> colon_record(const std::string& text,
-                                                     const std::string& name,
-                                                     std::size_t min_fields) {
+/// Each line of an /etc/passwd or /etc/group text, split at its colons.
+std::vector<std::vector<std::string>> colon_records(const std::string& text) {
+  std::vector<std::vector<std::string>> records;
   std::istringstream lines(text);
-  std::string line;
-  while (std::getline(lines, line)) {
+  for (std::string line; std::getline(lines, line);) {
     std::vector<std::string> fields;
     std::istringstream parts(line);
-    std::string field;
-    while (std::getline(parts, field, ':'))
+    for (std::string field; std::getline(parts, field, ':');)
       fields.push_back(field);
-    if (fields.size() >= min_fields && fields[0] == name) return fields;
+    records.push_back(std::move(fields));
+  }
+  return records;
+}
+
+/// The first record with at least `min_fields` whose field `key_field` is `value` (field 0 is
+/// the name, 2 the uid or gid).
+std::optional<std::vector<std::string>> colon_record(const std::string& text, std::size_t key_field,
+                                                     const std::string& value,
+                                                     std::size_t min_fields) {
+  for (auto& fields : colon_records(text)) {
+    if (fields.size() >= min_fields && fields[key_field] == value) return std::move(fields);
   }
   return std::nullopt;
 }
@@ -113,7 +120,7 @@ std::optional<std::vector<std::string>> colon_record(const std::string& text,
 /// uid (and gid) of `name` in an /etc/passwd text.
 std::optional<std::pair<int64_t, int64_t>> lookup_passwd(const std::string& passwd,
                                                          const std::string& name) {
-  auto fields = colon_record(passwd, name, 4);
+  auto fields = colon_record(passwd, 0, name, 4);
   if (!fields) return std::nullopt;
   try {
     return std::make_pair(std::stoll((*fields)[2]), std::stoll((*fields)[3]));
@@ -123,7 +130,7 @@ std::optional<std::pair<int64_t, int64_t>> lookup_passwd(const std::string& pass
 }
 
 std::optional<int64_t> lookup_group(const std::string& group, const std::string& name) {
-  auto fields = colon_record(group, name, 3);
+  auto fields = colon_record(group, 0, name, 3);
   if (!fields) return std::nullopt;
   try {
     return std::stoll((*fields)[2]);
@@ -143,17 +150,9 @@ std::optional<int64_t> as_number(const std::string& text) {
 
 /// The name of the user with `uid` in an /etc/passwd text.
 std::optional<std::string> user_name_of(const std::string& passwd, const std::string& uid) {
-  std::istringstream lines(passwd);
-  std::string line;
-  while (std::getline(lines, line)) {
-    std::vector<std::string> fields;
-    std::istringstream parts(line);
-    std::string field;
-    while (std::getline(parts, field, ':'))
-      fields.push_back(field);
-    if (fields.size() >= 3 && fields[2] == uid) return fields[0];
-  }
-  return std::nullopt;
+  auto fields = colon_record(passwd, 2, uid, 3);
+  if (!fields) return std::nullopt;
+  return (*fields)[0];
 }
 
 /// containerd's supplementary groups: the primary gid, the groups of the image's /etc/group
@@ -171,14 +170,7 @@ std::vector<int64_t> supplementary_groups(const security_request& security,
   else
     name = user_name_of(settings.passwd, std::to_string(security.run_as_user.value_or(0)));
   if (name) {
-    std::istringstream lines(settings.group);
-    std::string line;
-    while (std::getline(lines, line)) {
-      std::vector<std::string> fields;
-      std::istringstream parts(line);
-      std::string field;
-      while (std::getline(parts, field, ':'))
-        fields.push_back(field);
+    for (const auto& fields : colon_records(settings.group)) {
       if (fields.size() < 4 || fields[0] == *name) continue;
       std::istringstream members(fields[3]);
       std::string member;
@@ -223,18 +215,8 @@ result<json> resolve_user(const security_request& security, const image_defaults
       uid = *number;
       if (auto entry = lookup_passwd(settings.passwd, user_part); !entry) {
         // A numeric uid missing from /etc/passwd keeps gid 0, as containerd does.
-        for (std::istringstream lines(settings.passwd); !lines.eof();) {
-          std::string line;
-          std::getline(lines, line);
-          std::vector<std::string> f;
-          std::istringstream parts(line);
-          std::string field;
-          while (std::getline(parts, field, ':'))
-            f.push_back(field);
-          if (f.size() >= 4 && f[2] == user_part) {
-            if (auto g = as_number(f[3])) gid = *g;
-            break;
-          }
+        if (auto record = colon_record(settings.passwd, 2, user_part, 4)) {
+          if (auto g = as_number((*record)[3])) gid = *g;
         }
       }
     } else if (auto entry = lookup_passwd(settings.passwd, user_part)) {
