@@ -34,6 +34,7 @@
 #include "harness/leftovers.h"
 #include "harness/temp_folder.h"
 #include "harness/text_files.h"
+#include "integration/runtime_channel.h"
 #include "runtime/proto/cri.grpc.pb.h"
 
 namespace deshim::testing {
@@ -147,10 +148,8 @@ class runtime_crash : public ::testing::Test {
       ADD_FAILURE() << "deshim runtime serve did not listen: " << server_log();
       return false;
     }
-    channel_ = grpc::CreateChannel("unix:" + socket(), grpc::InsecureChannelCredentials());
-    // The socket file appears at bind(), a moment before listen(): a call in between is
-    // refused, and gRPC then backs off for a second. Wait for a real connection.
-    if (!channel_->WaitForConnected(std::chrono::system_clock::now() + 10s)) {
+    channel_ = testing::connect_to_runtime(socket());
+    if (!channel_) {
       ADD_FAILURE() << "deshim runtime serve did not accept a connection: " << server_log();
       return false;
     }

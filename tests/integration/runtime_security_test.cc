@@ -28,6 +28,7 @@
 #include "harness/leftovers.h"
 #include "harness/temp_folder.h"
 #include "harness/text_files.h"
+#include "integration/runtime_channel.h"
 #include "runtime/digest.h"
 #include "runtime/proto/cri.grpc.pb.h"
 
@@ -115,19 +116,15 @@ class runtime_security : public ::testing::Test {
       std::this_thread::sleep_for(25ms);
     if (!fs::exists(socket()))
       startup_error_ = "deshim runtime serve did not listen: " + read_text(path("serve.log"));
-    // A channel of its own subchannels: gRPC's global pool would hand the new channel the
-    // connection to a server the test just killed ("Broken pipe" on the first call).
-    grpc::ChannelArguments arguments;
-    arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
     runtime_.reset();
-    channel_ = grpc::CreateCustomChannel("unix:" + socket(), grpc::InsecureChannelCredentials(),
-                                         arguments);
-    // The socket file appears at bind(), a moment before listen(): a call in between is
-    // refused, and gRPC then backs off for a second. Wait for a real connection.
-    if (startup_error_.empty() &&
-        !channel_->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
-      startup_error_ =
-          "deshim runtime serve did not accept a connection: " + read_text(path("serve.log"));
+    channel_ = testing::connect_to_runtime(socket());
+    if (!channel_) {
+      if (startup_error_.empty()) {
+        startup_error_ =
+            "deshim runtime serve did not accept a connection: " + read_text(path("serve.log"));
+      }
+      // A channel all the same, so calls fail with an error rather than a null stub.
+      channel_ = grpc::CreateChannel("unix:" + socket(), grpc::InsecureChannelCredentials());
     }
     runtime_ = v1::RuntimeService::NewStub(channel_);
   }
