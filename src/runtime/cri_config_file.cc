@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "common/json_document.h"
+#include "common/yaml_document.h"
 
 namespace deshim::runtime {
 namespace {
@@ -253,14 +254,12 @@ result<config_file<Message>> parse_config(std::string_view text, const std::stri
   yaml_facts facts;
   const bool is_yaml = guess_config_format(file, text) == config_format::yaml;
   if (is_yaml) {
-    YAML::Node root;
-    try {
-      root = YAML::Load(std::string(text));
-    } catch (const YAML::Exception& e) {
-      return invalid_input("not valid YAML: " + e.msg, {file, e.mark.line + 1, e.mark.column + 1},
-                           "check the indentation and quoting at that position");
-    }
-    auto converted = yaml_to_json(root, "", facts, file);
+    // The bounded loader: a pod config is user input, and an alias loop or a billion laughs
+    // must be an error, not a crash or all the node's memory.
+    auto root = load_yaml_document(
+        text, file, {"not valid YAML", "check the indentation and quoting at that position"});
+    if (!root) return root.error();
+    auto converted = yaml_to_json(*root, "", facts, file);
     if (!converted) return converted.error();
     document = std::move(*converted);
   } else {

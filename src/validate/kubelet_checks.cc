@@ -4,6 +4,7 @@
 
 #include "analyze/kubelet_runtime.h"
 #include "common/quantity.h"
+#include "common/yaml_document.h"
 #include "runtime/image_reference.h"
 
 namespace deshim::validate {
@@ -250,15 +251,13 @@ std::vector<check_result> check_crictl_endpoint(const static_context& context) {
                              "cri-dockerd's sockets in turn and warns",
                    fix)};
   }
-  YAML::Node document;
-  try {
-    document = YAML::Load(**text);
-  } catch (const YAML::Exception& e) {
+  // Bounded like every other YAML reader: crictl.yaml is a node file anyone with root wrote.
+  auto loaded = load_yaml_document(**text, display);
+  if (!loaded) {
     return {failed(id, title, "crictl",
-                   display + ":" + std::to_string(e.mark.line + 1) + ":" +
-                       std::to_string(e.mark.column + 1) + ": invalid YAML: " + e.msg,
-                   fix)};
+                   loaded.error().where().describe() + ": " + loaded.error().message(), fix)};
   }
+  const YAML::Node& document = *loaded;
   std::vector<check_result> out;
   for (const char* key : {"runtime-endpoint", "image-endpoint"}) {
     YAML::Node value = document.IsMap() ? document[key] : YAML::Node();

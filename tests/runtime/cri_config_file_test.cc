@@ -191,6 +191,30 @@ TEST(cri_config_file, json_syntax_errors_name_line_and_column) {
   EXPECT_GT(pod.error().where().column, 0);
 }
 
+TEST(cri_config_file, an_alias_loop_or_a_billion_laughs_is_an_error_not_a_crash) {
+  auto loop = parse_pod_config("metadata: &m\n  name: *m\n", "pod.yaml");
+  ASSERT_FALSE(loop);
+  EXPECT_EQ(loop.error().where().file, "pod.yaml");
+  EXPECT_EQ(loop.error().where().line, 2);
+  EXPECT_EQ(loop.error().message(), "this alias refers to a node that contains it, a loop");
+
+  // Nine levels of ten aliases each: a billion nodes once expanded.
+  std::string laughs = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+  for (char name = 'b'; name <= 'j'; ++name) {
+    const char previous = static_cast<char>(name - 1);
+    laughs += std::string(1, name) + ": &" + name + " [";
+    for (int i = 0; i < 10; ++i)
+      laughs += std::string(i ? ", *" : "*") + previous;
+    laughs += "]\n";
+  }
+  auto container = parse_container_config(laughs, "container.yaml");
+  ASSERT_FALSE(container);
+  EXPECT_EQ(container.error().where().file, "container.yaml");
+  EXPECT_NE(container.error().message().find("aliases expand this document to more than"),
+            std::string::npos)
+      << container.error().describe();
+}
+
 TEST(cri_config_file, yaml_syntax_errors_name_line_and_column) {
   auto pod = parse_pod_config("metadata:\n  name: [p\n", "pod.yaml");
   ASSERT_FALSE(pod);

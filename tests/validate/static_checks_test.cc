@@ -306,6 +306,10 @@ INSTANTIATE_TEST_SUITE_P(
             {{"crictl-endpoint", F,
               "<root>/etc/crictl.yaml:1:19: runtime-endpoint unix:///var/run/dockershim.sock is "
               "not containerd's unix:///run/containerd/containerd.sock"}}},
+        static_case{"crictl-alias-loop",
+                    {{"crictl-endpoint", F,
+                      "<root>/etc/crictl.yaml:1:23: this alias refers to a node that contains it, "
+                      "a loop"}}},
         static_case{"log-rotation-one-file",
                     {{"kubelet-log-rotation", F,
                       "/var/lib/kubelet/config.yaml:5 (KubeletConfiguration containerLogMaxFiles): "
