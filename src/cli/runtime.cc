@@ -11,13 +11,13 @@
 #include "cli/commands.h"
 #include "common/fd_io.h"
 #include "common/rooted_fs.h"
-#include "runtime/cri_command.h"
-#include "runtime/cri_server.h"
-#include "runtime/image_import.h"
-#include "runtime/in_process_puller.h"
-#include "runtime/monitor_process.h"
-#include "runtime/pull_child.h"
-#include "runtime/serve.h"
+#include "runtime/monitor/monitor_process.h"
+#include "runtime/server/cri_command.h"
+#include "runtime/server/cri_server.h"
+#include "runtime/server/serve.h"
+#include "runtime/transfer/image_import.h"
+#include "runtime/transfer/in_process_puller.h"
+#include "runtime/transfer/pull_child.h"
 
 namespace deshim::cli {
 namespace {

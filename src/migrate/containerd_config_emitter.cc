@@ -6,7 +6,7 @@
 
 #include "migrate/containerd_legacy_keys.h"
 #include "migrate/containerd_toml_style.h"
-#include "runtime/containerd_config.h"
+#include "runtime/config/containerd_config.h"
 
 namespace deshim::migrate {
 namespace {

@@ -12,7 +12,7 @@
 #include "migrate/pods_log_link.h"
 #include "migrate/registry_hosts.h"
 #include "migrate/switch_steps.h"
-#include "runtime/image_reference.h"
+#include "runtime/image/image_reference.h"
 
 namespace deshim::migrate {
 namespace {
