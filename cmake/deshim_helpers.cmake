@@ -9,12 +9,13 @@ endfunction()
 
 # deshim_test(path/to/name_test.cc LABEL unit|integration [DEPENDS targets...]): one GoogleTest
 # executable per test file, registered with CTest under its label, run from the source tree so
-# fixtures are found by relative path.
+# fixtures are found by relative path. It is named after its top folder under tests/ and its
+# file: tests/runtime/pod/oci_spec_test.cc is runtime_oci_spec_test.
 function(deshim_test source)
   cmake_parse_arguments(ARG "" "LABEL;TIMEOUT" "DEPENDS" ${ARGN})
   get_filename_component(test_name ${source} NAME_WE)
-  get_filename_component(folder ${source} DIRECTORY)
-  get_filename_component(folder ${folder} NAME)
+  file(RELATIVE_PATH folder ${PROJECT_SOURCE_DIR}/tests ${source})
+  string(REGEX REPLACE "/.*" "" folder ${folder})
   set(target ${folder}_${test_name})
   add_executable(${target} ${source})
   target_link_libraries(${target} PRIVATE ${ARG_DEPENDS} GTest::gtest GTest::gmock GTest::gtest_main)

@@ -41,8 +41,8 @@
 #include "harness/docker_daemon.h"
 #include "harness/leftovers.h"
 #include "harness/temp_folder.h"
-#include "runtime/netns.h"
-#include "runtime/pod_network.h"
+#include "runtime/pod/netns.h"
+#include "runtime/pod/pod_network.h"
 #include "runtime/proto/cri.grpc.pb.h"
 
 namespace fs = std::filesystem;

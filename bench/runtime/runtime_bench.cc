@@ -34,7 +34,7 @@
 #include "harness/leftovers.h"
 #include "harness/registry_daemon.h"
 #include "harness/temp_folder.h"
-#include "runtime/cri_client.h"
+#include "runtime/client/cri_client.h"
 
 namespace fs = std::filesystem;
 using namespace deshim;

@@ -1,6 +1,6 @@
 // Fuzz target: containerd's registry hosts.toml (certs.d/<registry>/hosts.toml).
 #include "fuzz_input.h"
-#include "runtime/hosts_config.h"
+#include "runtime/config/hosts_config.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)deshim::runtime::parse_hosts_toml(std::string(deshim::fuzz::as_text(data, size)),

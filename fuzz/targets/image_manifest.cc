@@ -1,5 +1,5 @@
 // Fuzz target: OCI and Docker image manifests, indexes and image configs.
-#include "runtime/image_manifest.h"
+#include "runtime/image/image_manifest.h"
 
 #include "fuzz_input.h"
 

@@ -3,7 +3,7 @@
 #include <filesystem>
 
 #include "fuzz_input.h"
-#include "runtime/layer_unpack.h"
+#include "runtime/transfer/layer_unpack.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto& node = deshim::fuzz::scratch_node::get();

@@ -3,7 +3,7 @@
 #include "analyze/kubelet_reader.h"
 #include "common/semver.h"
 #include "common/subprocess.h"
-#include "runtime/containerd_config.h"
+#include "runtime/config/containerd_config.h"
 
 namespace deshim::analyze {
 namespace {

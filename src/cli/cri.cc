@@ -11,7 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/cri_shared.h"
-#include "runtime/cri_client.h"
+#include "runtime/client/cri_client.h"
 
 namespace deshim::cli {
 namespace {

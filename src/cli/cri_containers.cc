@@ -8,8 +8,8 @@
 
 #include "cli/cri_shared.h"
 #include "common/rooted_fs.h"
-#include "runtime/cri_config_file.h"
-#include "runtime/cri_log_reader.h"
+#include "runtime/client/cri_config_file.h"
+#include "runtime/monitor/cri_log_reader.h"
 
 namespace deshim::cli {
 namespace {

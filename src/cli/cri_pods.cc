@@ -4,7 +4,7 @@
 #include <regex>
 
 #include "cli/cri_shared.h"
-#include "runtime/cri_config_file.h"
+#include "runtime/client/cri_config_file.h"
 
 namespace deshim::cli {
 namespace {

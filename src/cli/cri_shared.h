@@ -18,7 +18,7 @@
 #include "cli/global_options.h"
 #include "common/error.h"
 #include "common/result.h"
-#include "runtime/cri_client.h"
+#include "runtime/client/cri_client.h"
 
 namespace deshim::cli {
 

@@ -11,13 +11,13 @@
 #include "cli/commands.h"
 #include "common/fd_io.h"
 #include "common/rooted_fs.h"
-#include "runtime/cri_command.h"
-#include "runtime/cri_server.h"
-#include "runtime/image_import.h"
-#include "runtime/in_process_puller.h"
-#include "runtime/monitor_process.h"
-#include "runtime/pull_child.h"
-#include "runtime/serve.h"
+#include "runtime/monitor/monitor_process.h"
+#include "runtime/server/cri_command.h"
+#include "runtime/server/cri_server.h"
+#include "runtime/server/serve.h"
+#include "runtime/transfer/image_import.h"
+#include "runtime/transfer/in_process_puller.h"
+#include "runtime/transfer/pull_child.h"
 
 namespace deshim::cli {
 namespace {
@@ -34,7 +34,7 @@ int fail(const error& failure) {
 }
 
 /// Replaces this process by deshim-cri when it is installed beside us: same pid, same
-/// options, a fraction of the resident size (runtime/cri_command.h). Returns only when there
+/// options, a fraction of the resident size (runtime/server/cri_command.h). Returns only when there
 /// is none or the exec failed; then the caller serves in-process.
 void exec_small_server(const global_options& options, const runtime_arguments& args) {
   std::error_code ec;
@@ -121,8 +121,8 @@ void add_runtime_command(CLI::App& app, const global_options& options, int& exit
   import->callback([&options, &exit_status, args] { exit_status = run_import(options, *args);
 });
 
-// Hidden: the pull child deshim-cri runs for each pull (runtime/pull_child.h), not for people.
-// The flags are collected as they come and checked by parse_pull_child_arguments.
+// Hidden: the pull child deshim-cri runs for each pull (runtime/transfer/pull_child.h), not for
+// people. The flags are collected as they come and checked by parse_pull_child_arguments.
 auto pull_args = std::make_shared<std::vector<std::string>>();
 auto pull_reference = std::make_shared<std::string>();
 auto* pull = command->add_subcommand("pull", "") -> group("");

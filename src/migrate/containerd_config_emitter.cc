@@ -6,7 +6,7 @@
 
 #include "migrate/containerd_legacy_keys.h"
 #include "migrate/containerd_toml_style.h"
-#include "runtime/containerd_config.h"
+#include "runtime/config/containerd_config.h"
 
 namespace deshim::migrate {
 namespace {
@@ -181,12 +181,46 @@ std::vector<std::string> runc_handlers(const toml::table* runtimes) {
   return out;
 }
 
-}  // namespace
+/// The first failure among settings written one after the other, so that every write's note
+/// is taken before an error is reported.
+result<void> first_failure(const std::vector<result<void>>& results) {
+  for (const auto& r : results) {
+    if (!r) return r.error();
+  }
+  return {};
+}
 
-result<emitted_config> emit_containerd_config(const containerd_target& target,
-                                              const std::optional<std::string>& existing,
-                                              const std::string& file) {
-  emitted_config out;
+/// `path` with `more` segments after it.
+std::vector<std::string> with(std::vector<std::string> path,
+                              std::initializer_list<std::string> more) {
+  path.insert(path.end(), more);
+  return path;
+}
+
+/// Where the CRI settings live: all in the grpc.v1.cri plugin in version 2; the images, the
+/// runtime and the transfer service apart in version 3 (streaming stays in grpc.v1.cri).
+struct plugin_paths {
+  std::vector<std::string> streaming, images, runtime, transfer;
+};
+
+plugin_paths plugin_paths_for(int version) {
+  plugin_paths paths;
+  paths.streaming = {"plugins", runtime::cri_plugin_id_v2};
+  if (version == 2) {
+    paths.images = paths.runtime = paths.transfer = paths.streaming;
+  } else {
+    paths.images = {"plugins", runtime::cri_images_plugin_id_v3};
+    paths.runtime = {"plugins", runtime::cri_runtime_plugin_id_v3};
+    paths.transfer = {"plugins", transfer_plugin_id_v3};
+  }
+  return paths;
+}
+
+/// The node's config.toml as a document (an empty one when there is none), refused when
+/// newer than the target containerd reads.
+result<runtime::containerd_config_document> read_document(
+    const containerd_target& target, const std::optional<std::string>& existing,
+    const std::string& file) {
   runtime::containerd_config_document document;
   if (existing) {
     auto parsed = runtime::parse_containerd_config(*existing, file);
@@ -194,9 +228,8 @@ result<emitted_config> emit_containerd_config(const containerd_target& target,
     document = std::move(*parsed);
   }
   const int version = target.config_version();
-  toml::table& root = document.table;
   if (existing && document.version > version) {
-    const toml::node* declared = root.get("version");
+    const toml::node* declared = document.table.get("version");
     const auto begin = declared != nullptr ? declared->source().begin : toml::source_position{};
     return invalid_input(
         "config.toml is version " + std::to_string(document.version) +
@@ -205,6 +238,18 @@ result<emitted_config> emit_containerd_config(const containerd_target& target,
         {file, static_cast<int>(begin.line), static_cast<int>(begin.column), "version"},
         "pass the installed containerd's version with --containerd-version");
   }
+  return document;
+}
+
+/// Brings an existing file to the target's version: version 1 plugin names, the legacy
+/// registry and runtime keys taken over (the registry settings into `out.registries`), the
+/// `version` key.
+result<void> upgrade_document(const containerd_target& target,
+                              const std::optional<std::string>& existing,
+                              runtime::containerd_config_document& document,
+                              const std::string& file, emitted_config& out) {
+  const int version = target.config_version();
+  toml::table& root = document.table;
   if (existing && !document.version_declared) {
     if (auto upgraded = upgrade_v1_plugins(root, file, out.notes); !upgraded) {
       return upgraded.error();
@@ -229,74 +274,67 @@ result<emitted_config> emit_containerd_config(const containerd_target& target,
                              target.containerd_version.minor_string()});
   }
   root.insert_or_assign("version", version);
+  return {};
+}
 
-  // `cri` out of disabled_plugins: the Docker packages' file disables it (mappings.md 3.1).
-  if (document.cri_disabled()) {
-    toml::array kept;
-    std::string removed;
-    for (const auto& id : document.disabled_plugins) {
-      const bool cri = id == "cri" || id == runtime::cri_plugin_id_v2 ||
-                       id == runtime::cri_images_plugin_id_v3 ||
-                       id == runtime::cri_runtime_plugin_id_v3;
-      if (cri) {
-        removed += (removed.empty() ? "" : ", ") + id;
-      } else {
-        kept.push_back(id);
-      }
+/// `cri` out of disabled_plugins: the Docker packages' file disables it (mappings.md 3.1).
+void enable_cri_plugin(runtime::containerd_config_document& document,
+                       std::vector<plan_note>& notes) {
+  if (!document.cri_disabled()) return;
+  toml::array kept;
+  std::string removed;
+  for (const auto& id : document.disabled_plugins) {
+    const bool cri = id == "cri" || id == runtime::cri_plugin_id_v2 ||
+                     id == runtime::cri_images_plugin_id_v3 ||
+                     id == runtime::cri_runtime_plugin_id_v3;
+    if (cri) {
+      removed += (removed.empty() ? "" : ", ") + id;
+    } else {
+      kept.push_back(id);
     }
-    root.insert_or_assign("disabled_plugins", std::move(kept));
-    out.notes.push_back({plan_note::level::warning, "disabled_plugins",
-                         "removed " + removed +
-                             " from disabled_plugins: the kubelet needs containerd's CRI plugin "
-                             "(Docker's containerd.io package disables it)"});
   }
+  document.table.insert_or_assign("disabled_plugins", std::move(kept));
+  notes.push_back({plan_note::level::warning, "disabled_plugins",
+                   "removed " + removed +
+                       " from disabled_plugins: the kubelet needs containerd's CRI plugin "
+                       "(Docker's containerd.io package disables it)"});
+}
 
-  writer w(root, file, out.notes);
+/// The pause image and the stream server.
+result<void> write_sandbox_and_streaming(writer& w, const containerd_target& target, int version,
+                                         const plugin_paths& paths) {
   std::vector<result<void>> results;
-  if (target.root) {
-    results.push_back(w.set({}, "root", *target.root, "containerd's data on the data disk"));
-  }
-
-  const std::string grpc_cri = runtime::cri_plugin_id_v2;
-  const std::vector<std::string> streaming = {"plugins", grpc_cri};
-  std::vector<std::string> images, runtime_plugin, transfer;
-  if (version == 2) {
-    images = runtime_plugin = transfer = streaming;
-  } else {
-    images = {"plugins", runtime::cri_images_plugin_id_v3};
-    runtime_plugin = {"plugins", runtime::cri_runtime_plugin_id_v3};
-    transfer = {"plugins", transfer_plugin_id_v3};
-  }
-  auto with = [](std::vector<std::string> path, std::initializer_list<std::string> more) {
-    path.insert(path.end(), more);
-    return path;
-  };
-
   // Pause image.
   if (version == 2) {
-    results.push_back(w.set(streaming, "sandbox_image", target.sandbox_image,
+    results.push_back(w.set(paths.streaming, "sandbox_image", target.sandbox_image,
                             "the kubelet's --pod-infra-container-image"));
   } else {
-    results.push_back(w.set(with(images, {"pinned_images"}), "sandbox", target.sandbox_image,
+    results.push_back(w.set(with(paths.images, {"pinned_images"}), "sandbox", target.sandbox_image,
                             "the kubelet's --pod-infra-container-image"));
   }
   // Streaming.
-  results.push_back(w.set(streaming, "stream_server_address", target.stream_server_address,
+  results.push_back(w.set(paths.streaming, "stream_server_address", target.stream_server_address,
                           "streaming for this Kubernetes version"));
-  results.push_back(w.set(streaming, "stream_server_port", target.stream_server_port,
+  results.push_back(w.set(paths.streaming, "stream_server_port", target.stream_server_port,
                           "streaming for this Kubernetes version"));
-  results.push_back(w.set(streaming, "enable_tls_streaming", target.enable_tls_streaming,
+  results.push_back(w.set(paths.streaming, "enable_tls_streaming", target.enable_tls_streaming,
                           "streaming for this Kubernetes version"));
   if (target.enable_tls_streaming) {
-    auto pair = with(streaming, {"x509_key_pair_streaming"});
+    auto pair = with(paths.streaming, {"x509_key_pair_streaming"});
     results.push_back(
         w.set(pair, "tls_cert_file", target.tls_cert_file, "the kubelet's --stream-tls-cert"));
     results.push_back(
         w.set(pair, "tls_key_file", target.tls_key_file, "the kubelet's --stream-tls-key"));
   }
-  // CNI.
-  auto cni = with(runtime_plugin, {"cni"});
-  const bool containerd_2_1 = version == 3 && target.containerd_version >= version_of(2, 1);
+  return first_failure(results);
+}
+
+/// The CNI folders (`bin_dirs` from containerd 2.1 on).
+result<void> write_cni(writer& w, toml::table& root, const containerd_target& target,
+                       const plugin_paths& paths, bool containerd_2_1,
+                       std::vector<plan_note>& notes) {
+  std::vector<result<void>> results;
+  auto cni = with(paths.runtime, {"cni"});
   if (containerd_2_1) {
     // containerd 2.1 reads `bin_dirs` and deprecates `bin_dir`; with both set it drops
     // `bin_dirs` when it equals the default and refuses to start the runtime plugin otherwise
@@ -304,12 +342,11 @@ result<emitted_config> emit_containerd_config(const containerd_target& target,
     if (toml::table* cni_table =
             root["plugins"][runtime::cri_runtime_plugin_id_v3]["cni"].as_table()) {
       if (const toml::node* old = cni_table->get("bin_dir")) {
-        out.notes.push_back({plan_note::level::warning, "bin_dir",
-                             "config.toml had " + key_path(cni, "bin_dir") + " = " +
-                                 toml_text(*old) +
-                                 ", which containerd 2.1 refuses next to bin_dirs: removed; "
-                                 "bin_dirs = [\"" +
-                                 target.cni_bin_dir + "\"] (the kubelet's CNI folder)"});
+        notes.push_back({plan_note::level::warning, "bin_dir",
+                         "config.toml had " + key_path(cni, "bin_dir") + " = " + toml_text(*old) +
+                             ", which containerd 2.1 refuses next to bin_dirs: removed; "
+                             "bin_dirs = [\"" +
+                             target.cni_bin_dir + "\"] (the kubelet's CNI folder)"});
         cni_table->erase("bin_dir");
       }
     }
@@ -320,8 +357,14 @@ result<emitted_config> emit_containerd_config(const containerd_target& target,
     results.push_back(w.set(cni, "bin_dir", target.cni_bin_dir, "the kubelet's CNI folders"));
   }
   results.push_back(w.set(cni, "conf_dir", target.cni_conf_dir, "the kubelet's CNI folders"));
-  // Runtimes.
-  auto containerd = with(runtime_plugin, {"containerd"});
+  return first_failure(results);
+}
+
+/// The runtime handlers: the default, runc and Docker's runtimes, then SystemdCgroup on every
+/// runc-based handler in the file.
+result<void> write_runtimes(writer& w, const containerd_target& target, const plugin_paths& paths) {
+  std::vector<result<void>> results;
+  auto containerd = with(paths.runtime, {"containerd"});
   results.push_back(w.set(containerd, "default_runtime_name", target.default_runtime_name,
                           "Docker's default-runtime"));
   std::vector<containerd_runtime_entry> handlers = {{"runc", "io.containerd.runc.v2", ""}};
@@ -335,9 +378,7 @@ result<emitted_config> emit_containerd_config(const containerd_target& target,
                               "Docker's runtimes in daemon.json"));
     }
   }
-  for (const auto& r : results) {
-    if (!r) return r.error();
-  }
+  if (auto failed = first_failure(results); !failed) return failed;
   results.clear();
   auto runtimes_table = w.table(with(containerd, {"runtimes"}));
   if (!runtimes_table) return runtimes_table.error();
@@ -345,9 +386,17 @@ result<emitted_config> emit_containerd_config(const containerd_target& target,
     results.push_back(w.set(with(containerd, {"runtimes", name, "options"}), "SystemdCgroup",
                             target.systemd_cgroup, "the kubelet's cgroup driver"));
   }
+  return first_failure(results);
+}
+
+/// The snapshotter and how images are pulled: concurrent downloads, the progress timeout.
+result<void> write_image_settings(writer& w, toml::table& root, const containerd_target& target,
+                                  int version, const plugin_paths& paths, bool containerd_2_1,
+                                  std::vector<plan_note>& notes) {
+  std::vector<result<void>> results;
   if (target.snapshotter) {
-    results.push_back(w.set(version == 2 ? containerd : images, "snapshotter", *target.snapshotter,
-                            "Docker's storage-driver"));
+    results.push_back(w.set(version == 2 ? with(paths.runtime, {"containerd"}) : paths.images,
+                            "snapshotter", *target.snapshotter, "Docker's storage-driver"));
   }
   // containerd 2.0's CRI plugin pulls by itself with cri.v1.images' max_concurrent_downloads
   // (v2.0.0 has no transfer path in internal/cri/server/images); 2.1 pulls through the
@@ -361,9 +410,10 @@ result<emitted_config> emit_containerd_config(const containerd_target& target,
     if (old != nullptr && old->value<int64_t>() != std::optional<int64_t>(3)) {
       const std::string before = toml_text(*old);
       if (!downloads) downloads = old->value<int64_t>();
-      out.notes.push_back(
+      notes.push_back(
           {plan_note::level::warning, "max_concurrent_downloads",
-           "config.toml had " + key_path(images, "max_concurrent_downloads") + " = " + before +
+           "config.toml had " + key_path(paths.images, "max_concurrent_downloads") + " = " +
+               before +
                ", which makes containerd 2.1 pull without its transfer service: removed, the "
                "limit is the transfer service's max_concurrent_downloads" +
                (downloads ? " = " + std::to_string(*downloads) : std::string())});
@@ -371,32 +421,80 @@ result<emitted_config> emit_containerd_config(const containerd_target& target,
     }
   }
   if (downloads) {
-    results.push_back(w.set(containerd_2_1 ? transfer : images, "max_concurrent_downloads",
-                            *downloads, "Docker's max-concurrent-downloads"));
+    results.push_back(w.set(containerd_2_1 ? paths.transfer : paths.images,
+                            "max_concurrent_downloads", *downloads,
+                            "Docker's max-concurrent-downloads"));
   }
   if (target.image_pull_progress_timeout) {
     // image_pull_progress_timeout exists from containerd 1.7 (pkg/cri/config/config.go,
     // v1.7.20); the planner does not set it for 1.6.
-    results.push_back(w.set(images, "image_pull_progress_timeout",
+    results.push_back(w.set(paths.images, "image_pull_progress_timeout",
                             *target.image_pull_progress_timeout,
                             "the kubelet's --image-pull-progress-deadline"));
   }
+  return first_failure(results);
+}
+
+/// SELinux, the log line size, and where registry hosts are read from.
+result<void> write_runtime_and_registry(writer& w, const containerd_target& target, int version,
+                                        const plugin_paths& paths) {
+  std::vector<result<void>> results;
   if (target.enable_selinux) {
-    results.push_back(w.set(runtime_plugin, "enable_selinux", *target.enable_selinux,
-                            "Docker's selinux-enabled"));
+    results.push_back(
+        w.set(paths.runtime, "enable_selinux", *target.enable_selinux, "Docker's selinux-enabled"));
   }
-  results.push_back(w.set(runtime_plugin, "max_container_log_line_size",
+  results.push_back(w.set(paths.runtime, "max_container_log_line_size",
                           target.max_container_log_line_size,
                           "Docker's json-file splits lines at 16 KiB too"));
-  results.push_back(w.set(with(images, {"registry"}), "config_path", target.registry_config_path,
+  results.push_back(w.set(with(paths.images, {"registry"}), "config_path",
+                          target.registry_config_path,
                           "registry hosts from daemon.json and /etc/docker/certs.d"));
   if (version == 3) {
     // The transfer service reads its own config_path, one folder (containerd#12415).
-    results.push_back(w.set(transfer, "config_path", target.registry_config_path,
+    results.push_back(w.set(paths.transfer, "config_path", target.registry_config_path,
                             "registry hosts for the transfer service"));
   }
-  for (const auto& r : results) {
-    if (!r) return r.error();
+  return first_failure(results);
+}
+
+}  // namespace
+
+result<emitted_config> emit_containerd_config(const containerd_target& target,
+                                              const std::optional<std::string>& existing,
+                                              const std::string& file) {
+  emitted_config out;
+  auto document = read_document(target, existing, file);
+  if (!document) return document.error();
+  if (auto upgraded = upgrade_document(target, existing, *document, file, out); !upgraded) {
+    return upgraded.error();
+  }
+  enable_cri_plugin(*document, out.notes);
+
+  const int version = target.config_version();
+  toml::table& root = document->table;
+  const plugin_paths paths = plugin_paths_for(version);
+  const bool containerd_2_1 = version == 3 && target.containerd_version >= version_of(2, 1);
+  writer w(root, file, out.notes);
+  // One after the other, in the order of the notes they add.
+  if (target.root) {
+    if (auto set = w.set({}, "root", *target.root, "containerd's data on the data disk"); !set) {
+      return set.error();
+    }
+  }
+  if (auto written = write_sandbox_and_streaming(w, target, version, paths); !written) {
+    return written.error();
+  }
+  if (auto written = write_cni(w, root, target, paths, containerd_2_1, out.notes); !written) {
+    return written.error();
+  }
+  if (auto written = write_runtimes(w, target, paths); !written) return written.error();
+  if (auto written =
+          write_image_settings(w, root, target, version, paths, containerd_2_1, out.notes);
+      !written) {
+    return written.error();
+  }
+  if (auto written = write_runtime_and_registry(w, target, version, paths); !written) {
+    return written.error();
   }
 
   if (existing && existing->find('#') != std::string::npos) {

@@ -1,6 +1,6 @@
 #include "migrate/containerd_legacy_keys.h"
 
-#include "runtime/containerd_config.h"
+#include "runtime/config/containerd_config.h"
 
 namespace deshim::migrate {
 namespace {

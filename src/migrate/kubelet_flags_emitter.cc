@@ -164,50 +164,172 @@ std::string docker_dependencies_to_containerd(const std::string& text) {
   return file.joined();
 }
 
-}  // namespace
+/// Replaces (or, with an empty `to`, cuts) the first occurrence of each `from` in `text`.
+void apply_reference_edits(std::string& text,
+                           const std::vector<std::pair<std::string, std::string>>& edits) {
+  for (const auto& [from, to] : edits) {
+    const size_t at = text.find(from);
+    if (at == std::string::npos) continue;
+    if (to.empty()) {
+      cut(text, at, from.size());
+    } else {
+      text.replace(at, from.size(), to);
+    }
+  }
+}
 
-result<std::vector<edited_text_file>> edit_kubelet_flags(const analyze::kubelet_facts& kubelet,
-                                                         const rooted_fs& node,
-                                                         const kubelet_flag_changes& changes,
-                                                         std::vector<plan_note>& notes) {
-  std::vector<editable_file> files;
-  auto file_at = [&](const std::string& path) -> result<editable_file*> {
-    for (auto& file : files) {
+/// One edit of the kubelet's flag files and units, in steps: the files read so far (edited
+/// line by line), the units' texts, and the `${VAR}` reference edits the units get last.
+class flag_files_edit {
+ public:
+  flag_files_edit(const analyze::kubelet_facts& kubelet, const rooted_fs& node,
+                  std::vector<plan_note>& notes)
+      : kubelet_(kubelet), node_(node), notes_(notes) {}
+
+  /// Reads the kubelet's unit files, whose `${VAR}` references and dependencies change.
+  result<void> read_units() {
+    for (const auto& unit : unit_files(kubelet_, node_)) {
+      auto text = node_.read_file(unit);
+      if (!text) return text.error();
+      unit_texts_.emplace_back(unit, *text);
+    }
+    return {};
+  }
+
+  /// New flags first, next to the anchor, so that the anchor's own removal comes after.
+  result<void> add_flags(const kubelet_flag_changes& changes) {
+    if (changes.add.empty()) return {};
+    const analyze::kubelet_flag* anchor = find_anchor(changes);
+    if (anchor == nullptr || anchor->flag.source.file.empty() ||
+        anchor->flag.source.file.rfind("/proc/", 0) == 0) {
+      std::string wanted;
+      for (const auto& [name, value] : changes.add)
+        wanted += " --" + name + "=" + value;
+      notes_.push_back({plan_note::level::warning, "kubelet flags",
+                        "deshim found no kubelet flag file to add to; add" + wanted +
+                            " to the kubelet's command line by hand"});
+      return {};
+    }
+    auto file = file_at(anchor->flag.source.file);
+    if (!file) return file.error();
+    auto position = find_flag(**file, anchor->flag);
+    if (!position) return not_found(*anchor);
+    if (braced_in_unit(anchor->flag.variable)) {
+      // One argument per variable: a variable per new flag, referenced next to the anchor's.
+      std::string references = "${" + anchor->flag.variable + "}";
+      auto& new_lines = (*file)->inserted[position->line];
+      for (const auto& [name, value] : changes.add) {
+        const std::string variable = variable_name(name);
+        new_lines.push_back(variable + "=\"--" + name + "=" + value + "\"");
+        references += " ${" + variable + "}";
+      }
+      reference_edits_.emplace_back("${" + anchor->flag.variable + "}", references);
+    } else {
+      std::string inserted;
+      for (const auto& [name, value] : changes.add)
+        inserted += " --" + name + "=" + value;
+      (*file)->lines[position->line].insert(position->start + position->length, inserted);
+    }
+    notes_.push_back({plan_note::level::info, "kubelet flags",
+                      "new kubelet flags go into " + anchor->flag.source.file + " next to --" +
+                          anchor->flag.name});
+    return {};
+  }
+
+  /// Flags removed or given a new value, where a file sets them.
+  result<void> remove_and_set_flags(const kubelet_flag_changes& changes) {
+    for (const auto& flag : kubelet_.flags) {
+      const bool removed = std::find(changes.remove.begin(), changes.remove.end(),
+                                     flag.flag.name) != changes.remove.end();
+      auto new_value = changes.set_value.find(flag.flag.name);
+      if (!removed && new_value == changes.set_value.end()) continue;
+      if (flag.flag.source.file.rfind("/proc/", 0) == 0) {
+        // Only the running kubelet still has it: no file sets it any more (a plan applied, the
+        // kubelet not restarted yet). It goes when the kubelet restarts on the files.
+        notes_.push_back({plan_note::level::info, "kubelet flags",
+                          "--" + flag.flag.name +
+                              " is only on the running kubelet's command line (" +
+                              kubelet_.flags_from +
+                              "), no file sets it: it changes when the kubelet "
+                              "restarts"});
+        continue;
+      }
+      if (flag.flag.source.file.empty()) return not_found(flag);
+      auto file = file_at(flag.flag.source.file);
+      if (!file) return file.error();
+      auto position = find_flag(**file, flag.flag);
+      if (!position) return not_found(flag);
+      std::string& line = (*file)->lines[position->line];
+      if (removed) {
+        cut(line, position->start, position->length);
+        if (!flag.flag.variable.empty() && assignment_is_empty(line) &&
+            braced_in_unit(flag.flag.variable)) {
+          (*file)->dropped.insert(position->line);
+          reference_edits_.emplace_back("${" + flag.flag.variable + "}", "");
+        }
+      } else {
+        const size_t value_length = position->start + position->length - position->value_start;
+        const bool quoted = line[position->value_start] == '"';
+        line.replace(position->value_start, value_length,
+                     quoted ? "\"" + new_value->second + "\"" : new_value->second);
+      }
+    }
+    return {};
+  }
+
+  /// The edited files, then the units (docker.service dependencies, reference edits), without
+  /// the files that did not change.
+  std::vector<edited_text_file> edited_files() {
+    std::vector<edited_text_file> out;
+    for (const auto& file : files_) {
+      edited_text_file edited{file.path, file.before, file.joined()};
+      out.push_back(std::move(edited));
+    }
+    for (const auto& [path, text] : unit_texts_) {
+      std::string after = docker_dependencies_to_containerd(text);
+      if (after != text) {
+        notes_.push_back({plan_note::level::info, "kubelet unit",
+                          path + ": the kubelet now orders after and requires containerd.service, "
+                                 "not docker.service (which would start Docker again)"});
+      }
+      apply_reference_edits(after, reference_edits_);
+      if (after == text) continue;
+      auto existing = std::find_if(out.begin(), out.end(),
+                                   [&](const edited_text_file& file) { return file.path == path; });
+      if (existing != out.end()) {
+        // A unit that is also a flag source: apply the reference edits to its edited text.
+        std::string merged = existing->after;
+        apply_reference_edits(merged, reference_edits_);
+        existing->after = merged;
+      } else {
+        out.push_back({path, text, after});
+      }
+    }
+    out.erase(
+        std::remove_if(out.begin(), out.end(),
+                       [](const edited_text_file& file) { return file.before == file.after; }),
+        out.end());
+    return out;
+  }
+
+ private:
+  /// The file at `path`, read the first time it is asked for.
+  result<editable_file*> file_at(const std::string& path) {
+    for (auto& file : files_) {
       if (file.path == path) return &file;
     }
-    auto text = node.read_file(path);
+    auto text = node_.read_file(path);
     if (!text) return text.error();
-    files.push_back(split_file(path, *text));
-    return &files.back();
-  };
-  // Whole-text edits of unit files (`${VAR}` references), applied after the line edits.
-  std::vector<std::pair<std::string, std::string>> reference_edits;  // from, to
-  std::vector<std::string> units = unit_files(kubelet, node);
-  std::vector<std::pair<std::string, std::string>> unit_texts;
-  for (const auto& unit : units) {
-    auto text = node.read_file(unit);
-    if (!text) return text.error();
-    unit_texts.emplace_back(unit, *text);
+    files_.push_back(split_file(path, *text));
+    return &files_.back();
   }
-  auto braced_in_unit = [&](const std::string& variable) {
-    if (variable.empty()) return false;
-    return std::any_of(unit_texts.begin(), unit_texts.end(), [&](const auto& unit) {
-      return unit.second.find("${" + variable + "}") != std::string::npos;
-    });
-  };
-  auto not_found = [&](const analyze::kubelet_flag& flag) {
-    return invalid_input("kubelet flag --" + flag.flag.name + " is not written on this line",
-                         {node.display(flag.flag.source.file), flag.flag.source.line, 0},
-                         "the flag came from " + kubelet.flags_from +
-                             "; edit the file that sets it by hand, or run analyze and plan "
-                             "again if the file changed");
-  };
 
-  // New flags first, next to the anchor, so that the anchor's own removal comes after.
-  if (!changes.add.empty()) {
+  /// The flag to add new ones next to: the first of `changes.anchors` a file sets, else the
+  /// last flag of the command line.
+  const analyze::kubelet_flag* find_anchor(const kubelet_flag_changes& changes) const {
     const analyze::kubelet_flag* anchor = nullptr;
     for (const auto& name : changes.anchors) {
-      for (const auto& flag : kubelet.flags) {
+      for (const auto& flag : kubelet_.flags) {
         if (flag.flag.name == name && !flag.flag.source.file.empty()) {
           anchor = &flag;
           break;
@@ -215,123 +337,45 @@ result<std::vector<edited_text_file>> edit_kubelet_flags(const analyze::kubelet_
       }
       if (anchor != nullptr) break;
     }
-    if (anchor == nullptr && !kubelet.flags.empty()) anchor = &kubelet.flags.back();
-    if (anchor == nullptr || anchor->flag.source.file.empty() ||
-        anchor->flag.source.file.rfind("/proc/", 0) == 0) {
-      std::string wanted;
-      for (const auto& [name, value] : changes.add)
-        wanted += " --" + name + "=" + value;
-      notes.push_back({plan_note::level::warning, "kubelet flags",
-                       "deshim found no kubelet flag file to add to; add" + wanted +
-                           " to the kubelet's command line by hand"});
-    } else {
-      auto file = file_at(anchor->flag.source.file);
-      if (!file) return file.error();
-      auto position = find_flag(**file, anchor->flag);
-      if (!position) return not_found(*anchor);
-      if (braced_in_unit(anchor->flag.variable)) {
-        // One argument per variable: a variable per new flag, referenced next to the anchor's.
-        std::string references = "${" + anchor->flag.variable + "}";
-        auto& new_lines = (*file)->inserted[position->line];
-        for (const auto& [name, value] : changes.add) {
-          const std::string variable = variable_name(name);
-          new_lines.push_back(variable + "=\"--" + name + "=" + value + "\"");
-          references += " ${" + variable + "}";
-        }
-        reference_edits.emplace_back("${" + anchor->flag.variable + "}", references);
-      } else {
-        std::string inserted;
-        for (const auto& [name, value] : changes.add)
-          inserted += " --" + name + "=" + value;
-        (*file)->lines[position->line].insert(position->start + position->length, inserted);
-      }
-      notes.push_back({plan_note::level::info, "kubelet flags",
-                       "new kubelet flags go into " + anchor->flag.source.file + " next to --" +
-                           anchor->flag.name});
-    }
+    if (anchor == nullptr && !kubelet_.flags.empty()) anchor = &kubelet_.flags.back();
+    return anchor;
   }
 
-  for (const auto& flag : kubelet.flags) {
-    const bool removed = std::find(changes.remove.begin(), changes.remove.end(), flag.flag.name) !=
-                         changes.remove.end();
-    auto new_value = changes.set_value.find(flag.flag.name);
-    if (!removed && new_value == changes.set_value.end()) continue;
-    if (flag.flag.source.file.rfind("/proc/", 0) == 0) {
-      // Only the running kubelet still has it: no file sets it any more (a plan applied, the
-      // kubelet not restarted yet). It goes when the kubelet restarts on the files.
-      notes.push_back({plan_note::level::info, "kubelet flags",
-                       "--" + flag.flag.name + " is only on the running kubelet's command line (" +
-                           kubelet.flags_from +
-                           "), no file sets it: it changes when the kubelet "
-                           "restarts"});
-      continue;
-    }
-    if (flag.flag.source.file.empty()) return not_found(flag);
-    auto file = file_at(flag.flag.source.file);
-    if (!file) return file.error();
-    auto position = find_flag(**file, flag.flag);
-    if (!position) return not_found(flag);
-    std::string& line = (*file)->lines[position->line];
-    if (removed) {
-      cut(line, position->start, position->length);
-      if (!flag.flag.variable.empty() && assignment_is_empty(line) &&
-          braced_in_unit(flag.flag.variable)) {
-        (*file)->dropped.insert(position->line);
-        reference_edits.emplace_back("${" + flag.flag.variable + "}", "");
-      }
-    } else {
-      const size_t value_length = position->start + position->length - position->value_start;
-      const bool quoted = line[position->value_start] == '"';
-      line.replace(position->value_start, value_length,
-                   quoted ? "\"" + new_value->second + "\"" : new_value->second);
-    }
+  bool braced_in_unit(const std::string& variable) const {
+    if (variable.empty()) return false;
+    return std::any_of(unit_texts_.begin(), unit_texts_.end(), [&](const auto& unit) {
+      return unit.second.find("${" + variable + "}") != std::string::npos;
+    });
   }
 
-  std::vector<edited_text_file> out;
-  for (const auto& file : files) {
-    edited_text_file edited{file.path, file.before, file.joined()};
-    out.push_back(std::move(edited));
+  error not_found(const analyze::kubelet_flag& flag) const {
+    return invalid_input("kubelet flag --" + flag.flag.name + " is not written on this line",
+                         {node_.display(flag.flag.source.file), flag.flag.source.line, 0},
+                         "the flag came from " + kubelet_.flags_from +
+                             "; edit the file that sets it by hand, or run analyze and plan "
+                             "again if the file changed");
   }
-  for (const auto& [path, text] : unit_texts) {
-    std::string after = docker_dependencies_to_containerd(text);
-    if (after != text) {
-      notes.push_back({plan_note::level::info, "kubelet unit",
-                       path + ": the kubelet now orders after and requires containerd.service, "
-                              "not docker.service (which would start Docker again)"});
-    }
-    for (const auto& [from, to] : reference_edits) {
-      const size_t at = after.find(from);
-      if (at == std::string::npos) continue;
-      if (to.empty()) {
-        cut(after, at, from.size());
-      } else {
-        after.replace(at, from.size(), to);
-      }
-    }
-    if (after == text) continue;
-    auto existing = std::find_if(out.begin(), out.end(),
-                                 [&](const edited_text_file& file) { return file.path == path; });
-    if (existing != out.end()) {
-      // A unit that is also a flag source: apply the reference edits to its edited text.
-      std::string merged = existing->after;
-      for (const auto& [from, to] : reference_edits) {
-        const size_t at = merged.find(from);
-        if (at == std::string::npos) continue;
-        if (to.empty()) {
-          cut(merged, at, from.size());
-        } else {
-          merged.replace(at, from.size(), to);
-        }
-      }
-      existing->after = merged;
-    } else {
-      out.push_back({path, text, after});
-    }
-  }
-  out.erase(std::remove_if(out.begin(), out.end(),
-                           [](const edited_text_file& file) { return file.before == file.after; }),
-            out.end());
-  return out;
+
+  const analyze::kubelet_facts& kubelet_;
+  const rooted_fs& node_;
+  std::vector<plan_note>& notes_;
+  std::vector<editable_file> files_;
+  std::vector<std::pair<std::string, std::string>> unit_texts_;  // path, text
+  // Whole-text edits of unit files (`${VAR}` references), applied after the line edits.
+  std::vector<std::pair<std::string, std::string>> reference_edits_;  // from, to
+};
+
+}  // namespace
+
+result<std::vector<edited_text_file>> edit_kubelet_flags(const analyze::kubelet_facts& kubelet,
+                                                         const rooted_fs& node,
+                                                         const kubelet_flag_changes& changes,
+                                                         std::vector<plan_note>& notes) {
+  flag_files_edit edit(kubelet, node, notes);
+  if (auto units = edit.read_units(); !units) return units.error();
+  if (auto added = edit.add_flags(changes); !added) return added.error();
+  if (auto changed = edit.remove_and_set_flags(changes); !changed) return changed.error();
+  return edit.edited_files();
 }
 
 }  // namespace deshim::migrate

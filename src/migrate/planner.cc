@@ -12,7 +12,7 @@
 #include "migrate/pods_log_link.h"
 #include "migrate/registry_hosts.h"
 #include "migrate/switch_steps.h"
-#include "runtime/image_reference.h"
+#include "runtime/image/image_reference.h"
 
 namespace deshim::migrate {
 namespace {
@@ -151,12 +151,8 @@ result<void> decide_streaming(const analyze::node_facts& facts, const kubelet_ca
   return {};
 }
 
-}  // namespace
-
-result<migration_plan> build_plan(const analyze::node_facts& facts, const rooted_fs& node,
-                                  const plan_options& options) {
-  migration_plan plan;
-  plan.kubernetes_version = facts.kubelet.kubernetes_version;
+/// The node's Kubernetes version, which the kubelet's flags depend on.
+result<semver> kubernetes_version_of(const analyze::node_facts& facts) {
   auto kubernetes = parse_semver(facts.kubelet.kubernetes_version);
   if (!kubernetes) {
     return invalid_input(
@@ -165,31 +161,31 @@ result<migration_plan> build_plan(const analyze::node_facts& facts, const rooted
         {"", 0, 0, "kubernetes_version"},
         "pass --kubernetes-version (e.g. 1.22.4), or run deshim where the kubelet binary is");
   }
-  const kubelet_capabilities caps = kubelet_capabilities_at(*kubernetes);
-  auto containerd_version = target_containerd(facts, options, plan.containerd_version);
-  if (!containerd_version) return containerd_version.error();
+  return *kubernetes;
+}
 
-  if (containerd_version->major >= 2 && *kubernetes < version_of(1, 23)) {
+/// Refuses a containerd that no longer serves the CRI API this kubelet speaks.
+result<void> check_cri_api(const analyze::node_facts& facts, const semver& kubernetes,
+                           const semver& containerd, const std::string& containerd_text) {
+  if (containerd.major >= 2 && kubernetes < version_of(1, 23)) {
     // containerd 2.0 removed CRI v1alpha2, the only CRI API kubelets before 1.23 speak
     // (containerd RELEASES.md, 2.0 deprecations; containerd-config-versions.md).
     return invalid_input(
         "Kubernetes " + facts.kubelet.kubernetes_version + " speaks only CRI v1alpha2, which " +
-            "containerd " + plan.containerd_version +
+            "containerd " + containerd_text +
             " no longer serves: the kubelet could not "
             "talk to it",
         {"", 0, 0, "--containerd-version"},
         "target containerd 1.7 (--containerd-version 1.7), or upgrade the node to Kubernetes "
         "1.23 or later first");
   }
+  return {};
+}
 
-  containerd_target target;
-  target.containerd_version = *containerd_version;
-  plan.containerd_config_version = target.config_version();
-  std::vector<plan_note>& notes = plan.notes;
-  std::vector<plan_note> config_notes;
-
-  // Pause image: the kubelet's, fully qualified (containerd does not normalise short names
-  // when pinning, NixOS PR #470971).
+/// Pause image: the kubelet's, fully qualified (containerd does not normalise short names
+/// when pinning, NixOS PR #470971).
+result<void> decide_sandbox_image(const analyze::node_facts& facts, const semver& containerd,
+                                  containerd_target& target, std::vector<plan_note>& config_notes) {
   const auto pause = kubelet_setting(facts.kubelet, "pod_infra_container_image");
   if (pause) {
     auto reference = runtime::parse_image_reference(*pause);
@@ -214,25 +210,29 @@ result<migration_plan> build_plan(const analyze::node_facts& facts, const rooted
         "sandbox_image",
         "the kubelet names no pause image: config.toml's " + target.sandbox_image + " is kept"));
   } else {
-    target.sandbox_image = default_sandbox_image(*containerd_version);
+    target.sandbox_image = default_sandbox_image(containerd);
     config_notes.push_back(
         info("sandbox_image", "the kubelet names no pause image: containerd's default " +
                                   target.sandbox_image + " is written explicitly"));
   }
+  return {};
+}
 
-  // CNI folders: the kubelet's effective ones (flags or defaults).
+/// CNI folders: the kubelet's effective ones (flags or defaults).
+void decide_cni(const analyze::node_facts& facts, containerd_target& target,
+                std::vector<plan_note>& config_notes) {
   if (!facts.kubelet.cni_bin_dir.empty()) target.cni_bin_dir = facts.kubelet.cni_bin_dir;
   if (!facts.kubelet.cni_conf_dir.empty()) target.cni_conf_dir = facts.kubelet.cni_conf_dir;
   config_notes.push_back(info("cni", "CNI plugins from " + target.cni_bin_dir +
                                          ", network configs from " + target.cni_conf_dir +
                                          " (dockershim's --cni-bin-dir/--cni-conf-dir)"));
+}
 
-  if (auto streaming = decide_streaming(facts, caps, node, options, target, config_notes);
-      !streaming) {
-    return streaming.error();
-  }
-
-  // Cgroup driver: the kubelet's decides; Docker's must have matched it.
+/// Cgroup driver: the kubelet's decides; Docker's must have matched it. Returns the
+/// kubelet's driver.
+std::string decide_cgroup_driver(const analyze::node_facts& facts, containerd_target& target,
+                                 std::vector<plan_note>& notes,
+                                 std::vector<plan_note>& config_notes) {
   const std::string kubelet_driver =
       kubelet_setting(facts.kubelet, "cgroup_driver").value_or("cgroupfs");
   const std::string docker_driver = facts.docker.cgroup_driver.value_or("cgroupfs");
@@ -247,8 +247,12 @@ result<migration_plan> build_plan(const analyze::node_facts& facts, const rooted
                                                    " on every runc runtime, to match the "
                                                    "kubelet's " +
                                                    kubelet_driver + " cgroup driver"));
+  return kubelet_driver;
+}
 
-  // Runtimes from daemon.json.
+/// Runtimes from daemon.json.
+void decide_runtimes(const analyze::node_facts& facts, containerd_target& target,
+                     std::vector<plan_note>& notes, std::vector<plan_note>& config_notes) {
   for (const auto& [name, runtime] : facts.docker.runtimes) {
     if (name == "runc") continue;
     target.runtimes.push_back({name, "io.containerd.runc.v2", runtime.path});
@@ -267,12 +271,18 @@ result<migration_plan> build_plan(const analyze::node_facts& facts, const rooted
                                                             target.default_runtime_name +
                                                             ", Docker's default-runtime"));
   }
+}
 
+/// Snapshotter, concurrent downloads and the pull progress deadline, from Docker's and the
+/// kubelet's settings.
+void decide_image_pulls(const analyze::node_facts& facts, const semver& containerd,
+                        const std::string& containerd_text, containerd_target& target,
+                        std::vector<plan_note>& notes, std::vector<plan_note>& config_notes) {
   target.snapshotter = snapshotter_for(facts.docker.storage_driver, config_notes);
   target.max_concurrent_downloads = facts.docker.max_concurrent_downloads;
   if (auto deadline = kubelet_setting(facts.kubelet, "image_pull_progress_deadline")) {
     // dockershim's pull deadline is containerd's image_pull_progress_timeout from 1.7 on.
-    if (*containerd_version >= version_of(1, 7)) {
+    if (containerd >= version_of(1, 7)) {
       target.image_pull_progress_timeout = *deadline;
       config_notes.push_back(info("image_pull_progress_timeout",
                                   "image_pull_progress_timeout = " + *deadline +
@@ -280,55 +290,64 @@ result<migration_plan> build_plan(const analyze::node_facts& facts, const rooted
     } else {
       notes.push_back(warning("image_pull_progress_timeout",
                               "the kubelet's --image-pull-progress-deadline " + *deadline +
-                                  " has no counterpart in containerd " + plan.containerd_version +
+                                  " has no counterpart in containerd " + containerd_text +
                                   " (image_pull_progress_timeout exists from 1.7): a pull "
                                   "without progress is not cancelled"));
     }
   }
-  if (facts.docker.selinux_enabled) target.enable_selinux = *facts.docker.selinux_enabled;
+}
 
-  // containerd's data on the data disk. `state` is runtime state on tmpfs and stays in /run.
-  if (auto disk = data_disk_folder(facts.storage)) {
-    const bool disk_is_data_root = *disk == facts.storage.docker_data_root;
-    // Beside Docker's data root when the disk holds more than it; when the disk is mounted
-    // at Docker's data root itself, anything on it is inside that folder.
-    target.root = join_node_path(*disk, disk_is_data_root ? "containerd-root" : "containerd");
-    config_notes.push_back(info("root", "containerd keeps images and snapshots in " + *target.root +
-                                            " on the data disk, as Docker did in " +
-                                            facts.storage.docker_data_root +
-                                            "; state stays in /run/containerd (tmpfs)"));
-    if (disk_is_data_root) {
-      notes.push_back(warning(
-          "root", "the data disk is mounted at Docker's data root " +
-                      facts.storage.docker_data_root + ", so containerd's root " + *target.root +
-                      " is inside it: after the switch never remove " +
-                      facts.storage.docker_data_root + " as a whole (`rm -rf " +
-                      facts.storage.docker_data_root +
-                      "` deletes containerd's images and snapshots); remove only Docker's own "
-                      "folders in it (containers, image, overlay2, volumes, network, plugins, "
-                      "buildkit, swarm, tmp, trust, runtimes), or mount the disk elsewhere "
-                      "(e.g. /data) and plan again"));
-    }
+/// containerd's data on the data disk. `state` is runtime state on tmpfs and stays in /run.
+void decide_root(const analyze::node_facts& facts, containerd_target& target,
+                 std::vector<plan_note>& notes, std::vector<plan_note>& config_notes) {
+  auto disk = data_disk_folder(facts.storage);
+  if (!disk) return;
+  const bool disk_is_data_root = *disk == facts.storage.docker_data_root;
+  // Beside Docker's data root when the disk holds more than it; when the disk is mounted
+  // at Docker's data root itself, anything on it is inside that folder.
+  target.root = join_node_path(*disk, disk_is_data_root ? "containerd-root" : "containerd");
+  config_notes.push_back(info("root", "containerd keeps images and snapshots in " + *target.root +
+                                          " on the data disk, as Docker did in " +
+                                          facts.storage.docker_data_root +
+                                          "; state stays in /run/containerd (tmpfs)"));
+  if (disk_is_data_root) {
+    notes.push_back(warning(
+        "root", "the data disk is mounted at Docker's data root " + facts.storage.docker_data_root +
+                    ", so containerd's root " + *target.root +
+                    " is inside it: after the switch never remove " +
+                    facts.storage.docker_data_root + " as a whole (`rm -rf " +
+                    facts.storage.docker_data_root +
+                    "` deletes containerd's images and snapshots); remove only Docker's own "
+                    "folders in it (containers, image, overlay2, volumes, network, plugins, "
+                    "buildkit, swarm, tmp, trust, runtimes), or mount the disk elsewhere "
+                    "(e.g. /data) and plan again"));
   }
+}
 
-  // config.toml.
+/// config.toml's change. Returns the registry settings it wrote, which hosts.toml follows.
+result<containerd_registry_settings> plan_containerd_config(
+    const containerd_target& target, const rooted_fs& node,
+    const std::vector<plan_note>& config_notes, migration_plan& plan) {
   auto existing_config = node.read_file_if_exists(containerd_config_path);
   if (!existing_config) return existing_config.error();
   auto emitted =
       emit_containerd_config(target, *existing_config, node.display(containerd_config_path));
   if (!emitted) return emitted.error();
-  {
-    file_change change;
-    change.path = containerd_config_path;
-    change.before = *existing_config;
-    change.after = emitted->text;
-    change.notes = config_notes;
-    change.notes.insert(change.notes.end(), emitted->notes.begin(), emitted->notes.end());
-    plan.files.push_back(std::move(change));
-  }
+  file_change change;
+  change.path = containerd_config_path;
+  change.before = *existing_config;
+  change.after = emitted->text;
+  change.notes = config_notes;
+  change.notes.insert(change.notes.end(), emitted->notes.begin(), emitted->notes.end());
+  plan.files.push_back(std::move(change));
+  return std::move(emitted->registries);
+}
 
-  // hosts.toml per registry.
-  for (auto& hosts : registry_hosts_files(facts.docker, certs_d, notes, emitted->registries)) {
+/// hosts.toml per registry.
+result<void> plan_hosts_files(const analyze::node_facts& facts, const rooted_fs& node,
+                              const containerd_registry_settings& registries,
+                              std::vector<plan_note>& notes, migration_plan& plan) {
+  for (auto& hosts : registry_hosts_files(facts.docker, certs_d, notes, registries)) {
     auto existing = node.read_file_if_exists(hosts.path);
     if (!existing) return existing.error();
     file_change change;
@@ -348,8 +367,13 @@ result<migration_plan> build_plan(const analyze::node_facts& facts, const rooted
     }
     plan.files.push_back(std::move(change));
   }
+  return {};
+}
 
-  // Log rotation moves from Docker to the kubelet.
+/// Log rotation moves from Docker to the kubelet (none for a kubelet that does not rotate).
+result<kubelet_log_rotation> decide_log_rotation(const analyze::node_facts& facts,
+                                                 const kubelet_capabilities& caps,
+                                                 std::vector<plan_note>& notes) {
   auto rotation = kubelet_rotation_from_docker(facts.docker.log_driver, facts.docker.log_opts);
   if (!rotation) {
     const auto source = facts.docker.sources.find("log-opts");
@@ -366,71 +390,82 @@ result<migration_plan> build_plan(const analyze::node_facts& facts, const rooted
     rotation->container_log_max_size.reset();
     rotation->container_log_max_files.reset();
   }
+  return rotation;
+}
 
-  const std::string endpoint = "unix://" + options.containerd_socket;
-  const bool has_config = facts.kubelet.config_file.has_value();
-  kubelet_flag_changes flags;
-
-  // KubeletConfiguration.
-  if (has_config) {
-    const std::string& path = *facts.kubelet.config_file;
-    auto text = node.read_file(path);
-    if (!text) return text.error();
-    std::vector<kubelet_field_edit> edits;
-    if (rotation->container_log_max_size) {
-      edits.push_back(
-          {"containerLogMaxSize", *rotation->container_log_max_size, "Docker's log-opts max-size"});
-    }
-    if (rotation->container_log_max_files) {
-      edits.push_back({"containerLogMaxFiles", std::to_string(*rotation->container_log_max_files),
-                       "Docker's log-opts max-file"});
-    }
-    if (find_flag(facts.kubelet, "cgroup-driver") == nullptr) {
-      edits.push_back({"cgroupDriver", kubelet_driver, "the kubelet's cgroup driver"});
-    }
-    if (caps.reads_runtime_endpoint_field) {
-      edits.push_back({"containerRuntimeEndpoint", endpoint, "the kubelet talks to containerd"});
-    }
-    auto edited = edit_kubelet_config(*text, edits, node.display(path));
-    if (!edited) return edited.error();
-    file_change change;
-    change.path = path;
-    change.before = *text;
-    change.after = edited->text;
-    for (const auto& edit : edits) {
-      change.notes.push_back(
-          info(edit.field, edit.field + ": " + edit.value + " (" + edit.why + ")"));
-    }
-    change.notes.insert(change.notes.end(), edited->notes.begin(), edited->notes.end());
-    change.notes.push_back(info("",
-                                "edited line by line: comments and the order of every other "
-                                "field are kept"));
-    if (change.after != text.value()) plan.files.push_back(std::move(change));
-  } else if (rotation->container_log_max_size || rotation->container_log_max_files) {
-    // No --config: a new KubeletConfiguration would switch every unset field to the file's
-    // defaults (authentication, authorization, read-only port differ from the flags'), so the
-    // rotation goes in as flags, which every kubelet from 1.11 accepts.
-    auto rotation_flag = [&](const std::string& name, const std::string& value) {
-      const auto current = flag_value(facts.kubelet, name);
-      if (!current) {
-        flags.add.push_back({name, value});
-      } else if (*current != value) {
-        flags.set_value[name] = value;
-      }
-    };
-    if (rotation->container_log_max_size) {
-      rotation_flag("container-log-max-size", *rotation->container_log_max_size);
-    }
-    if (rotation->container_log_max_files) {
-      rotation_flag("container-log-max-files", std::to_string(*rotation->container_log_max_files));
-    }
-    notes.push_back(info("containerLogMaxSize",
-                         "the kubelet has no --config file: log rotation is set with "
-                         "--container-log-max-size/--container-log-max-files, not a new "
-                         "KubeletConfiguration whose defaults would change other settings"));
+/// The KubeletConfiguration's change: log rotation, cgroup driver, runtime endpoint.
+result<void> plan_kubelet_config(const analyze::node_facts& facts, const rooted_fs& node,
+                                 const kubelet_capabilities& caps,
+                                 const kubelet_log_rotation& rotation,
+                                 const std::string& kubelet_driver, const std::string& endpoint,
+                                 migration_plan& plan) {
+  const std::string& path = *facts.kubelet.config_file;
+  auto text = node.read_file(path);
+  if (!text) return text.error();
+  std::vector<kubelet_field_edit> edits;
+  if (rotation.container_log_max_size) {
+    edits.push_back(
+        {"containerLogMaxSize", *rotation.container_log_max_size, "Docker's log-opts max-size"});
   }
+  if (rotation.container_log_max_files) {
+    edits.push_back({"containerLogMaxFiles", std::to_string(*rotation.container_log_max_files),
+                     "Docker's log-opts max-file"});
+  }
+  if (find_flag(facts.kubelet, "cgroup-driver") == nullptr) {
+    edits.push_back({"cgroupDriver", kubelet_driver, "the kubelet's cgroup driver"});
+  }
+  if (caps.reads_runtime_endpoint_field) {
+    edits.push_back({"containerRuntimeEndpoint", endpoint, "the kubelet talks to containerd"});
+  }
+  auto edited = edit_kubelet_config(*text, edits, node.display(path));
+  if (!edited) return edited.error();
+  file_change change;
+  change.path = path;
+  change.before = *text;
+  change.after = edited->text;
+  for (const auto& edit : edits) {
+    change.notes.push_back(
+        info(edit.field, edit.field + ": " + edit.value + " (" + edit.why + ")"));
+  }
+  change.notes.insert(change.notes.end(), edited->notes.begin(), edited->notes.end());
+  change.notes.push_back(info("",
+                              "edited line by line: comments and the order of every other "
+                              "field are kept"));
+  if (change.after != text.value()) plan.files.push_back(std::move(change));
+  return {};
+}
 
-  // Kubelet flags, by the version table.
+/// No --config: a new KubeletConfiguration would switch every unset field to the file's
+/// defaults (authentication, authorization, read-only port differ from the flags'), so the
+/// rotation goes in as flags, which every kubelet from 1.11 accepts.
+void rotation_flags(const analyze::node_facts& facts, const kubelet_log_rotation& rotation,
+                    kubelet_flag_changes& flags, std::vector<plan_note>& notes) {
+  auto rotation_flag = [&](const std::string& name, const std::string& value) {
+    const auto current = flag_value(facts.kubelet, name);
+    if (!current) {
+      flags.add.push_back({name, value});
+    } else if (*current != value) {
+      flags.set_value[name] = value;
+    }
+  };
+  if (rotation.container_log_max_size) {
+    rotation_flag("container-log-max-size", *rotation.container_log_max_size);
+  }
+  if (rotation.container_log_max_files) {
+    rotation_flag("container-log-max-files", std::to_string(*rotation.container_log_max_files));
+  }
+  notes.push_back(info("containerLogMaxSize",
+                       "the kubelet has no --config file: log rotation is set with "
+                       "--container-log-max-size/--container-log-max-files, not a new "
+                       "KubeletConfiguration whose defaults would change other settings"));
+}
+
+/// Kubelet flags, by the version table: dockershim's dropped, the runtime selector, the
+/// runtime and image endpoints, the pause image.
+void decide_kubelet_flags(const analyze::node_facts& facts, const kubelet_capabilities& caps,
+                          const std::string& sandbox_image, const std::string& endpoint,
+                          bool has_config, kubelet_flag_changes& flags,
+                          std::vector<plan_note>& notes) {
   for (const auto& flag : facts.kubelet.flags) {
     const std::string& name = flag.flag.name;
     // The runtime selector and the pause image are decided below, by version: dropping
@@ -447,11 +482,11 @@ result<migration_plan> build_plan(const analyze::node_facts& facts, const rooted
   if (const auto* pause_flag = find_flag(facts.kubelet, "pod-infra-container-image")) {
     if (!caps.accepts_pod_infra_image_flag) {
       flags.remove.push_back("pod-infra-container-image");
-    } else if (pause_flag->flag.value && *pause_flag->flag.value != target.sandbox_image) {
+    } else if (pause_flag->flag.value && *pause_flag->flag.value != sandbox_image) {
       // With a remote runtime the kubelet keeps this image out of its image garbage collection
       // (kubernetes #97252, #108045; kubelet-flags-by-version.md): it must name the image
       // containerd pins, or the kubelet may remove containerd's pause image (kURL PR #4077).
-      flags.set_value["pod-infra-container-image"] = target.sandbox_image;
+      flags.set_value["pod-infra-container-image"] = sandbox_image;
     }
   }
   if (caps.has_container_runtime_flag) {
@@ -484,6 +519,12 @@ result<migration_plan> build_plan(const analyze::node_facts& facts, const rooted
       flags.set_value["image-service-endpoint"] = endpoint;
     }
   }
+}
+
+/// The files that hold the kubelet's flags, edited.
+result<void> plan_kubelet_flag_files(const analyze::node_facts& facts, const rooted_fs& node,
+                                     const kubelet_flag_changes& flags,
+                                     std::vector<plan_note>& notes, migration_plan& plan) {
   auto flag_files = edit_kubelet_flags(facts.kubelet, node, flags, notes);
   if (!flag_files) return flag_files.error();
   for (auto& edited : *flag_files) {
@@ -494,18 +535,86 @@ result<migration_plan> build_plan(const analyze::node_facts& facts, const rooted
     change.notes.push_back(info("kubelet flags", "the kubelet's flags for containerd"));
     plan.files.push_back(std::move(change));
   }
+  return {};
+}
 
-  // crictl.
-  {
-    auto existing = node.read_file_if_exists("/etc/crictl.yaml");
-    if (!existing) return existing.error();
-    file_change change;
-    change.path = "/etc/crictl.yaml";
-    change.before = *existing;
-    change.after = crictl_yaml(options.containerd_socket, *existing);
-    change.notes.push_back(info("crictl", "crictl talks to containerd at " + endpoint));
-    plan.files.push_back(std::move(change));
+/// crictl's config, pointed at containerd.
+result<void> plan_crictl(const rooted_fs& node, const plan_options& options,
+                         const std::string& endpoint, migration_plan& plan) {
+  auto existing = node.read_file_if_exists("/etc/crictl.yaml");
+  if (!existing) return existing.error();
+  file_change change;
+  change.path = "/etc/crictl.yaml";
+  change.before = *existing;
+  change.after = crictl_yaml(options.containerd_socket, *existing);
+  change.notes.push_back(info("crictl", "crictl talks to containerd at " + endpoint));
+  plan.files.push_back(std::move(change));
+  return {};
+}
+
+}  // namespace
+
+result<migration_plan> build_plan(const analyze::node_facts& facts, const rooted_fs& node,
+                                  const plan_options& options) {
+  migration_plan plan;
+  plan.kubernetes_version = facts.kubelet.kubernetes_version;
+  auto kubernetes = kubernetes_version_of(facts);
+  if (!kubernetes) return kubernetes.error();
+  const kubelet_capabilities caps = kubelet_capabilities_at(*kubernetes);
+  auto containerd_version = target_containerd(facts, options, plan.containerd_version);
+  if (!containerd_version) return containerd_version.error();
+  if (auto checked =
+          check_cri_api(facts, *kubernetes, *containerd_version, plan.containerd_version);
+      !checked) {
+    return checked.error();
   }
+
+  // config.toml's settings, each decided from the node's facts; config_notes explain them.
+  containerd_target target;
+  target.containerd_version = *containerd_version;
+  plan.containerd_config_version = target.config_version();
+  std::vector<plan_note>& notes = plan.notes;
+  std::vector<plan_note> config_notes;
+  if (auto pause = decide_sandbox_image(facts, *containerd_version, target, config_notes); !pause) {
+    return pause.error();
+  }
+  decide_cni(facts, target, config_notes);
+  if (auto streaming = decide_streaming(facts, caps, node, options, target, config_notes);
+      !streaming) {
+    return streaming.error();
+  }
+  const std::string kubelet_driver = decide_cgroup_driver(facts, target, notes, config_notes);
+  decide_runtimes(facts, target, notes, config_notes);
+  decide_image_pulls(facts, *containerd_version, plan.containerd_version, target, notes,
+                     config_notes);
+  if (facts.docker.selinux_enabled) target.enable_selinux = *facts.docker.selinux_enabled;
+  decide_root(facts, target, notes, config_notes);
+
+  // The files: config.toml, hosts.toml, the kubelet's config and flags, crictl's config.
+  auto registries = plan_containerd_config(target, node, config_notes, plan);
+  if (!registries) return registries.error();
+  if (auto hosts = plan_hosts_files(facts, node, *registries, notes, plan); !hosts) {
+    return hosts.error();
+  }
+  auto rotation = decide_log_rotation(facts, caps, notes);
+  if (!rotation) return rotation.error();
+  const std::string endpoint = "unix://" + options.containerd_socket;
+  const bool has_config = facts.kubelet.config_file.has_value();
+  kubelet_flag_changes flags;
+  if (has_config) {
+    if (auto edited =
+            plan_kubelet_config(facts, node, caps, *rotation, kubelet_driver, endpoint, plan);
+        !edited) {
+      return edited.error();
+    }
+  } else if (rotation->container_log_max_size || rotation->container_log_max_files) {
+    rotation_flags(facts, *rotation, flags, notes);
+  }
+  decide_kubelet_flags(facts, caps, target.sandbox_image, endpoint, has_config, flags, notes);
+  if (auto flag_files = plan_kubelet_flag_files(facts, node, flags, notes, plan); !flag_files) {
+    return flag_files.error();
+  }
+  if (auto crictl = plan_crictl(node, options, endpoint, plan); !crictl) return crictl.error();
 
   if (auto link = pods_log_link(facts.storage, node)) plan.links.push_back(std::move(*link));
   plan.steps = switch_steps(facts, options.containerd_socket);

@@ -5,7 +5,7 @@
 #include <set>
 
 #include "common/rooted_fs.h"
-#include "runtime/hosts_config.h"
+#include "runtime/config/hosts_config.h"
 
 namespace deshim::migrate {
 namespace {

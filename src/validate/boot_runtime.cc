@@ -11,8 +11,8 @@
 #include <thread>
 
 #include "common/atomic_write.h"
-#include "runtime/containerd_config.h"
-#include "runtime/cri_client.h"
+#include "runtime/client/cri_client.h"
+#include "runtime/config/containerd_config.h"
 
 namespace deshim::validate {
 namespace fs = std::filesystem;

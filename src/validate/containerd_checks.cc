@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "runtime/config_keys.h"
+#include "runtime/config/config_keys.h"
 
 namespace deshim::validate {
 namespace {

@@ -5,7 +5,7 @@
 #include "analyze/kubelet_runtime.h"
 #include "common/quantity.h"
 #include "common/yaml_document.h"
-#include "runtime/image_reference.h"
+#include "runtime/image/image_reference.h"
 
 namespace deshim::validate {
 namespace {

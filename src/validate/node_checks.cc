@@ -2,7 +2,7 @@
 
 #include <regex>
 
-#include "runtime/hosts_config.h"
+#include "runtime/config/hosts_config.h"
 
 namespace deshim::validate {
 namespace {

@@ -14,7 +14,7 @@
 #include "common/result.h"
 #include "common/rooted_fs.h"
 #include "common/semver.h"
-#include "runtime/containerd_config.h"
+#include "runtime/config/containerd_config.h"
 
 namespace deshim::validate {
 

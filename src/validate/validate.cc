@@ -4,7 +4,7 @@
 #include <regex>
 
 #include "common/subprocess.h"
-#include "runtime/validation_scenario.h"
+#include "runtime/client/validation_scenario.h"
 #include "validate/boot_runtime.h"
 #include "validate/static_checks.h"
 

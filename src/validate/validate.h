@@ -1,8 +1,8 @@
 // Public face of the validate library: `deshim validate` as one call.
 //
 // Static checks always run. Then, unless `static_only`, the CRI scenario
-// (runtime/validation_scenario.h) runs against `endpoint` when one is given, else against the
-// bundled runtime core booted on a relocated copy of the node's config (boot_runtime.h).
+// (runtime/client/validation_scenario.h) runs against `endpoint` when one is given, else against
+// the bundled runtime core booted on a relocated copy of the node's config (boot_runtime.h).
 #pragma once
 
 #include <filesystem>

@@ -17,7 +17,7 @@
 #include "harness/leftovers.h"
 #include "harness/temp_folder.h"
 #include "integration/cri_pod_fixture.h"
-#include "runtime/cri_client.h"
+#include "runtime/client/cri_client.h"
 
 namespace deshim::testing {
 namespace {

@@ -1,7 +1,7 @@
 // Pod networking with the real CNI plugins of /usr/lib/cni (loopback, bridge, host-local):
 // a pinned namespace gets eth0 with an address of the test's 198.18.x.0/24, DEL takes it back,
 // a failing plugin's own message reaches the error, and nothing is left on the host.
-#include "runtime/pod_network.h"
+#include "runtime/pod/pod_network.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -14,7 +14,7 @@
 #include "harness/daemon_requirements.h"
 #include "harness/leftovers.h"
 #include "harness/temp_folder.h"
-#include "runtime/netns.h"
+#include "runtime/pod/netns.h"
 
 namespace deshim::testing {
 namespace {

@@ -1,5 +1,5 @@
 // Crash consistency of the runtime core: the server is killed (SIGKILL, through the test-only
-// kill points of runtime/crash_point.h) at every point inside RunPodSandbox, CreateContainer,
+// kill points of runtime/pod/crash_point.h) at every point inside RunPodSandbox, CreateContainer,
 // StartContainer, StopContainer, StopPodSandbox and RemovePodSandbox, restarted, and what it
 // reports is compared with what is really on the node: runc's containers and their states,
 // the pinned network namespaces, host-local's IP files, rootfs mounts, cgroup folders and

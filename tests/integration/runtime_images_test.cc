@@ -19,7 +19,7 @@
 #include "harness/suite_daemons.h"
 #include "harness/temp_folder.h"
 #include "harness/text_files.h"
-#include "runtime/cri_client.h"
+#include "runtime/client/cri_client.h"
 
 namespace deshim::testing {
 namespace {

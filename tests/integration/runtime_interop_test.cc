@@ -20,8 +20,8 @@
 #include "harness/leftovers.h"
 #include "harness/temp_folder.h"
 #include "integration/cri_pod_fixture.h"
-#include "runtime/cri_client.h"
-#include "runtime/cri_log_reader.h"
+#include "runtime/client/cri_client.h"
+#include "runtime/monitor/cri_log_reader.h"
 
 namespace deshim::testing {
 namespace {

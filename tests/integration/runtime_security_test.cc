@@ -29,7 +29,7 @@
 #include "harness/temp_folder.h"
 #include "harness/text_files.h"
 #include "integration/runtime_channel.h"
-#include "runtime/digest.h"
+#include "runtime/image/digest.h"
 #include "runtime/proto/cri.grpc.pb.h"
 
 // The deprecated seccomp_profile_path string is part of what is tested.

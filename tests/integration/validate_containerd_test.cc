@@ -27,8 +27,8 @@
 #include "harness/harness.h"
 #include "harness/leftovers.h"
 #include "harness/text_files.h"
-#include "runtime/cri_client.h"
-#include "runtime/validation_scenario.h"
+#include "runtime/client/cri_client.h"
+#include "runtime/client/validation_scenario.h"
 #include "validate/node_tree.h"
 
 namespace deshim::testing {

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "runtime/containerd_config.h"
+#include "runtime/config/containerd_config.h"
 
 namespace deshim::migrate {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <map>
 
-#include "runtime/hosts_config.h"
+#include "runtime/config/hosts_config.h"
 
 namespace deshim::migrate {
 namespace {

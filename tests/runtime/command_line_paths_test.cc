@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/subprocess.h"
-#include "runtime/digest.h"
+#include "runtime/image/digest.h"
 #include "runtime/tar_builder.h"
 
 namespace deshim::runtime {

@@ -6,7 +6,7 @@
 
 #include <memory>
 
-#include "runtime/image_service.h"
+#include "runtime/image/image_service.h"
 #include "runtime/tar_builder.h"
 
 namespace deshim::runtime::testing {

@@ -6,9 +6,9 @@
 #include <thread>
 
 #include "common/subprocess.h"
-#include "runtime/digest.h"
-#include "runtime/image_import.h"
+#include "runtime/image/digest.h"
 #include "runtime/tar_builder.h"
+#include "runtime/transfer/image_import.h"
 
 namespace deshim::runtime {
 namespace {

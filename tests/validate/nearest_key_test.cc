@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 #include <toml++/toml.h>
 
-#include "runtime/config_keys.h"
+#include "runtime/config/config_keys.h"
 
 namespace deshim::runtime {
 namespace {

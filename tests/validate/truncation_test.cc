@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "runtime/hosts_config.h"
+#include "runtime/config/hosts_config.h"
 #include "validate/cni_checks.h"
 #include "validate/containerd_checks.h"
 #include "validate/node_checks.h"

@@ -1,0 +1,380 @@
+#include "runtime/client/validation_scenario.h"
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+namespace deshim::runtime {
+namespace {
+
+namespace v1 = ::runtime::v1;
+using clock_type = std::chrono::steady_clock;
+
+constexpr const char* log_marker = "deshim-validate-log-line";
+constexpr const char* container_name = "probe";
+
+/// Times one step and fills its result.
+class step_timer {
+ public:
+  step_timer(std::vector<scenario_step>& steps, std::string id, std::string title)
+      : steps_(steps), started_(clock_type::now()) {
+    step_.id = std::move(id);
+    step_.title = std::move(title);
+  }
+  void pass(std::string message) { finish(true, std::move(message), ""); }
+  void fail(std::string message, std::string fix) {
+    finish(false, std::move(message), std::move(fix));
+  }
+  /// A failed CRI call: its message, with deshim's explanation when it has one.
+  void fail(const error& failure, std::string fix) {
+    std::string explained = explain_runtime_error(failure.message());
+    step_.environment = failure.kind() == error_kind::environment &&
+                        failure.message().find("Unavailable") != std::string::npos;
+    finish(false, failure.message(), explained.empty() ? std::move(fix) : explained);
+  }
+  bool passed() const { return step_.passed; }
+
+ private:
+  void finish(bool passed, std::string message, std::string fix) {
+    step_.passed = passed;
+    step_.message = std::move(message);
+    step_.fix = std::move(fix);
+    step_.duration =
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - started_);
+    steps_.push_back(step_);
+  }
+  std::vector<scenario_step>& steps_;
+  clock_type::time_point started_;
+  scenario_step step_;
+};
+
+std::string condition_text(const v1::RuntimeStatus& status, const std::string& type, bool& ok) {
+  for (const auto& condition : status.conditions()) {
+    if (condition.type() != type) continue;
+    ok = condition.status();
+    std::string text = type + "=" + (ok ? "true" : "false");
+    if (!ok && !condition.reason().empty()) text += " (" + condition.reason() + ")";
+    if (!ok && !condition.message().empty()) text += ": " + condition.message();
+    return text;
+  }
+  ok = false;
+  return type + " missing";
+}
+
+/// Present, or pulled; the step names which.
+bool ensure_image(cri_client& client, std::vector<scenario_step>& steps, const std::string& id,
+                  const std::string& title, const std::string& image,
+                  const scenario_options& options) {
+  step_timer step(steps, id, title);
+  client.set_timeout(options.step_timeout);
+  auto status = client.image_status(image);
+  if (!status) {
+    step.fail(status.error(), "the image service did not answer ImageStatus");
+    return false;
+  }
+  if (status->has_image()) {
+    step.pass(image + " present (" + status->image().id() + ")");
+    return true;
+  }
+  client.set_timeout(options.pull_timeout);
+  auto pulled = client.pull_image(image);
+  client.set_timeout(options.step_timeout);
+  if (!pulled) {
+    step.fail(pulled.error(),
+              image +
+                  " is not on the node and could not be pulled: import it first "
+                  "(--image-archive) or make its registry reachable (hosts.toml mirrors)");
+    return false;
+  }
+  step.pass(image + " pulled (" + *pulled + ")");
+  return true;
+}
+
+v1::PodSandboxConfig sandbox_config(const scenario_options& options, const std::string& uid) {
+  v1::PodSandboxConfig config;
+  auto* metadata = config.mutable_metadata();
+  metadata->set_name(options.pod_name);
+  metadata->set_namespace_(options.pod_namespace);
+  metadata->set_uid(uid);
+  metadata->set_attempt(0);
+  // A host-network pod keeps the node's hostname (the kubelet sends none; runc refuses to set
+  // one without a private UTS namespace).
+  if (options.with_network) config.set_hostname(options.pod_name);
+  config.set_log_directory(options.log_directory.string());
+  (*config.mutable_labels())["io.kubernetes.pod.name"] = options.pod_name;
+  (*config.mutable_labels())["io.kubernetes.pod.namespace"] = options.pod_namespace;
+  (*config.mutable_labels())["io.kubernetes.pod.uid"] = uid;
+  (*config.mutable_labels())["app.kubernetes.io/managed-by"] = "deshim-validate";
+  auto* namespaces =
+      config.mutable_linux()->mutable_security_context()->mutable_namespace_options();
+  namespaces->set_network(options.with_network ? v1::NamespaceMode::POD : v1::NamespaceMode::NODE);
+  namespaces->set_pid(v1::NamespaceMode::CONTAINER);
+  namespaces->set_ipc(v1::NamespaceMode::POD);
+  return config;
+}
+
+v1::ContainerConfig container_config(const scenario_options& options) {
+  v1::ContainerConfig config;
+  config.mutable_metadata()->set_name(container_name);
+  config.mutable_metadata()->set_attempt(0);
+  config.mutable_image()->set_image(options.test_image);
+  config.add_command("/bin/sh");
+  config.add_args("-c");
+  config.add_args(std::string("echo ") + log_marker + "; exec sleep 3600");
+  config.set_log_path(std::string(container_name) + "/0.log");
+  (*config.mutable_labels())["io.kubernetes.container.name"] = container_name;
+  return config;
+}
+
+std::string read_text(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+/// Waits for the container's first line in its CRI log file.
+void check_log(std::vector<scenario_step>& steps, const std::filesystem::path& file) {
+  step_timer step(steps, "container-log", "CRI log line at the kubelet's log path");
+  auto deadline = clock_type::now() + std::chrono::seconds(10);
+  std::string text;
+  while (clock_type::now() < deadline) {
+    text = read_text(file);
+    std::istringstream lines(text);
+    std::string line;
+    while (std::getline(lines, line)) {
+      if (is_cri_log_line(line, "stdout", log_marker)) {
+        step.pass(file.string() + ": " + line);
+        return;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (!std::filesystem::exists(file)) {
+    step.fail(file.string() +
+                  " does not exist: the runtime did not write the container's log "
+                  "where the kubelet (and kubectl logs) read it",
+              "the runtime must join PodSandboxConfig.log_directory and ContainerConfig.log_path");
+    return;
+  }
+  step.fail(file.string() + " holds no line `<RFC3339Nano> stdout F " + log_marker +
+                "`; it holds: " + (text.empty() ? std::string("(nothing)") : text.substr(0, 400)),
+            "the runtime must write the CRI log format (kubelet log readers and rotation rely "
+            "on it)");
+}
+
+}  // namespace
+
+std::string explain_runtime_error(std::string_view message) {
+  auto has = [&](std::string_view text) { return message.find(text) != std::string_view::npos; };
+  if (has("can't get final child's PID from pipe") || has("oom_score_adj")) {
+    return "runc could not lower the pod's oom_score_adj: this host (a container, CI, a user "
+           "namespace) forbids it. Set restrict_oom_score_adj = true in the CRI plugin's section "
+           "(for --boot: --restrict-oom-score-adj); a regular node does not need it";
+  }
+  if (has("unknown service runtime.v1")) {
+    return "the endpoint serves no CRI: containerd's CRI plugin is disabled (disabled_plugins) "
+           "or failed to load; see containerd's log";
+  }
+  if (has("failed to find plugin") || (has("cni") && has("no such file"))) {
+    return "a CNI plugin binary named by the network config is missing from cni bin_dir";
+  }
+  if (has("cni config") || has("no network config found")) {
+    return "containerd loaded no CNI network config from conf_dir: install the cluster's CNI "
+           "config or run the pod with the host network";
+  }
+  if (has("expected cgroupsPath to be of format") || has("systemd cgroup flag passed") ||
+      (has("systemd") && has("cgroup")) || (has("cgroup") && has(".slice"))) {
+    return "the cgroup drivers disagree: SystemdCgroup = true (the runtime's options) needs "
+           "systemd as the node's init and the kubelet's cgroupDriver: systemd; with "
+           "cgroupDriver: cgroupfs set SystemdCgroup = false. Align SystemdCgroup with the "
+           "kubelet's cgroupDriver";
+  }
+  if (has("seccomp")) {
+    return "runc could not apply the seccomp profile: this runc or kernel has no seccomp "
+           "support. Use a runc built with seccomp (Debian's is), or run the pod with "
+           "seccompProfile: Unconfined (the kubelet's seccompDefault off)";
+  }
+  if (has("apparmor") || has("AppArmor")) {
+    return "runc could not apply the AppArmor profile: the kernel has AppArmor off, or the "
+           "profile is not loaded. Load it (apparmor_parser), or set disable_apparmor = true "
+           "in the CRI plugin's section";
+  }
+  if (has("permission denied") &&
+      (has("rootfs") || has("pivot_root") || has("exec") || has("mount"))) {
+    return "runc was refused access to the container's root file system: the image root "
+           "(`root` in config.toml) is on a filesystem mounted noexec or nosuid, or not "
+           "readable by root (NFS root_squash). Move `root` to a local filesystem";
+  }
+  if (has("connection refused") || has("No such file or directory") || has("Unavailable")) {
+    return "nothing answers on the endpoint: is the runtime running, and is the socket path "
+           "right?";
+  }
+  if (has("not found") && (has("pull") || has("image"))) {
+    return "the image is neither on the node nor pullable: import it (--image-archive) or "
+           "configure a reachable mirror in hosts.toml";
+  }
+  return "";
+}
+
+bool is_cri_log_line(std::string_view line, std::string_view stream, std::string_view text) {
+  static const std::regex format(
+      "^([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:"
+      "[0-9]{2})) (stdout|stderr) (P|F) (.*)$");
+  std::match_results<std::string_view::const_iterator> match;
+  if (!std::regex_match(line.begin(), line.end(), match, format)) return false;
+  return match[4].str() == stream && match[5].str() == "F" && match[6].str() == text;
+}
+
+std::vector<scenario_step> run_validation_scenario(cri_client& client,
+                                                   const scenario_options& options) {
+  std::vector<scenario_step> steps;
+  client.set_timeout(options.step_timeout);
+  {
+    step_timer step(steps, "version", "Version");
+    auto version = client.version();
+    if (!version) {
+      step.fail(version.error(), "start the runtime, or give the right --endpoint");
+      return steps;
+    }
+    step.pass(version->runtime_name() + " " + version->runtime_version() + ", CRI " +
+              version->runtime_api_version());
+  }
+  {
+    step_timer step(steps, "status", "Status: RuntimeReady, NetworkReady");
+    auto status = client.status();
+    if (!status) {
+      step.fail(status.error(), "the runtime answered Version but not Status");
+      return steps;
+    }
+    bool runtime_ready = false;
+    bool network_ready = false;
+    std::string text = condition_text(status->status(), "RuntimeReady", runtime_ready) + ", " +
+                       condition_text(status->status(), "NetworkReady", network_ready);
+    if (!runtime_ready || !network_ready) {
+      step.fail(text, network_ready ? "the runtime is not ready: see its log"
+                                    : "NetworkReady=false: the kubelet keeps the node NotReady. "
+                                      "Install a CNI config in cni conf_dir (deshim validate "
+                                      "--static checks it)");
+    } else {
+      step.pass(text);
+    }
+  }
+  if (!options.sandbox_image.empty() &&
+      !ensure_image(client, steps, "sandbox-image", "ImageStatus / PullImage: sandbox image",
+                    options.sandbox_image, options)) {
+    return steps;
+  }
+  if (!ensure_image(client, steps, "test-image", "ImageStatus / PullImage: test image",
+                    options.test_image, options)) {
+    return steps;
+  }
+
+  std::string uid = options.pod_uid.empty()
+                        ? std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             std::chrono::system_clock::now().time_since_epoch())
+                                             .count())
+                        : options.pod_uid;
+  v1::PodSandboxConfig pod = sandbox_config(options, uid);
+  std::string pod_id;
+  std::string container_id;
+  bool started = false;
+  {
+    step_timer step(steps, "run-pod-sandbox",
+                    options.with_network ? "RunPodSandbox (pod network, CNI ADD)"
+                                         : "RunPodSandbox (host network)");
+    auto ran = client.run_pod_sandbox(pod);
+    if (!ran) {
+      step.fail(ran.error(), "see the runtime's log for the sandbox's failure");
+    } else {
+      pod_id = *ran;
+      step.pass("sandbox " + pod_id);
+    }
+  }
+  if (!pod_id.empty()) {
+    step_timer step(steps, "create-container", "CreateContainer");
+    auto created = client.create_container(pod_id, container_config(options), pod);
+    if (!created) {
+      step.fail(created.error(),
+                "see the runtime's log; the test image needs /bin/sh and sleep "
+                "(--test-image)");
+    } else {
+      container_id = *created;
+      step.pass("container " + container_id + " from " + options.test_image);
+    }
+  }
+  if (!container_id.empty()) {
+    step_timer step(steps, "start-container", "StartContainer");
+    auto start = client.start_container(container_id);
+    if (!start) {
+      step.fail(start.error(), "see the runtime's log");
+    } else {
+      started = true;
+      step.pass("container " + container_id + " started");
+    }
+  }
+  if (started) {
+    check_log(steps, options.log_directory / container_name / "0.log");
+    {
+      step_timer step(steps, "exec-sync", "ExecSync");
+      auto exec = client.exec_sync(container_id, {"/bin/sh", "-c", "echo exec-ok"}, 10);
+      if (!exec) {
+        step.fail(exec.error(), "see the runtime's log");
+      } else if (exec->exit_code() != 0 || exec->stdout() != "exec-ok\n") {
+        step.fail("exit code " + std::to_string(exec->exit_code()) + ", stdout \"" +
+                      exec->stdout() + "\", stderr \"" + exec->stderr() + "\"",
+                  "ExecSync must run the command in the container and return its output");
+      } else {
+        step.pass("`sh -c 'echo exec-ok'` printed exec-ok, exit code 0");
+      }
+    }
+    {
+      step_timer step(steps, "container-stats", "ContainerStats");
+      auto stats = client.container_stats(container_id);
+      if (!stats) {
+        step.fail(stats.error(), "see the runtime's log (cgroup access)");
+      } else if (stats->stats().attributes().id() != container_id) {
+        step.fail("stats name container \"" + stats->stats().attributes().id() + "\"",
+                  "ContainerStats must answer for the container asked about");
+      } else {
+        const auto& s = stats->stats();
+        step.pass("cpu " + std::to_string(s.cpu().usage_core_nano_seconds().value()) +
+                  " ns, memory working set " +
+                  std::to_string(s.memory().working_set_bytes().value()) + " bytes");
+      }
+    }
+  }
+  if (!container_id.empty()) {
+    step_timer stop(steps, "stop-container", "StopContainer");
+    if (auto stopped = client.stop_container(container_id, 2); !stopped) {
+      stop.fail(stopped.error(), "see the runtime's log");
+    } else {
+      stop.pass("stopped");
+    }
+    step_timer remove(steps, "remove-container", "RemoveContainer");
+    if (auto removed = client.remove_container(container_id); !removed) {
+      remove.fail(removed.error(), "see the runtime's log");
+    } else {
+      remove.pass("removed");
+    }
+  }
+  if (!pod_id.empty()) {
+    step_timer stop(steps, "stop-pod-sandbox",
+                    options.with_network ? "StopPodSandbox (CNI DEL)" : "StopPodSandbox");
+    if (auto stopped = client.stop_pod_sandbox(pod_id); !stopped) {
+      stop.fail(stopped.error(), "see the runtime's log");
+    } else {
+      stop.pass("stopped");
+    }
+    step_timer remove(steps, "remove-pod-sandbox", "RemovePodSandbox");
+    if (auto removed = client.remove_pod_sandbox(pod_id); !removed) {
+      remove.fail(removed.error(), "see the runtime's log");
+    } else {
+      remove.pass("removed");
+    }
+  }
+  return steps;
+}
+
+}  // namespace deshim::runtime

@@ -1,0 +1,412 @@
+#include "runtime/transfer/registry_client.h"
+
+#include <curl/curl.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <cctype>
+#include <nlohmann/json.hpp>
+
+#include "runtime/image/digest.h"
+
+namespace deshim::runtime {
+namespace {
+
+constexpr uint64_t max_manifest_size = 4 << 20;
+
+const char* manifest_accept =
+    "Accept: application/vnd.docker.distribution.manifest.v2+json, "
+    "application/vnd.docker.distribution.manifest.list.v2+json, "
+    "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, */*";
+
+/// "HTTP <status>", with what a 401 or 403 means once credentials were offered (a 401 before
+/// that was answered with them, or with "asks for credentials").
+std::string http_status_text(long status) {
+  std::string text = "HTTP " + std::to_string(status);
+  if (status == 401) text += " (the registry refused the credentials)";
+  if (status == 403) text += " (the registry refused access to the repository)";
+  return text;
+}
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return text;
+}
+
+std::string trim(const std::string& text) {
+  size_t begin = text.find_first_not_of(" \t\r\n");
+  if (begin == std::string::npos) return {};
+  size_t end = text.find_last_not_of(" \t\r\n");
+  return text.substr(begin, end - begin + 1);
+}
+
+std::string base64(const std::string& text) {
+  std::string out(4 * ((text.size() + 2) / 3) + 1, '\0');
+  int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                               reinterpret_cast<const unsigned char*>(text.data()),
+                               static_cast<int>(text.size()));
+  out.resize(static_cast<size_t>(length));
+  return out;
+}
+
+std::string escape(const std::string& text) {
+  char* escaped = curl_easy_escape(nullptr, text.c_str(), static_cast<int>(text.size()));
+  std::string out = escaped ? escaped : "";
+  curl_free(escaped);
+  return out;
+}
+
+struct transfer {
+  CURL* curl = nullptr;
+  std::string body;
+  uint64_t max_body = 0;
+  content_store::writer* sink = nullptr;
+  bool sink_failed = false;
+  std::map<std::string, std::string> headers;
+};
+
+size_t on_body(char* data, size_t size, size_t count, void* context) {
+  auto* t = static_cast<transfer*>(context);
+  size_t bytes = size * count;
+  long code = 0;
+  curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &code);
+  if (code == 200 && t->sink != nullptr) {
+    if (!t->sink->write(data, bytes)) {
+      t->sink_failed = true;
+      return 0;
+    }
+    return bytes;
+  }
+  if (t->body.size() + bytes > t->max_body) return 0;  // aborts: larger than allowed
+  t->body.append(data, bytes);
+  return bytes;
+}
+
+size_t on_header(char* data, size_t size, size_t count, void* context) {
+  auto* t = static_cast<transfer*>(context);
+  std::string line(data, size * count);
+  if (line.rfind("HTTP/", 0) == 0) {
+    t->headers.clear();  // a new response (after a redirect)
+  } else if (auto colon = line.find(':'); colon != std::string::npos) {
+    t->headers[lower(trim(line.substr(0, colon)))] = trim(line.substr(colon + 1));
+  }
+  return size * count;
+}
+
+}  // namespace
+
+struct registry_client::response {
+  long status = 0;
+  std::map<std::string, std::string> headers;
+  std::string body;
+};
+
+auth_challenge parse_auth_challenge(const std::string& header) {
+  auth_challenge out;
+  std::string text = trim(header);
+  auto space = text.find(' ');
+  out.scheme = text.substr(0, space);
+  if (space == std::string::npos) return out;
+  size_t i = space + 1;
+  while (i < text.size()) {
+    while (i < text.size() && (text[i] == ' ' || text[i] == ','))
+      ++i;
+    auto equals = text.find('=', i);
+    if (equals == std::string::npos) break;
+    std::string key = lower(trim(text.substr(i, equals - i)));
+    i = equals + 1;
+    std::string value;
+    if (i < text.size() && text[i] == '"') {
+      ++i;
+      while (i < text.size() && text[i] != '"') {
+        if (text[i] == '\\' && i + 1 < text.size()) ++i;
+        value += text[i++];
+      }
+      ++i;
+    } else {
+      auto comma = text.find(',', i);
+      value = trim(text.substr(i, comma == std::string::npos ? std::string::npos : comma - i));
+      i = comma == std::string::npos ? text.size() : comma;
+    }
+    out.parameters[key] = value;
+  }
+  return out;
+}
+
+registry_client::registry_client(std::vector<registry_host> hosts, std::string registry,
+                                 std::string repository, registry_credentials credentials)
+    : hosts_(std::move(hosts)),
+      registry_(std::move(registry)),
+      repository_(std::move(repository)),
+      credentials_(std::move(credentials)) {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+registry_client::~registry_client() = default;
+
+std::string registry_client::url_for(const registry_host& host, const std::string& kind,
+                                     const std::string& reference) const {
+  std::string url = host.base_url() + "/" + repository_ + "/" + kind + "/" + reference;
+  if (host.is_mirror) url += "?ns=" + escape(registry_);
+  return url;
+}
+
+result<registry_client::response> registry_client::request(const registry_host& host,
+                                                           const std::string& url,
+                                                           const std::vector<std::string>& headers,
+                                                           content_store::writer* sink,
+                                                           uint64_t max_body) {
+  bool retried_auth = false;
+  while (true) {
+    transfer t;
+    t.curl = curl_easy_init();
+    if (t.curl == nullptr) return environment_error("cannot start an HTTP transfer (libcurl)");
+    t.sink = sink;
+    t.max_body = max_body;
+    curl_slist* list = nullptr;
+    for (const auto& header : headers)
+      list = curl_slist_append(list, header.c_str());
+    for (const auto& [name, values] : host.headers) {
+      for (const auto& value : values)
+        list = curl_slist_append(list, (name + ": " + value).c_str());
+    }
+    {
+      std::lock_guard lock(mutex_);
+      if (auto it = authorization_.find(host.host); it != authorization_.end())
+        list = curl_slist_append(list, ("Authorization: " + it->second).c_str());
+    }
+    curl_easy_setopt(t.curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(t.curl, CURLOPT_HTTPHEADER, list);
+    curl_easy_setopt(t.curl, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(t.curl, CURLOPT_MAXREDIRS, 10L);
+    curl_easy_setopt(t.curl, CURLOPT_BUFFERSIZE, 512L * 1024);  // fewer, larger writes
+    curl_easy_setopt(t.curl, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(t.curl, CURLOPT_WRITEDATA, &t);
+    curl_easy_setopt(t.curl, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(t.curl, CURLOPT_HEADERDATA, &t);
+    curl_easy_setopt(t.curl, CURLOPT_CONNECTTIMEOUT, 30L);
+    curl_easy_setopt(t.curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(t.curl, CURLOPT_LOW_SPEED_TIME, 300L);  // image_pull_progress_timeout
+    curl_easy_setopt(t.curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(t.curl, CURLOPT_USERAGENT, "deshim/0.1 (containerd compatible)");
+    curl_easy_setopt(t.curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (host.skip_verify) {
+      curl_easy_setopt(t.curl, CURLOPT_SSL_VERIFYPEER, 0L);
+      curl_easy_setopt(t.curl, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    if (!host.ca_file.empty()) curl_easy_setopt(t.curl, CURLOPT_CAINFO, host.ca_file.c_str());
+    CURLcode code = curl_easy_perform(t.curl);
+    long status = 0;
+    curl_easy_getinfo(t.curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(list);
+    curl_easy_cleanup(t.curl);
+    if (t.sink_failed) return environment_error("cannot store the download of " + url);
+    if (code != CURLE_OK) {
+      return environment_error("cannot reach " + url + ": " + curl_easy_strerror(code), {},
+                               host.scheme == "https"
+                                   ? "check the registry address; for a plain-HTTP or "
+                                     "self-signed registry add a hosts.toml under config_path"
+                                   : "check that the registry is running and reachable");
+    }
+    if (status == 401 && !retried_auth) {
+      auto header = t.headers.find("www-authenticate");
+      if (header != t.headers.end()) {
+        auto authorization = authorization_for(host, parse_auth_challenge(header->second));
+        if (!authorization) return authorization.error();
+        std::lock_guard lock(mutex_);
+        authorization_[host.host] = *authorization;
+        retried_auth = true;
+        continue;
+      }
+    }
+    return response{status, std::move(t.headers), std::move(t.body)};
+  }
+}
+
+result<std::string> registry_client::authorization_for(const registry_host& host,
+                                                       const auth_challenge& challenge) {
+  std::string user_password;
+  if (!credentials_.auth.empty()) {
+    user_password = credentials_.auth;  // already base64 of user:password
+  } else if (!credentials_.username.empty()) {
+    user_password = base64(credentials_.username + ":" + credentials_.password);
+  }
+  std::string scheme = lower(challenge.scheme);
+  if (scheme == "basic") {
+    if (user_password.empty()) {
+      return environment_error("registry " + host.host + " asks for credentials", {},
+                               "pass them with the pull (crictl pull --creds USER:PASS)");
+    }
+    return "Basic " + user_password;
+  }
+  if (scheme != "bearer")
+    return environment_error("registry " + host.host + " uses unsupported auth " +
+                             challenge.scheme);
+  if (!credentials_.registry_token.empty()) return "Bearer " + credentials_.registry_token;
+  auto realm = challenge.parameters.find("realm");
+  if (realm == challenge.parameters.end())
+    return environment_error("registry " + host.host + " sent a Bearer challenge without realm");
+  std::string url = realm->second;
+  std::string query;
+  if (auto service = challenge.parameters.find("service"); service != challenge.parameters.end())
+    query += "service=" + escape(service->second);
+  std::string scope = "repository:" + repository_ + ":pull";
+  if (auto given = challenge.parameters.find("scope"); given != challenge.parameters.end())
+    scope = given->second;
+  query += (query.empty() ? "" : "&") + std::string("scope=") + escape(scope);
+
+  CURL* curl = curl_easy_init();
+  if (curl == nullptr) return environment_error("cannot start an HTTP transfer (libcurl)");
+  transfer t;
+  t.curl = curl;
+  t.max_body = 1 << 20;
+  curl_slist* list = nullptr;
+  std::string form;
+  if (!credentials_.identity_token.empty()) {
+    form = query + "&grant_type=refresh_token&client_id=containerd-client&refresh_token=" +
+           escape(credentials_.identity_token);
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, form.c_str());
+  } else {
+    std::string full = url + (url.find('?') == std::string::npos ? "?" : "&") + query;
+    curl_easy_setopt(curl, CURLOPT_URL, full.c_str());
+    if (!user_password.empty())
+      list = curl_slist_append(list, ("Authorization: Basic " + user_password).c_str());
+  }
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 30L);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 120L);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  if (host.skip_verify) {
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
+  }
+  CURLcode code = curl_easy_perform(curl);
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_slist_free_all(list);
+  curl_easy_cleanup(curl);
+  if (code != CURLE_OK)
+    return environment_error("cannot reach the token service " + url + ": " +
+                             curl_easy_strerror(code));
+  if (status == 401 || status == 403) {
+    return environment_error("the token service " + url + " refused the credentials (HTTP " +
+                                 std::to_string(status) + ")",
+                             {}, "check the user name and password given with the pull");
+  }
+  if (status != 200)
+    return environment_error("the token service " + url + " answered HTTP " +
+                             std::to_string(status));
+  nlohmann::json document = nlohmann::json::parse(t.body, nullptr, false);
+  std::string token;
+  if (document.is_object()) {
+    if (document.contains("token") && document["token"].is_string())
+      token = document["token"].get<std::string>();
+    else if (document.contains("access_token") && document["access_token"].is_string())
+      token = document["access_token"].get<std::string>();
+  }
+  if (token.empty()) return environment_error("the token service " + url + " sent no token");
+  return "Bearer " + token;
+}
+
+result<resolved_manifest> registry_client::resolve(const std::string& tag_or_digest) {
+  std::string failures;
+  bool by_digest = is_valid_digest(tag_or_digest);
+  bool not_found = false;
+  for (const auto& host : hosts_) {
+    if (!host.can_resolve) continue;
+    auto answer = request(host, url_for(host, "manifests", tag_or_digest), {manifest_accept},
+                          nullptr, max_manifest_size);
+    if (!answer) {
+      failures += "\n  " + answer.error().message();
+      continue;
+    }
+    if (answer->status == 404) {
+      not_found = true;
+      failures += "\n  " + host.base_url() + ": not found";
+      continue;
+    }
+    if (answer->status != 200) {
+      failures += "\n  " + host.base_url() + ": " + http_status_text(answer->status);
+      continue;
+    }
+    resolved_manifest out;
+    out.body = std::move(answer->body);
+    std::string computed = sha256_digest(out.body);
+    if (by_digest && computed != tag_or_digest) {
+      return invalid_input("the manifest " + host.base_url() + " sent for " + tag_or_digest +
+                               " hashes to " + computed,
+                           {}, "the registry or a proxy corrupted it");
+    }
+    nlohmann::json document = nlohmann::json::parse(out.body, nullptr, false);
+    if (document.is_discarded() || !document.is_object())
+      return invalid_input("the manifest from " + host.base_url() + " is not JSON");
+    out.target.media_type = detect_media_type(document);
+    if (out.target.media_type.empty()) {
+      auto type = answer->headers.find("content-type");
+      if (type != answer->headers.end()) out.target.media_type = type->second;
+    }
+    out.target.digest = computed;
+    out.target.size = static_cast<int64_t>(out.body.size());
+    return out;
+  }
+  std::string what = registry_ + "/" + repository_ + (by_digest ? "@" : ":") + tag_or_digest;
+  if (not_found) {
+    return error(error_kind::not_found, what + " was not found:" + failures, {},
+                 "check the name and tag (`docker push` it first, or fix the mirror)");
+  }
+  return environment_error("cannot resolve " + what + ":" + failures, {},
+                           "check the registry address, its hosts.toml, and the network");
+}
+
+result<std::string> registry_client::fetch_manifest(const descriptor& target) {
+  std::string failures;
+  for (const auto& host : hosts_) {
+    if (!host.can_pull) continue;
+    auto answer = request(host, url_for(host, "manifests", target.digest), {manifest_accept},
+                          nullptr, max_manifest_size);
+    if (!answer) {
+      failures += "\n  " + answer.error().message();
+      continue;
+    }
+    if (answer->status != 200) {
+      failures += "\n  " + host.base_url() + ": " + http_status_text(answer->status);
+      continue;
+    }
+    if (sha256_digest(answer->body) != target.digest) {
+      return invalid_input("manifest " + target.digest + " from " + host.base_url() +
+                           " does not match its digest");
+    }
+    return std::move(answer->body);
+  }
+  return environment_error("cannot fetch manifest " + target.digest + ":" + failures);
+}
+
+result<void> registry_client::fetch_blob(const content_store& store, const descriptor& blob) {
+  if (store.has(blob.digest)) return {};
+  std::string failures;
+  for (const auto& host : hosts_) {
+    if (!host.can_pull) continue;
+    auto sink = store.begin_write();
+    if (!sink) return sink.error();
+    auto answer = request(host, url_for(host, "blobs", blob.digest), {}, &*sink, 64 << 10);
+    if (!answer) {
+      failures += "\n  " + answer.error().message();
+      continue;
+    }
+    if (answer->status != 200) {
+      failures += "\n  " + host.base_url() + ": " + http_status_text(answer->status);
+      continue;
+    }
+    return sink->commit(blob.digest, blob.size);
+  }
+  return environment_error("cannot fetch blob " + blob.digest + ":" + failures);
+}
+
+}  // namespace deshim::runtime
