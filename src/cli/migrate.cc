@@ -158,6 +158,27 @@ const char* recorded_steps_file() {
   return std::getenv("DESHIM_TEST_RECORD_STEPS");
 }
 
+/// Each step with the command to run, so an operator without --execute-steps can follow it.
+void print_steps_left(const std::vector<migrate::plan_step>& steps, const std::string& heading) {
+  if (steps.empty()) return;
+  std::cout << heading << "\n";
+  for (const auto& step : steps) {
+    std::cout << "  " << step.id << ": ";
+    if (step.command.empty()) {
+      std::cout << step.description << "\n";
+    } else {
+      std::cout << migrate::join_command(step.command) << "\n";
+    }
+  }
+}
+
+json steps_json(const std::vector<migrate::plan_step>& steps) {
+  json out = json::array();
+  for (const auto& step : steps)
+    out.push_back({{"id", step.id}, {"description", step.description}, {"command", step.command}});
+  return out;
+}
+
 int run_apply(const global_options& options, migrate_arguments& args) {
   auto format = check_format(options);
   if (!format) return fail(format.error());
@@ -218,9 +239,15 @@ int run_apply(const global_options& options, migrate_arguments& args) {
   if (!outcome) return fail(outcome.error());
 
   if (options.output == "json") {
-    json out = {{"schema", "deshim.migrate-apply/v1"}, {"result", outcome_name(outcome->result)},
-                {"backup_id", outcome->backup_id},     {"actions", outcome->actions},
-                {"steps_run", outcome->steps_run},     {"steps_to_do", outcome->steps_to_do}};
+    json out = {{"schema", "deshim.migrate-apply/v1"},
+                {"result", outcome_name(outcome->result)},
+                {"backup_id", outcome->backup_id},
+                {"actions", outcome->actions},
+                {"steps_run", outcome->steps_run},
+                {"steps_to_do", outcome->steps_to_do},
+                {"steps_left",
+                 {{"before_files", steps_json(outcome->left_before_files)},
+                  {"after_files", steps_json(outcome->left_after_files)}}}};
     std::cout << out.dump(2) << "\n";
     return 0;
   }
@@ -240,12 +267,10 @@ int run_apply(const global_options& options, migrate_arguments& args) {
     std::cout << "  " << action << "\n";
   for (const auto& step : outcome->steps_run)
     std::cout << "  ran step " << step << "\n";
-  if (!outcome->steps_to_do.empty()) {
-    std::cout << "Steps left to you, in order (see `deshim migrate plan`):";
-    for (const auto& step : outcome->steps_to_do)
-      std::cout << " " << step;
-    std::cout << "\n";
-  }
+  print_steps_left(outcome->left_before_files,
+                   "Steps left to you before the files, in order (apply has written the files: "
+                   "run any of these that did not run before it now, first):");
+  print_steps_left(outcome->left_after_files, "Steps left to you after the files, in order:");
   std::cout << "Undo with: deshim migrate rollback --id " << outcome->backup_id << "\n";
   return 0;
 }

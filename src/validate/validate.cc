@@ -75,7 +75,7 @@ result<validation_outcome> run_validation(const rooted_fs& node, const validate_
   validation_outcome out;
   validation_report& report = out.report;
   report.tool_version = options.tool_version;
-  report.root = node.root().string();
+  report.root = node.display("/");  // as analyze shows it: relative below the working folder
   report.checks = run_static_checks(*context);
   report.versions["containerd (target)"] = context->containerd_target.to_string();
   if (context->kubernetes) report.versions["kubernetes"] = context->kubernetes->to_string();
