@@ -9,6 +9,7 @@
 #include "analyze/analyze.h"
 #include "analyze/rule_engine.h"
 #include "cli/commands.h"
+#include "cli/node_inputs.h"
 #include "cli/rule_options.h"
 #include "common/rooted_fs.h"
 #include "migrate/applier.h"
@@ -26,8 +27,7 @@ namespace {
 using json = nlohmann::ordered_json;
 
 struct migrate_arguments {
-  analyze::collect_options collect;
-  std::string kubernetes_version;
+  node_inputs inputs;  ///< the same as analyze's, so plan and apply see analyze's blockers
   rule_options rules;
   std::string containerd_version;
   bool allow_insecure_streaming = false;
@@ -57,11 +57,12 @@ struct planned {
 result<planned> make_plan(const rooted_fs& node, migrate_arguments& args) {
   auto rules = args.rules.load();
   if (!rules) return rules.error();
-  if (!args.kubernetes_version.empty()) args.collect.kubernetes_version = args.kubernetes_version;
-  auto facts = analyze::collect_node_facts(node, args.collect);
+  auto facts = analyze::collect_node_facts(node, args.inputs.options());
   if (!facts) return facts.error();
   planned out;
-  for (auto& found : analyze::evaluate_rules(*rules, analyze::to_json(*facts))) {
+  // Evaluated exactly as analyze evaluates them (workloads fed one at a time).
+  nlohmann::json facts_json = analyze::to_json(*facts, analyze::workload_items::omitted);
+  for (auto& found : analyze::evaluate_node_rules(*rules, *facts, facts_json)) {
     if (found.level != analyze::severity::blocker) continue;
     auto& list = migrate::plan_resolves_rule(found.rule_id) ? out.resolved : out.blockers;
     list.push_back(std::move(found));
@@ -312,8 +313,7 @@ void add_plan_options(CLI::App& command, migrate_arguments& args) {
   command.add_flag("--allow-insecure-streaming", args.allow_insecure_streaming,
                    "Kubernetes before 1.11 without stream TLS certificates: serve exec/logs "
                    "without TLS instead of refusing");
-  command.add_option("--kubernetes-version", args.kubernetes_version,
-                     "The node's Kubernetes version (default: detected from the kubelet)");
+  add_node_input_options(command, args.inputs);
   add_rule_options(command, args.rules);
 }
 
