@@ -53,6 +53,20 @@ int run(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
+  } catch (const CLI::RequiredError& e) {
+    // CLI11 says "A subcommand is required" for `deshim frobnicate` too: name the word.
+    auto path = selected_command_path(app);
+    auto left = app.remaining(true);
+    if (left.empty() || left.front().empty() || left.front()[0] == '-') {
+      app.exit(e);
+      return 2;
+    }
+    std::string command = "deshim";
+    for (const auto& word : path)
+      command += " " + word;
+    std::cerr << "deshim: " << command << " has no command \"" << left.front()
+              << "\"\n  hint: " << command << " --help lists its commands\n";
+    return 2;
   } catch (const CLI::ParseError& e) {
     if (format_refused) return 2;
     app.exit(e);

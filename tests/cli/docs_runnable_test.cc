@@ -162,6 +162,8 @@ TEST(runnable_docs, the_extractor_reads_blocks_exit_comments_setup_and_output) {
   EXPECT_TRUE(runs_deshim("cat x | deshim report merge -"));
   EXPECT_TRUE(runs_deshim("SOURCE_DATE_EPOCH=1 deshim analyze"));
   EXPECT_FALSE(runs_deshim("scripts/demo    # analyze the deshim example"));
+  EXPECT_FALSE(runs_deshim("ninja -C build deshim"));
+  EXPECT_TRUE(runs_deshim("mkdir -p r && deshim version"));
 }
 
 TEST(runnable_docs, output_lines_must_appear_whole_and_in_order) {

@@ -124,9 +124,12 @@ inline std::vector<doc_block> parse_doc_blocks(const std::string& page) {
   return out;
 }
 
-/// True when a shell command runs deshim (`deshim ...`, `VAR=x deshim ...`, `... | deshim`).
+/// True when a shell command runs deshim (`deshim ...`, `VAR=x deshim ...`, `... | deshim`),
+/// not when it only names it (`ninja -C build deshim`).
 inline bool runs_deshim(const std::string& command) {
-  static const std::regex deshim_word(R"((^|[\s|;&(])deshim(\s|$))");
+  // deshim as the command of a pipeline stage, after any VAR=value assignments.
+  static const std::regex deshim_word(
+      R"((^|[|;&(])\s*([A-Za-z_][A-Za-z_0-9]*=\S*\s+)*deshim(\s|$))");
   static const std::regex comment(R"((^|\s)#.*)");
   return std::regex_search(std::regex_replace(command, comment, ""), deshim_word);
 }
