@@ -179,6 +179,11 @@ void add_translate_command(CLI::App& app, const global_options& options, int& ex
       return;
     }
     if (opts->docs) {
+      if (options.output != "text") {  // the page is Markdown whatever -o says: refuse json
+        exit_status = fail(error(error_kind::usage, "--docs prints Markdown, not " + options.output,
+                                 {}, "drop -o"));
+        return;
+      }
       std::cout << translate::render_commands_markdown(**table);
       exit_status = 0;
     } else if (opts->list) {

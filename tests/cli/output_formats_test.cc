@@ -33,6 +33,9 @@ TEST(output_formats, a_format_the_command_does_not_print_is_refused) {
   // Refused before any connection is tried: no runtime listens at this endpoint.
   expect_refused({"cri", "-r", "unix:///nonexistent/deshim.sock", "version", "-o", "yaml"},
                  "cri version prints text or json, not yaml");
+  auto docs = deshim({"translate", "--docs", "-o", "json"});
+  EXPECT_EQ(docs.exit_code, 2);
+  EXPECT_NE(docs.standard_error.find("--docs prints Markdown, not json"), std::string::npos);
   expect_refused({"rules", "list", "-o", "markdown"},
                  "rules list prints text or json, not markdown");
   expect_refused({"version", "-o", "csv"}, "version prints text or json, not csv");
