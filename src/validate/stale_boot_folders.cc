@@ -51,7 +51,12 @@ std::vector<fs::path> remove_stale_boot_folders(const fs::path& temp_folder,
   bool mounts_read = false;
   for (const auto& entry : fs::directory_iterator(temp_folder, ec)) {
     std::string name = entry.path().filename().string();
-    if (name.rfind("deshim-validate-", 0) != 0) continue;
+    // Exactly mkdtemp's deshim-validate-XXXXXX: not the tests' deshim-validate-test-* folders.
+    const std::string prefix = "deshim-validate-";
+    if (name.rfind(prefix, 0) != 0 || name.size() != prefix.size() + 6 ||
+        name.find('-', prefix.size()) != std::string::npos) {
+      continue;
+    }
     struct stat info {};
     if (::lstat(entry.path().c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) continue;
     if (info.st_uid != ::geteuid()) continue;

@@ -42,6 +42,7 @@ TEST_F(stale_boot_folders, removes_only_validate_folders_older_than_a_day) {
   auto old = make("deshim-validate-aaaaaa", std::chrono::hours(25));
   auto fresh = make("deshim-validate-bbbbbb", std::chrono::hours(23));
   auto other = make("deshim-test-cccccc", std::chrono::hours(100));
+  auto test_folder = make("deshim-validate-test-dddddd", std::chrono::hours(100));
   auto file = make("deshim-validate-file", std::chrono::hours(100), false);
 
   auto removed = remove_stale_boot_folders(folder_, now_);
@@ -49,6 +50,7 @@ TEST_F(stale_boot_folders, removes_only_validate_folders_older_than_a_day) {
   EXPECT_FALSE(fs::exists(old));
   EXPECT_TRUE(fs::exists(fresh / "runtime.log"));
   EXPECT_TRUE(fs::exists(other));
+  EXPECT_TRUE(fs::exists(test_folder));
   EXPECT_TRUE(fs::exists(file));
   EXPECT_TRUE(remove_stale_boot_folders(folder_, now_).empty());  // nothing left to remove
 }
