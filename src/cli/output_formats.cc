@@ -60,12 +60,25 @@ result<void> check_output_format(const std::vector<std::string>& path, const std
                "use -o " + formats.front() + (formats.size() > 1 ? " or -o " + formats[1] : ""));
 }
 
+/// The footer on `command` and every command below it (`migrate plan` shows migrate's).
+void set_footer(CLI::App& command, const std::string& footer) {
+  // A command's own footer (cri exec's usage) stays; a parent's format line is replaced.
+  std::string own = command.get_footer();
+  if (auto at = own.find("Output formats (-o): "); at != std::string::npos) own.erase(at);
+  while (!own.empty() && own.back() == '\n')
+    own.pop_back();
+  command.footer(own.empty() ? footer : own + "\n" + footer);
+  for (auto* sub : command.get_subcommands([](CLI::App*) { return true; }))
+    set_footer(*sub, footer);
+}
+
 void describe_output_formats(CLI::App& app) {
+  // In the map's order a command comes before the commands below it, which override it.
   for (const auto& [path, formats] : format_table()) {
     CLI::App* command = &app;
     for (const auto& word : path)
       command = command->get_subcommand(word);
-    command->footer("Output formats (-o): " + joined(formats, "and") + ".");
+    set_footer(*command, "Output formats (-o): " + joined(formats, "and") + ".");
   }
 }
 

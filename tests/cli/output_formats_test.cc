@@ -3,7 +3,12 @@
 // has, and each command's --help lists them.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <sstream>
 
 #include "common/subprocess.h"
 
@@ -67,6 +72,48 @@ TEST(output_formats, each_commands_help_lists_its_formats) {
   EXPECT_NE(deshim({"report", "merge", "--help"})
                 .standard_output.find("Output formats (-o): json, markdown, csv, html and text."),
             std::string::npos);
+}
+
+/// README.md's table of formats per command is what each command's --help says.
+TEST(output_formats, the_readme_table_is_what_each_command_prints) {
+  std::stringstream text;
+  text << std::ifstream(std::filesystem::path(DESHIM_SOURCE_DIR) / "README.md").rdbuf();
+  static const std::regex command_cell(R"(`([a-z ]+)`)");
+  static const std::regex format_word(R"(\b(text|json|yaml|markdown|html|junit|csv)\b)");
+  bool in_table = false;
+  int rows = 0;
+  std::istringstream in(text.str());
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("| command | `-o` formats |", 0) == 0) {
+      in_table = true;
+      continue;
+    }
+    if (!in_table || line.rfind("|---", 0) == 0) continue;
+    if (line.rfind("| ", 0) != 0) break;
+    auto split = line.find(" | ", 2);
+    std::string commands = line.substr(2, split - 2), formats = line.substr(split + 3);
+    std::set<std::string> documented;
+    for (std::sregex_iterator it(formats.begin(), formats.end(), format_word), end; it != end; ++it)
+      documented.insert((*it)[1]);
+    for (std::sregex_iterator it(commands.begin(), commands.end(), command_cell), end; it != end;
+         ++it) {
+      std::vector<std::string> path;
+      std::istringstream words((*it)[1].str());
+      for (std::string word; words >> word;)
+        path.push_back(word);
+      path.push_back("--help");
+      std::string help = deshim(path).standard_output;
+      auto at = help.find("Output formats (-o): ");
+      ASSERT_NE(at, std::string::npos) << line << "\n" << help;
+      std::string said = help.substr(at, help.find('\n', at) - at);
+      std::set<std::string> listed;
+      for (std::sregex_iterator f(said.begin(), said.end(), format_word), end; f != end; ++f)
+        listed.insert((*f)[1]);
+      EXPECT_EQ(listed, documented) << line << "\n" << said;
+      ++rows;
+    }
+  }
+  EXPECT_GE(rows, 10);
 }
 
 }  // namespace
