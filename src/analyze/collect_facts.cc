@@ -1,5 +1,4 @@
 #include "analyze/analyze.h"
-#include "analyze/docker_daemon_reader.h"
 #include "analyze/docker_engine_reader.h"
 #include "analyze/node_configuration.h"
 #include "analyze/node_scripts_reader.h"
@@ -9,8 +8,9 @@ namespace deshim::analyze {
 
 result<node_facts> collect_node_facts(const rooted_fs& fs, const collect_options& options) {
   node_facts facts;
-  facts.root = fs.root().string();
-  if (auto read = read_docker_daemon_config(fs, facts); !read) return read.error();
+  // As every path in the report is shown: relative to the working folder when the root is under
+  // it, so a report (and the docs' samples) do not carry the folder it was made in.
+  facts.root = fs.display("/");
   if (auto read = read_node_configuration(fs, options, facts); !read) return read.error();
   if (options.node_name) {
     facts.node.node_name = *options.node_name;

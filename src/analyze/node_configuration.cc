@@ -3,6 +3,7 @@
 #include <functional>
 
 #include "analyze/containerd_reader.h"
+#include "analyze/docker_daemon_reader.h"
 #include "analyze/dockerd_flags.h"
 #include "analyze/kubelet_reader.h"
 #include "analyze/node_identity.h"
@@ -35,6 +36,7 @@ result<void> read_node_configuration(const rooted_fs& fs, const collect_options&
   kubelet_read_options kubelet_options{options.kubernetes_version, run_binaries,
                                        options.configured_kubelet};
   const std::vector<std::pair<std::string, std::function<result<void>()>>> readers = {
+      {"docker daemon.json", [&] { return read_docker_daemon_config(fs, facts); }},
       {"dockerd flags", [&] { return read_dockerd_flags(fs, facts); }},
       {"kubelet", [&] { return read_kubelet(fs, kubelet_options, facts); }},
       {"containerd config", [&] { return read_containerd(fs, run_binaries, facts); }},

@@ -7,6 +7,7 @@
 #include "analyze/rule_engine.h"
 #include "analyze/rule_loader.h"
 #include "cli/commands.h"
+#include "cli/node_inputs.h"
 #include "cli/rule_options.h"
 #include "common/rooted_fs.h"
 
@@ -14,9 +15,7 @@ namespace deshim::cli {
 namespace {
 
 struct analyze_arguments {
-  analyze::collect_options collect;
-  std::string docker_host;
-  std::string kubernetes_version;
+  node_inputs inputs;
   rule_options rules;
   std::string fail_on = "blocker";
   bool facts_only = false;
@@ -49,13 +48,9 @@ int run_analyze(const global_options& options, analyze_arguments& args) {
     rules = std::move(*selected);
   }
 
-  if (!args.docker_host.empty()) args.collect.docker_host = args.docker_host;
-  if (!args.kubernetes_version.empty()) {
-    args.collect.kubernetes_version = args.kubernetes_version;
-  }
   auto fs = rooted_fs::open(options.root);
   if (!fs) return fail(fs.error());
-  auto facts = analyze::collect_node_facts(*fs, args.collect);
+  auto facts = analyze::collect_node_facts(*fs, args.inputs.options());
   if (!facts) return fail(facts.error());
   if (args.facts_only) {
     // The text form reads the facts themselves: no JSON of a huge List to build for it.
@@ -87,24 +82,13 @@ void add_analyze_command(CLI::App& app, const global_options& options, int& exit
   auto* command = app.add_subcommand(
       "analyze", "Pre-flight check: read the node and report what would break under containerd");
   auto args = std::make_shared<analyze_arguments>();
-  command->add_option("--workloads", args->collect.workload_paths,
-                      "Workload manifests (files or folders: YAML, JSON, kubectl List dumps)");
-  command->add_option("--node-name", args->collect.node_name,
-                      "The node whose pods --workloads evaluates; pods bound to another node "
-                      "are skipped (default: the kubelet's --hostname-override, else the host "
-                      "name lower-cased)");
-  command->add_option("--docker-host", args->docker_host,
-                      "Query the live Docker Engine API, e.g. unix:///var/run/docker.sock");
-  command->add_option("--scan", args->collect.scan_paths,
-                      "More scripts and folders to search for docker and compose calls");
-  command->add_option("--kubernetes-version", args->kubernetes_version,
-                      "The node's Kubernetes version (default: detected from the kubelet)");
+  add_node_input_options(*command, args->inputs);
   add_rule_options(*command, args->rules);
   command
       ->add_option("--fail-on", args->fail_on, "Exit 1 when a finding is at or above this severity")
       ->check(CLI::IsMember({"blocker", "warning", "info", "never"}))
       ->capture_default_str();
-  command->add_flag("--keep-going", args->collect.keep_going,
+  command->add_flag("--keep-going", args->inputs.collect.keep_going,
                     "Record a malformed input in the report and go on instead of stopping");
   command->add_flag("--facts", args->facts_only, "Print the facts read from the node, no rules");
   command->callback([&options, &exit_status, args] { exit_status = run_analyze(options, *args); });

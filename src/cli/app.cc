@@ -1,6 +1,8 @@
 #include <cstdio>
+#include <iostream>
 
 #include "cli/commands.h"
+#include "cli/output_formats.h"
 
 namespace deshim::cli {
 
@@ -15,7 +17,8 @@ int run(int argc, char** argv) {
   global_options options;
   app.add_option("--root", options.root, "Folder holding the node's files (/ on a live node)")
       ->capture_default_str();
-  app.add_option("-o,--output", options.output, "Output format")
+  app.add_option("-o,--output", options.output,
+                 "Output format; each command has its own (its --help says which)")
       ->check(CLI::IsMember({"text", "json", "yaml", "markdown", "html", "junit", "csv"}))
       ->capture_default_str();
   app.add_flag("-v,--verbose", options.verbose, "Say more about what is read and why");
@@ -31,6 +34,18 @@ int run(int argc, char** argv) {
   add_validate_command(app, options, exit_status);
   add_migrate_command(app, options, exit_status);
   add_report_command(app, options, exit_status);
+  describe_output_formats(app);
+
+  // After the whole line is read (-o may follow the command) and before the command runs: a
+  // format the command does not print is refused rather than answered with text.
+  bool format_refused = false;
+  app.parse_complete_callback([&app, &options, &format_refused] {
+    auto checked = check_output_format(selected_command_path(app), options.output);
+    if (checked) return;
+    std::cerr << "deshim: " << checked.error().describe() << "\n";
+    format_refused = true;
+    throw CLI::RuntimeError(2);
+  });
 
   try {
     app.parse(argc, argv);
@@ -38,7 +53,22 @@ int run(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
+  } catch (const CLI::RequiredError& e) {
+    // CLI11 says "A subcommand is required" for `deshim frobnicate` too: name the word.
+    auto path = selected_command_path(app);
+    auto left = app.remaining(true);
+    if (left.empty() || left.front().empty() || left.front()[0] == '-') {
+      app.exit(e);
+      return 2;
+    }
+    std::string command = "deshim";
+    for (const auto& word : path)
+      command += " " + word;
+    std::cerr << "deshim: " << command << " has no command \"" << left.front()
+              << "\"\n  hint: " << command << " --help lists its commands\n";
+    return 2;
   } catch (const CLI::ParseError& e) {
+    if (format_refused) return 2;
     app.exit(e);
     return 2;  // usage errors share exit 2 with bad input
   }

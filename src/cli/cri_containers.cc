@@ -315,9 +315,12 @@ void add_cri_container_commands(CLI::App& cri, const global_options& options, in
   auto* create = cri.add_subcommand(
       "create", "Create a container in a pod from config files (CreateContainer)");
   create->add_option("pod-id", args->pod_id, "The pod sandbox's id")->required();
-  create->add_option("container-config", args->container_config, "Container config, JSON or YAML")
+  create
+      ->add_option("container-config", args->container_config,
+                   "Container config, JSON or YAML (host path)")
       ->required();
-  create->add_option("pod-config", args->pod_config, "The pod's config, JSON or YAML")->required();
+  create->add_option("pod-config", args->pod_config, "The pod's config, JSON or YAML (host path)")
+      ->required();
   create->callback(
       [&exit_status, args, connection] { exit_status = run_create(*connection, *args); });
 
@@ -366,7 +369,12 @@ void add_cri_container_commands(CLI::App& cri, const global_options& options, in
   });
 
   auto* exec = cri.add_subcommand(
-      "exec", "Run a command in a container and wait for it (ExecSync, crictl's exec -s)");
+      "exec", "Run COMMAND [ARG...] in a container and wait for it (ExecSync, crictl's exec -s)");
+  // CLI11 cannot list the command as a positional (it is `remaining`, see below): say it here.
+  exec->footer(
+      "Usage: deshim cri exec [OPTIONS] CONTAINER-ID COMMAND [ARG...]\n"
+      "Every word after the container id is the command's, dashes included: "
+      "deshim cri exec ID sh -c 'echo hi'.");
   exec->add_flag("-s,--sync", args->sync, "Run synchronously (the only mode deshim has)");
   exec->add_flag("-i,--interactive", args->interactive, "Not supported yet (streaming)");
   exec->add_flag("-t,--tty", args->tty, "Not supported yet (streaming)");

@@ -148,7 +148,8 @@ void add_cri_pod_commands(CLI::App& cri, const global_options& options, int& exi
   auto args = std::make_shared<pod_arguments>();
 
   auto* runp = cri.add_subcommand("runp", "Start a pod sandbox from a config file (RunPodSandbox)");
-  runp->add_option("pod-config", args->config_file, "Pod config, JSON or YAML (as crictl's)")
+  runp->add_option("pod-config", args->config_file,
+                   "Pod config, JSON or YAML (as crictl's; host path)")
       ->required();
   runp->add_option("--runtime", args->runtime_handler, "Runtime handler (default: the runtime's)");
   runp->callback([&exit_status, args, connection] { exit_status = run_runp(*connection, *args); });

@@ -9,6 +9,7 @@
 #include "analyze/analyze.h"
 #include "analyze/rule_engine.h"
 #include "cli/commands.h"
+#include "cli/node_inputs.h"
 #include "cli/rule_options.h"
 #include "common/rooted_fs.h"
 #include "migrate/applier.h"
@@ -26,8 +27,7 @@ namespace {
 using json = nlohmann::ordered_json;
 
 struct migrate_arguments {
-  analyze::collect_options collect;
-  std::string kubernetes_version;
+  node_inputs inputs;  ///< the same as analyze's, so plan and apply see analyze's blockers
   rule_options rules;
   std::string containerd_version;
   bool allow_insecure_streaming = false;
@@ -57,11 +57,12 @@ struct planned {
 result<planned> make_plan(const rooted_fs& node, migrate_arguments& args) {
   auto rules = args.rules.load();
   if (!rules) return rules.error();
-  if (!args.kubernetes_version.empty()) args.collect.kubernetes_version = args.kubernetes_version;
-  auto facts = analyze::collect_node_facts(node, args.collect);
+  auto facts = analyze::collect_node_facts(node, args.inputs.options());
   if (!facts) return facts.error();
   planned out;
-  for (auto& found : analyze::evaluate_rules(*rules, analyze::to_json(*facts))) {
+  // Evaluated exactly as analyze evaluates them (workloads fed one at a time).
+  nlohmann::json facts_json = analyze::to_json(*facts, analyze::workload_items::omitted);
+  for (auto& found : analyze::evaluate_node_rules(*rules, *facts, facts_json)) {
     if (found.level != analyze::severity::blocker) continue;
     auto& list = migrate::plan_resolves_rule(found.rule_id) ? out.resolved : out.blockers;
     list.push_back(std::move(found));
@@ -158,6 +159,27 @@ const char* recorded_steps_file() {
   return std::getenv("DESHIM_TEST_RECORD_STEPS");
 }
 
+/// Each step with the command to run, so an operator without --execute-steps can follow it.
+void print_steps_left(const std::vector<migrate::plan_step>& steps, const std::string& heading) {
+  if (steps.empty()) return;
+  std::cout << heading << "\n";
+  for (const auto& step : steps) {
+    std::cout << "  " << step.id << ": ";
+    if (step.command.empty()) {
+      std::cout << step.description << "\n";
+    } else {
+      std::cout << migrate::join_command(step.command) << "\n";
+    }
+  }
+}
+
+json steps_json(const std::vector<migrate::plan_step>& steps) {
+  json out = json::array();
+  for (const auto& step : steps)
+    out.push_back({{"id", step.id}, {"description", step.description}, {"command", step.command}});
+  return out;
+}
+
 int run_apply(const global_options& options, migrate_arguments& args) {
   auto format = check_format(options);
   if (!format) return fail(format.error());
@@ -218,9 +240,15 @@ int run_apply(const global_options& options, migrate_arguments& args) {
   if (!outcome) return fail(outcome.error());
 
   if (options.output == "json") {
-    json out = {{"schema", "deshim.migrate-apply/v1"}, {"result", outcome_name(outcome->result)},
-                {"backup_id", outcome->backup_id},     {"actions", outcome->actions},
-                {"steps_run", outcome->steps_run},     {"steps_to_do", outcome->steps_to_do}};
+    json out = {{"schema", "deshim.migrate-apply/v1"},
+                {"result", outcome_name(outcome->result)},
+                {"backup_id", outcome->backup_id},
+                {"actions", outcome->actions},
+                {"steps_run", outcome->steps_run},
+                {"steps_to_do", outcome->steps_to_do},
+                {"steps_left",
+                 {{"before_files", steps_json(outcome->left_before_files)},
+                  {"after_files", steps_json(outcome->left_after_files)}}}};
     std::cout << out.dump(2) << "\n";
     return 0;
   }
@@ -240,12 +268,10 @@ int run_apply(const global_options& options, migrate_arguments& args) {
     std::cout << "  " << action << "\n";
   for (const auto& step : outcome->steps_run)
     std::cout << "  ran step " << step << "\n";
-  if (!outcome->steps_to_do.empty()) {
-    std::cout << "Steps left to you, in order (see `deshim migrate plan`):";
-    for (const auto& step : outcome->steps_to_do)
-      std::cout << " " << step;
-    std::cout << "\n";
-  }
+  print_steps_left(outcome->left_before_files,
+                   "Steps left to you before the files, in order (apply has written the files: "
+                   "run any of these that did not run before it now, first):");
+  print_steps_left(outcome->left_after_files, "Steps left to you after the files, in order:");
   std::cout << "Undo with: deshim migrate rollback --id " << outcome->backup_id << "\n";
   return 0;
 }
@@ -287,8 +313,7 @@ void add_plan_options(CLI::App& command, migrate_arguments& args) {
   command.add_flag("--allow-insecure-streaming", args.allow_insecure_streaming,
                    "Kubernetes before 1.11 without stream TLS certificates: serve exec/logs "
                    "without TLS instead of refusing");
-  command.add_option("--kubernetes-version", args.kubernetes_version,
-                     "The node's Kubernetes version (default: detected from the kubelet)");
+  add_node_input_options(command, args.inputs);
   add_rule_options(command, args.rules);
 }
 

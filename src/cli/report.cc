@@ -40,8 +40,8 @@ void add_report_command(CLI::App& app, const global_options& options, int& exit_
       "Merge node reports (analyze -o json) into a fleet report (-o json|markdown|csv|html)");
   auto inputs = std::make_shared<std::vector<std::string>>();
   merge->add_option("reports", *inputs,
-                    "Node report files, folders of *.json reports, or - for standard input "
-                    "(default: -)");
+                    "Node report files, folders of *.json reports (host paths), or - for "
+                    "standard input (default: -)");
   merge->callback([&options, &exit_status, inputs] { exit_status = run_merge(options, *inputs); });
 }
 

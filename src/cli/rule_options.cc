@@ -27,8 +27,9 @@ result<std::vector<analyze::rule>> rule_options::load() const {
 }
 
 void add_rule_options(CLI::App& command, rule_options& options) {
-  command.add_option("--rules", options.folders,
-                     "A folder of <id>.yaml rule files adding to or replacing built-in rules");
+  command.add_option(
+      "--rules", options.folders,
+      "A folder of <id>.yaml rule files adding to or replacing built-in rules (host path)");
   command.add_option("--severity", options.severities,
                      "Change a rule's severity: id=blocker|warning|info (repeatable)");
   command.add_option("--ignore", options.ignored, "Skip rules: id,id,...")->delimiter(',');

@@ -80,7 +80,8 @@ void add_rules_command(CLI::App& app, const global_options& options, int& exit_s
   auto folder = std::make_shared<std::string>();
   auto* docs =
       command->add_subcommand("docs", "Write docs/rules/<id>.md and README.md from the rule files");
-  docs->add_option("folder", *folder, "Where to write the pages (docs/rules)")->required();
+  docs->add_option("folder", *folder, "Where to write the pages (host path, e.g. docs/rules)")
+      ->required();
   add_rule_options(*docs, *selection);
   docs->callback(
       [&exit_status, selection, folder] { exit_status = write_docs(*folder, *selection); });

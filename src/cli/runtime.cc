@@ -108,15 +108,25 @@ void add_runtime_command(CLI::App& app, const global_options& options, int& exit
   auto* serve = command->add_subcommand(
       "serve",
       "Serve the CRI (runtime.v1) on a unix socket, configured by containerd's config.toml");
-  serve->add_option("--config", args->config, "containerd config.toml (version 2 or 3)")
+  serve
+      ->add_option("--config", args->config,
+                   "containerd config.toml (version 2 or 3): absolute, a node path under --root; "
+                   "relative, a host path from the working folder")
       ->capture_default_str();
-  serve->add_option("--socket", args->socket, "Socket path (default: the config's [grpc] address)");
+  serve->add_option("--socket", args->socket,
+                    "Socket path, read as --config is (default: the config's [grpc] address)");
   serve->callback([&options, &exit_status, args] { exit_status = run_serve(options, *args); });
 
   auto* import = command->add_subcommand(
       "import", "Import a `docker save` or OCI image layout tarball into the runtime core");
-  import->add_option("archive", args->archive, "The tarball")->required();
-  import->add_option("--config", args->config, "containerd config.toml naming the root folder")
+  import
+      ->add_option("archive", args->archive,
+                   "The tarball (host path; relative to the working folder)")
+      ->required();
+  import
+      ->add_option("--config", args->config,
+                   "containerd config.toml naming the root folder: absolute, a node path under "
+                   "--root; relative, a host path from the working folder")
       ->capture_default_str();
   import->callback([&options, &exit_status, args] { exit_status = run_import(options, *args);
 });
@@ -125,12 +135,20 @@ void add_runtime_command(CLI::App& app, const global_options& options, int& exit
 // people. The flags are collected as they come and checked by parse_pull_child_arguments.
 auto pull_args = std::make_shared<std::vector<std::string>>();
 auto pull_reference = std::make_shared<std::string>();
-auto* pull = command->add_subcommand("pull", "") -> group("");
-for (const char* flag :
-     {"--image-root", "--snapshotter", "--max-concurrent-downloads", "--registry-config-path"}) {
-  pull->add_option_function<std::string>(flag, [pull_args, flag](const std::string& v) {
-    pull_args->insert(pull_args->end(), {flag, v});
-  });
+auto* pull = command
+                 ->add_subcommand(
+                     "pull", "Internal: one image pull for deshim-cri (runtime/pull_protocol.h)")
+                     -> group("");
+for (const auto& [flag, what] : {std::pair{"--image-root", "the image store's folder (host path)"},
+                                 {"--snapshotter", "the snapshotter the server chose"},
+                                 {"--max-concurrent-downloads", "parallel layer downloads"},
+                                 {"--registry-config-path", "the hosts.toml folder (host path)"}}) {
+  pull->add_option_function<std::string>(
+      flag,
+      [pull_args, flag](const std::string& v) {
+        pull_args->insert(pull_args->end(), {flag, v});
+      },
+      what);
 }
 pull->add_option("reference", *pull_reference, "the image, after --");
 pull->callback([pull_args, pull_reference, &exit_status] {
@@ -146,11 +164,21 @@ pull->callback([pull_args, pull_reference, &exit_status] {
 // (monitor_process.h), not for people.
 auto monitor_args = std::make_shared<std::vector<std::string>>();
 auto monitor_runc = std::make_shared<std::vector<std::string>>();
-auto* monitor = command->add_subcommand("monitor", "") -> group("");
-for (const char* flag : {"--id", "--dir", "--log", "--max-line-size", "--sync-fd"}) {
-  monitor->add_option_function<std::string>(flag, [monitor_args, flag](const std::string& v) {
-    monitor_args->insert(monitor_args->end(), {flag, v});
-  });
+auto* monitor =
+    command
+        ->add_subcommand("monitor", "Internal: one container's monitor (runtime/monitor_process.h)")
+            -> group("");
+for (const auto& [flag, what] : {std::pair{"--id", "the container id"},
+                                 {"--dir", "the container's state folder"},
+                                 {"--log", "the CRI log file"},
+                                 {"--max-line-size", "longest log line before a split"},
+                                 {"--sync-fd", "the pipe that gets the pid or runc's error"}}) {
+  monitor->add_option_function<std::string>(
+      flag,
+      [monitor_args, flag](const std::string& v) {
+        monitor_args->insert(monitor_args->end(), {flag, v});
+      },
+      what);
 }
 monitor->add_option("runc", *monitor_runc, "the runc create command, after --");
 monitor->callback([monitor_args, monitor_runc, &exit_status] {

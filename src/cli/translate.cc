@@ -154,7 +154,11 @@ void add_translate_command(CLI::App& app, const global_options& options, int& ex
       "docker commands to crictl, ctr and nerdctl: one line, or every call in scripts");
   command->add_option("command", opts->command, "The docker command line, quoted");
   command->add_option("--reverse", opts->reverse, "Explain a crictl command ('crictl pods')");
-  command->add_option("--scan", opts->scan, "Scripts or folders to scan for docker calls")
+  command
+      ->add_option(
+          "--scan", opts->scan,
+          "Scripts or folders to scan for docker calls: node paths under --root (with --root /, "
+          "a relative path is from the working folder)")
       ->expected(1, -1);
   command->add_flag("--write", opts->write,
                     "With --scan: rewrite the direct translations in place (backup beside)");
@@ -175,6 +179,11 @@ void add_translate_command(CLI::App& app, const global_options& options, int& ex
       return;
     }
     if (opts->docs) {
+      if (options.output != "text") {  // the page is Markdown whatever -o says: refuse json
+        exit_status = fail(error(error_kind::usage, "--docs prints Markdown, not " + options.output,
+                                 {}, "drop -o"));
+        return;
+      }
       std::cout << translate::render_commands_markdown(**table);
       exit_status = 0;
     } else if (opts->list) {

@@ -2,6 +2,7 @@
 // the bundled runtime core booted on the config (default) or a live endpoint.
 #include "validate/validate.h"
 
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -42,6 +43,12 @@ int run_validate(const global_options& global, validate_arguments& args) {
   if (!args.kubernetes_version.empty()) {
     args.options.checks.kubernetes_version = args.kubernetes_version;
   }
+  // Host paths: a relative one is from the working folder, whichever process reads it later.
+  for (std::string* path : {&args.options.image_archive, &args.options.pod_log_root}) {
+    if (!path->empty() && path->front() != '/') {
+      *path = (std::filesystem::current_path() / *path).lexically_normal().string();
+    }
+  }
   args.options.tool_version = DESHIM_VERSION;
   auto fs = rooted_fs::open(global.root);
   if (!fs) return fail(fs.error());
@@ -67,8 +74,11 @@ void add_validate_command(CLI::App& app, const global_options& options, int& exi
   command->add_option("--endpoint", args->options.endpoint,
                       "Run the scenario against a live CRI endpoint, e.g. "
                       "unix:///run/containerd/containerd.sock");
-  command->add_option("--image-archive", args->options.image_archive,
-                      "Import this docker-save/OCI tarball first (the sandbox and test images)");
+  command->add_option(
+      "--image-archive", args->options.image_archive,
+      "Import this docker-save/OCI tarball first (host path; relative to the working "
+      "folder). Offline it must hold the sandbox (pause) image too, not only "
+      "the test image");
   command->add_option("--test-image", args->options.test_image,
                       "Image of the test container (needs /bin/sh and sleep; default: the "
                       "archive's first image, else docker.io/library/busybox:latest)");
@@ -81,7 +91,7 @@ void add_validate_command(CLI::App& app, const global_options& options, int& exi
                       "The node's Kubernetes version (default: detected from the kubelet)");
   command
       ->add_option("--config", args->options.checks.config_file,
-                   "containerd's config.toml (node path)")
+                   "containerd's config.toml (node path, under --root)")
       ->capture_default_str();
   command->add_flag("--restrict-oom-score-adj", args->options.restrict_oom_score_adj,
                     "--boot only: set restrict_oom_score_adj in the copy (hosts such as CI "
@@ -89,7 +99,7 @@ void add_validate_command(CLI::App& app, const global_options& options, int& exi
   command
       ->add_option("--pod-log-root", args->options.pod_log_root,
                    "--endpoint only: the folder the test pod's log directory goes in "
-                   "(host path)")
+                   "(host path; relative to the working folder)")
       ->capture_default_str();
   command->callback([&options, &exit_status, args] { exit_status = run_validate(options, *args); });
 }

@@ -172,7 +172,7 @@ class apply_run {
     auto steps = steps_from_json(journal_.start().value("steps", json::array()));
     auto split = std::find_if(steps.begin(), steps.end(),
                               [](const plan_step& step) { return step.id == "write-files"; });
-    auto ran = run_service_steps(steps.begin(), split, outcome);
+    auto ran = run_service_steps(steps.begin(), split, outcome, outcome.left_before_files);
     if (!ran) return ran.error();
 
     auto done = journal_.done_steps();
@@ -198,7 +198,7 @@ class apply_run {
       }
     }
 
-    ran = run_service_steps(split, steps.end(), outcome);
+    ran = run_service_steps(split, steps.end(), outcome, outcome.left_after_files);
     if (!ran) return ran.error();
     auto completed = journal_.append({{"record", "complete"}});
     if (!completed) return completed.error();
@@ -207,12 +207,13 @@ class apply_run {
 
  private:
   result<void> run_service_steps(std::vector<plan_step>::const_iterator from,
-                                 std::vector<plan_step>::const_iterator to,
-                                 apply_outcome& outcome) {
+                                 std::vector<plan_step>::const_iterator to, apply_outcome& outcome,
+                                 std::vector<plan_step>& left) {
     for (auto step = from; step != to; ++step) {
       if (step->id == "write-files") continue;
       if (!step->service_step || options_.executor == nullptr) {
         outcome.steps_to_do.push_back(step->id);
+        left.push_back(*step);
         continue;
       }
       auto ran = options_.executor->run(*step);

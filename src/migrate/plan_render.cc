@@ -71,6 +71,8 @@ std::string render_diff(const std::string& diff, const palette& colors) {
   return out;
 }
 
+}  // namespace
+
 std::string join_command(const std::vector<std::string>& command) {
   std::string out;
   for (const auto& word : command) {
@@ -79,8 +81,6 @@ std::string join_command(const std::vector<std::string>& command) {
   }
   return out;
 }
-
-}  // namespace
 
 bool file_changes(const file_change& file) {
   return file.before != file.after;

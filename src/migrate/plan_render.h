@@ -12,6 +12,9 @@ namespace deshim::migrate {
 
 inline constexpr const char* plan_schema = "deshim.migrate-plan/v1";
 
+/// A step's argv as one line for a person to run (its words hold no shell metacharacters).
+std::string join_command(const std::vector<std::string>& command);
+
 /// True when the file's current content differs from what the plan writes.
 bool file_changes(const file_change& file);
 

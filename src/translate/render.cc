@@ -298,7 +298,7 @@ std::string render_commands_markdown(const command_table& table) {
   out += "# docker commands on a containerd node\n\n";
   out +=
       "<!-- Generated from src/translate/commands.yaml by `deshim translate --docs`; do not edit.\n"
-      "     Regenerate: build/deshim translate --docs > docs/commands.md -->\n\n";
+      "     Regenerate: build/src/deshim translate --docs > docs/commands.md -->\n\n";
   out +=
       "containerd supports neither the Docker API nor the docker CLI. `deshim translate` turns "
       "docker command lines into their crictl equivalent (or the nearest real alternative), one "

@@ -6,6 +6,7 @@
 #include "common/subprocess.h"
 #include "runtime/client/validation_scenario.h"
 #include "validate/boot_runtime.h"
+#include "validate/stale_boot_folders.h"
 #include "validate/static_checks.h"
 
 namespace deshim::validate {
@@ -75,7 +76,7 @@ result<validation_outcome> run_validation(const rooted_fs& node, const validate_
   validation_outcome out;
   validation_report& report = out.report;
   report.tool_version = options.tool_version;
-  report.root = node.root().string();
+  report.root = node.display("/");  // as analyze shows it: relative below the working folder
   report.checks = run_static_checks(*context);
   report.versions["containerd (target)"] = context->containerd_target.to_string();
   if (context->kubernetes) report.versions["kubernetes"] = context->kubernetes->to_string();
@@ -136,6 +137,15 @@ result<validation_outcome> run_validation(const rooted_fs& node, const validate_
                                 (context->config_text ? " does not parse" : " is missing"),
                             "fix containerd-config-parses first", std::nullopt});
     return out;
+  }
+  // Failed runs keep their folder for reading; a day later the next run clears it away.
+  auto stale =
+      remove_stale_boot_folders(fs::temp_directory_path(), fs::file_time_type::clock::now());
+  if (!stale.empty()) {
+    std::string names;
+    for (const auto& folder : stale)
+      names += (names.empty() ? "" : ", ") + folder.string();
+    report.notes.push_back("removed the folders of validate runs older than a day: " + names);
   }
   boot_options boot;
   boot.binary = options.binary;

@@ -296,7 +296,35 @@ TEST(migrate_cli, execute_steps_runs_service_steps_through_the_recording_fake) {
   EXPECT_EQ(commands.rfind("systemctl stop kubelet", 0), 0u) << commands;
   EXPECT_NE(commands.find("systemctl restart containerd\n"), std::string::npos) << commands;
   EXPECT_NE(run.standard_output.find("  ran step stop-kubelet\n"), std::string::npos);
-  EXPECT_NE(run.standard_output.find("Steps left to you, in order"), std::string::npos);
+  // What --execute-steps does not run is printed with its command, on its side of the files.
+  EXPECT_NE(run.standard_output.find("Steps left to you before the files, in order"),
+            std::string::npos)
+      << run.standard_output;
+  EXPECT_NE(run.standard_output.find("  drain: kubectl drain "), std::string::npos);
+  EXPECT_NE(run.standard_output.find("Steps left to you after the files, in order:\n  "
+                                     "wait-cri-ready: crictl --runtime-endpoint"),
+            std::string::npos)
+      << run.standard_output;
+}
+
+TEST(migrate_cli, apply_without_execute_steps_prints_every_step_command_in_order) {
+  temp_node node;
+  copy_fixture(node);
+  auto run = deshim(node, apply_args(blocker_list(node)));
+  EXPECT_EQ(run.exit_code, 0) << run.standard_error;
+  const std::string& out = run.standard_output;
+  auto before = out.find("Steps left to you before the files");
+  auto stop_kubelet = out.find("  stop-kubelet: systemctl stop kubelet.service\n");
+  auto after = out.find("Steps left to you after the files");
+  auto restart = out.find("  restart-containerd: systemctl restart containerd\n");
+  auto start_kubelet = out.find("  start-kubelet: systemctl start kubelet.service\n");
+  ASSERT_NE(before, std::string::npos) << out;
+  ASSERT_NE(after, std::string::npos) << out;
+  EXPECT_LT(before, stop_kubelet) << out;
+  EXPECT_LT(stop_kubelet, after) << out;
+  EXPECT_LT(after, restart) << out;
+  EXPECT_LT(restart, start_kubelet) << out;
+  EXPECT_EQ(out.find(" ran step "), std::string::npos) << out;
 }
 
 TEST(migrate_cli, execute_steps_needs_the_real_root) {

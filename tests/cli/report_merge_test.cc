@@ -181,7 +181,9 @@ TEST_F(report_merge, bad_input_exits_2_naming_the_file) {
 
   auto format = run_deshim({"report", "merge", (dir_ / "node-1.json").string(), "-o", "junit"});
   EXPECT_EQ(format.exit_code, 2);
-  EXPECT_NE(format.standard_error.find("json, markdown, csv or html"), std::string::npos);
+  EXPECT_NE(format.standard_error.find(
+                "report merge prints json, markdown, csv, html or text, not junit"),
+            std::string::npos);
 }
 
 }  // namespace

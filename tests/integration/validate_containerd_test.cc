@@ -160,11 +160,19 @@ class validate_containerd : public ::testing::Test {
   }
 
   /// `deshim validate ...`: exit status and the JSON report.
+  /// The TMPDIR of every validate run: --boot makes its folder there and removes old
+  /// deshim-validate-* folders there, never in the host's /tmp.
+  static const fs::path& validate_tmpdir() {
+    static auto folder = temp_folder::create("validate-tmpdir");
+    return folder->path();
+  }
+
   static std::pair<int, nlohmann::json> deshim_validate(const std::vector<std::string>& args) {
     std::vector<std::string> argv{DESHIM_BINARY, "validate", "-o", "json"};
     argv.insert(argv.end(), args.begin(), args.end());
     run_options options;
     options.timeout = 10min;
+    options.extra_environment.push_back("TMPDIR=" + validate_tmpdir().string());
     auto ran = run_process(argv, options);
     EXPECT_TRUE(ran) << ran.error().describe();
     if (!ran) return {-1, {}};

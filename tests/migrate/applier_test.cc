@@ -248,6 +248,11 @@ TEST(applier, runs_service_steps_around_the_files_with_the_recording_fake) {
                                       "restart-containerd", "start-kubelet"}));
   EXPECT_EQ(applied->steps_to_do,
             (std::vector<std::string>{"drain", "wait-cri-ready", "uncordon"}));
+  ASSERT_EQ(applied->left_before_files.size(), 1u);
+  EXPECT_EQ(applied->left_before_files[0].id, "drain");
+  ASSERT_EQ(applied->left_after_files.size(), 2u);
+  EXPECT_EQ(applied->left_after_files[0].id, "wait-cri-ready");
+  EXPECT_EQ(applied->left_after_files[1].id, "uncordon");
 }
 
 TEST(applier, a_failed_service_step_leaves_the_apply_to_resume) {

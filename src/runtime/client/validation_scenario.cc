@@ -83,8 +83,15 @@ bool ensure_image(cri_client& client, std::vector<scenario_step>& steps, const s
   if (!pulled) {
     step.fail(pulled.error(),
               image +
-                  " is not on the node and could not be pulled: import it first "
-                  "(--image-archive) or make its registry reachable (hosts.toml mirrors)");
+                  " is not on the node and could not be pulled: import it first with "
+                  "--image-archive (offline the archive must hold the sandbox (pause) "
+                  "image " +
+                  options.sandbox_image +
+                  " too, not only the test image: "
+                  "docker save TEST-IMAGE " +
+                  options.sandbox_image +
+                  " -o images.tar) or "
+                  "make its registry reachable (hosts.toml mirrors)");
     return false;
   }
   step.pass(image + " pulled (" + *pulled + ")");
