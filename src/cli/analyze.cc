@@ -90,9 +90,15 @@ void add_analyze_command(CLI::App& app, const global_options& options, int& exit
   command->add_option("--workloads", args->collect.workload_paths,
                       "Workload manifests (files or folders: YAML, JSON, kubectl List dumps)");
   command->add_option("--node-name", args->collect.node_name,
-                      "The node whose pods --workloads evaluates; pods bound to another node "
-                      "are skipped (default: the kubelet's --hostname-override, else the host "
-                      "name lower-cased)");
+                      "The node whose pods are evaluated (--workloads, the API server); pods "
+                      "bound to another node are skipped (default: the kubelet's "
+                      "--hostname-override, else the host name lower-cased)");
+  command->add_option("--kubeconfig", args->collect.kubeconfig,
+                      "Read the pods bound to this node (--node-name) from the API server of "
+                      "this kubeconfig (a host path, not under --root). Without it, deshim in a "
+                      "pod reads them with its service account (KUBERNETES_SERVICE_HOST)");
+  command->add_option("--context", args->collect.kube_context,
+                      "The kubeconfig context to use (default: its current-context)");
   command->add_option("--docker-host", args->docker_host,
                       "Query the live Docker Engine API, e.g. unix:///var/run/docker.sock");
   command->add_option("--scan", args->collect.scan_paths,
