@@ -21,6 +21,7 @@ struct finding {
   std::string message;
   std::string remediation;
   std::string docs;
+  bool fixed_by_migrate = false;  ///< the rule's `fixed_by: migrate`
 
   /// Report order: severity (blocker first), then rule id, then subject (numbers in it compared
   /// as numbers, so `file:9` comes before `file:18`), then message.

@@ -131,6 +131,7 @@ finding make_finding(const rule& checked, const fact_scope& scope) {
   found.message = checked.message.render(scope);
   found.remediation = checked.remediation.render(scope);
   found.docs = checked.docs;
+  found.fixed_by_migrate = checked.fixed_by_migrate;
   return found;
 }
 
