@@ -21,7 +21,11 @@ struct collect_options {
   std::optional<std::string> kubernetes_version;  ///< --kubernetes-version; else detected
   /// --node-name: the node whose pods are evaluated; else the kubelet's own name for it.
   std::optional<std::string> node_name;
-  bool keep_going = false;  ///< --keep-going: record a bad input and go on instead of failing
+  /// --kubeconfig: read the pods bound to this node from the API server it names (a host path).
+  /// Without it, in-cluster access is used when deshim runs in a pod (api_server_access.h).
+  std::optional<std::string> kubeconfig;
+  std::string kube_context;  ///< --context: the kubeconfig's context; empty: current-context
+  bool keep_going = false;   ///< --keep-going: record a bad input and go on instead of failing
   /// Kubelet flags from its files only, never the running process (kubelet_read_options).
   bool configured_kubelet = false;
 };

@@ -6,6 +6,7 @@
 #include <memory>
 #include <system_error>
 
+#include "analyze/curl_global.h"
 #include "common/json_document.h"
 
 namespace deshim::analyze {
@@ -14,15 +15,6 @@ namespace {
 std::size_t append_body(char* data, std::size_t size, std::size_t count, void* target) {
   static_cast<std::string*>(target)->append(data, size * count);
   return size * count;
-}
-
-/// curl_global_init is not thread-safe; do it once, before the first handle.
-void init_curl_once() {
-  static const bool done = [] {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    return true;
-  }();
-  (void)done;
 }
 
 }  // namespace

@@ -160,6 +160,9 @@ std::string render_csv(const fleet_report& fleet) {
 }
 
 std::string render_html(const fleet_report& fleet) {
+  // One screen first: the verdicts, the workloads to fix (with their namespace, the owner to
+  // talk to), and the nodes not fully checked; the per-rule and per-node detail is collapsed,
+  // and printing opens it.
   std::string out =
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
       "<title>deshim fleet report</title>\n<style>\n"
@@ -168,17 +171,47 @@ std::string render_html(const fleet_report& fleet) {
       "padding:.25em .6em;text-align:left;vertical-align:top}\n"
       ".blocked{background:#fdd}.incomplete{background:#e6e6ff}"
       ".ready-with-warnings{background:#fff1c2}.ready{background:#d7f5dc}\n"
-      "</style>\n</head>\n<body>\n<h1>deshim fleet report</h1>\n";
-  out +=
-      fmt::format("<p>{} nodes{}</p>\n", fleet.nodes.size(),
-                  fleet.generated_at.empty() ? "" : ", merged " + escape_xml(fleet.generated_at));
-  out += "<h2>Nodes by verdict</h2>\n<table>\n";
+      ".summary{border:1px solid #ccc;padding:.2em 1em 1em;border-radius:.4em}"
+      "h2{font-size:1.15em}details{margin:.6em 0}summary{cursor:pointer;font-weight:bold}\n"
+      "@media print{body{margin:0;max-width:none}summary{list-style:none}"
+      "details::details-content{content-visibility:visible;display:block}tr{break-inside:avoid}}\n"
+      "</style>\n</head>\n<body>\n<h1>deshim fleet report</h1>\n"
+      "<section class=\"summary\" id=\"summary\">\n";
+  std::string verdicts;
   for (const auto& [verdict, names] : nodes_by_verdict(fleet)) {
-    out += "<tr class=\"" + escape_xml(verdict) + "\"><th>" + escape_xml(verdict) + "</th><td>" +
-           std::to_string(names.size()) + "</td><td><details><summary>nodes</summary>" +
-           escape_xml(joined(names)) + "</details></td></tr>\n";
+    verdicts += fmt::format("{}<span class=\"{}\">{} {}</span>", verdicts.empty() ? "" : ", ",
+                            escape_xml(verdict), names.size(), escape_xml(verdict));
   }
-  out += "</table>\n<h2>Blockers by rule</h2>\n";
+  out +=
+      fmt::format("<p>{} nodes: {}{}</p>\n", fleet.nodes.size(), verdicts,
+                  fleet.generated_at.empty() ? "" : "; merged " + escape_xml(fleet.generated_at));
+  out += "<h2>Workloads that block nodes</h2>\n";
+  if (fleet.workloads.empty())
+    out += "<p>None.</p>\n";
+  else {
+    out +=
+        "<table class=\"workloads\">\n<tr><th>workload</th><th>owner</th><th>why</th>"
+        "<th>nodes</th></tr>\n";
+    for (const auto* item : workloads_by_reach(fleet)) {
+      out += "<tr><td><code>" + escape_xml(item->kind + " " + item->name) + "</code></td><td>" +
+             escape_xml(item->namespace_name.empty() ? "(no namespace)" : item->namespace_name) +
+             "</td><td>" + escape_xml(joined(item->rules)) + "</td><td><details><summary>" +
+             std::to_string(item->nodes.size()) + "</summary>" + escape_xml(joined(item->nodes)) +
+             "</details></td></tr>\n";
+    }
+    out += "</table>\n";
+  }
+  out += "<h2>Not fully checked</h2>\n<ul>\n";
+  std::size_t incomplete = 0;
+  for (const auto& [name, node] : fleet.nodes) {
+    if (node.not_checked.empty() && node.verdict != "incomplete") continue;
+    ++incomplete;
+    out += "<li>" + escape_xml(name) + ": " + escape_xml(joined(node.not_checked)) + "</li>\n";
+  }
+  if (incomplete == 0) out += "<li>Every node's report covers all it needs.</li>\n";
+  out += "</ul>\n</section>\n";
+
+  out += "<details id=\"rules\">\n<summary>Blockers by rule</summary>\n";
   if (fleet.blockers.empty())
     out += "<p>None.</p>\n";
   else {
@@ -190,26 +223,13 @@ std::string render_html(const fleet_report& fleet) {
     }
     out += "</table>\n";
   }
-  out += "<h2>Workloads that block nodes</h2>\n";
-  if (fleet.workloads.empty())
-    out += "<p>None.</p>\n";
-  else {
-    out += "<table>\n<tr><th>workload</th><th>rules</th><th>nodes</th></tr>\n";
-    for (const auto* item : workloads_by_reach(fleet)) {
-      out += "<tr><td>" + escape_xml(workload_name(*item)) + "</td><td>" +
-             escape_xml(joined(item->rules)) + "</td><td><details><summary>" +
-             std::to_string(item->nodes.size()) + "</summary>" + escape_xml(joined(item->nodes)) +
-             "</details></td></tr>\n";
-    }
-    out += "</table>\n";
+  out += "</details>\n<details id=\"nodes\">\n<summary>Nodes by verdict</summary>\n<table>\n";
+  for (const auto& [verdict, names] : nodes_by_verdict(fleet)) {
+    out += "<tr class=\"" + escape_xml(verdict) + "\"><th>" + escape_xml(verdict) + "</th><td>" +
+           std::to_string(names.size()) + "</td><td>" + escape_xml(joined(names)) + "</td></tr>\n";
   }
-  out += "<h2>Nodes with incomplete coverage</h2>\n<ul>\n";
-  for (const auto& [name, node] : fleet.nodes) {
-    if (node.not_checked.empty() && node.verdict != "incomplete") continue;
-    out += "<li>" + escape_xml(name) + ": " + escape_xml(joined(node.not_checked)) + "</li>\n";
-  }
-  out += "</ul>\n<p><small>deshim " + escape_xml(fleet.tool_version) + ", " + fleet_report_schema +
-         "</small></p>\n</body>\n</html>\n";
+  out += "</table>\n</details>\n<p><small>deshim " + escape_xml(fleet.tool_version) + ", " +
+         fleet_report_schema + "</small></p>\n</body>\n</html>\n";
   return out;
 }
 

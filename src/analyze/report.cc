@@ -141,8 +141,7 @@ report build_report(const nlohmann::json& facts, const std::vector<input_record>
     const std::string& text = value->get_ref<const std::string&>();
     if (!text.empty() && text != "unknown") out.versions[component] = text;
   }
-  std::sort(findings.begin(), findings.end());
-  out.findings = std::move(findings);
+  out.findings = one_per_rule_and_subject(std::move(findings));
   for (const auto& checked : rules) {
     rule_summary summary{checked.id, checked.title, checked.category, checked.level, 0};
     for (const auto& found : out.findings)

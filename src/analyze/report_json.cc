@@ -18,7 +18,8 @@ ordered finding_to_json(const finding& found) {
           {"evidence", found.evidence},
           {"message", found.message},
           {"remediation", found.remediation},
-          {"docs", found.docs}};
+          {"docs", found.docs},
+          {"fixed_by", found.fixed_by_migrate ? "migrate" : "person"}};
 }
 
 /// The report as JSON; `with_findings` false leaves `findings` an empty array.

@@ -64,7 +64,10 @@ struct rule {
   placeholder_text evidence;
   placeholder_text message;
   placeholder_text remediation;
-  std::string docs;    ///< URL with background
+  std::string docs;  ///< URL with background
+  /// `fixed_by: migrate`: `deshim migrate` rewrites what the rule finds by itself, so a report
+  /// keeps such findings apart from those that need a person.
+  bool fixed_by_migrate = false;
   std::string origin;  ///< where it was loaded from: `rules/x.yaml` (built in) or a file path
 
   /// How the match and the finding's texts read `array`.

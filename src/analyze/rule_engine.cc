@@ -8,9 +8,67 @@
 
 namespace deshim::analyze {
 
+int compare_naturally(std::string_view a, std::string_view b) {
+  std::size_t i = 0;
+  std::size_t j = 0;
+  while (i < a.size() && j < b.size()) {
+    const bool a_digit = a[i] >= '0' && a[i] <= '9';
+    const bool b_digit = b[j] >= '0' && b[j] <= '9';
+    if (a_digit && b_digit) {
+      // Compare the two digit runs as numbers: without leading zeros, the longer is larger.
+      std::size_t a_end = i;
+      std::size_t b_end = j;
+      while (a_end < a.size() && a[a_end] >= '0' && a[a_end] <= '9')
+        ++a_end;
+      while (b_end < b.size() && b[b_end] >= '0' && b[b_end] <= '9')
+        ++b_end;
+      std::string_view a_run = a.substr(i, a_end - i);
+      std::string_view b_run = b.substr(j, b_end - j);
+      while (a_run.size() > 1 && a_run.front() == '0')
+        a_run.remove_prefix(1);
+      while (b_run.size() > 1 && b_run.front() == '0')
+        b_run.remove_prefix(1);
+      if (a_run.size() != b_run.size()) return a_run.size() < b_run.size() ? -1 : 1;
+      if (int order = a_run.compare(b_run); order != 0) return order < 0 ? -1 : 1;
+      i = a_end;
+      j = b_end;
+      continue;
+    }
+    if (a[i] != b[j])
+      return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[j]) ? -1 : 1;
+    ++i;
+    ++j;
+  }
+  if (i < a.size() || j < b.size()) return i < a.size() ? 1 : -1;
+  return a.compare(b) < 0 ? -1 : (a.compare(b) > 0 ? 1 : 0);  // "07" and "7": any fixed order
+}
+
 bool finding::operator<(const finding& other) const {
-  return std::tie(level, rule_id, subject, message, evidence) <
-         std::tie(other.level, other.rule_id, other.subject, other.message, other.evidence);
+  if (level != other.level) return level < other.level;
+  if (rule_id != other.rule_id) return rule_id < other.rule_id;
+  if (int order = compare_naturally(subject, other.subject); order != 0) return order < 0;
+  return std::tie(message, evidence) < std::tie(other.message, other.evidence);
+}
+
+std::vector<finding> one_per_rule_and_subject(std::vector<finding> findings) {
+  std::sort(findings.begin(), findings.end());
+  std::vector<finding> out;
+  for (auto& found : findings) {
+    if (!out.empty() && out.back().rule_id == found.rule_id &&
+        out.back().subject == found.subject && out.back().level == found.level) {
+      finding& kept = out.back();
+      auto join = [](std::string& into, const std::string& more, const char* separator) {
+        if (more.empty() || into == more) return;
+        into = into.empty() ? more : into + separator + more;
+      };
+      join(kept.evidence, found.evidence, ", ");
+      join(kept.message, found.message, "; ");
+      join(kept.remediation, found.remediation, " ");
+      continue;
+    }
+    out.push_back(std::move(found));
+  }
+  return out;
 }
 
 result<std::pair<std::string, severity>> parse_severity_override(std::string_view text) {
@@ -73,6 +131,7 @@ finding make_finding(const rule& checked, const fact_scope& scope) {
   found.message = checked.message.render(scope);
   found.remediation = checked.remediation.render(scope);
   found.docs = checked.docs;
+  found.fixed_by_migrate = checked.fixed_by_migrate;
   return found;
 }
 

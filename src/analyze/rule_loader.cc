@@ -19,8 +19,8 @@ namespace {
 
 const std::vector<std::string>& rule_fields() {
   static const std::vector<std::string> fields = {
-      "id",     "title",   "category", "severity", "description", "template",
-      "params", "subject", "evidence", "message",  "remediation", "docs"};
+      "id",      "title",    "category", "severity",    "description", "template", "params",
+      "subject", "evidence", "message",  "remediation", "docs",        "fixed_by"};
   return fields;
 }
 
@@ -148,6 +148,15 @@ result<rule> parse_rule_document(const YAML::Node& document, const std::string& 
   DESHIM_FIELD(out.remediation,
                placeholder_field(file, document, field("remediation"), "remediation", true));
   DESHIM_FIELD(out.docs, text_field(file, document, field("docs"), "docs", true));
+  std::string fixed_by;
+  DESHIM_FIELD(fixed_by, text_field(file, document, field("fixed_by"), "fixed_by", false));
+  if (fixed_by == "migrate") {
+    out.fixed_by_migrate = true;
+  } else if (!fixed_by.empty() && fixed_by != "person") {
+    return rule_error_at(file, field("fixed_by"), "unknown fixed_by \"" + fixed_by + "\"",
+                         "fixed_by is migrate (deshim migrate rewrites it by itself) or person "
+                         "(the default)");
+  }
 #undef DESHIM_FIELD
   return out;
 }

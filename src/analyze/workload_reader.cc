@@ -183,6 +183,12 @@ json_item_callback add_items_to(workload_collector& collector, const std::string
 
 }  // namespace
 
+workload_collector::workload_collector(workload_facts& out) : out_(out) {
+  for (std::size_t id = 1; id < out_.strings.size(); ++id) {
+    index_.emplace(out_.strings[id], static_cast<text_id>(id));
+  }
+}
+
 text_id workload_collector::intern(std::string_view text) {
   if (text.empty()) return 0;
   if (auto known = index_.find(text); known != index_.end()) return known->second;
@@ -202,10 +208,19 @@ result<void> workload_collector::add_object(const json& object, const object_ori
     auto items = member(object, "items", json::value_t::array, origin, "", "a list");
     if (!items) return items.error();
     if (!*items) return {};
+    // The API server's typed lists (a PodList) leave `kind` out of their items; kubectl's
+    // dumps (a List) write it in each.
+    const std::string item_kind = kind.substr(0, kind.size() - 4);
     int index = 0;
     for (const auto& item : **items) {
       object_origin item_origin = origin;
       item_origin.item = index++;
+      if (!item_kind.empty() && item.is_object() && !item.contains("kind")) {
+        json typed = item;
+        typed["kind"] = item_kind;
+        if (auto added = add_object(typed, item_origin); !added) return added.error();
+        continue;
+      }
       if (auto added = add_object(item, item_origin); !added) return added.error();
     }
     return {};

@@ -37,7 +37,9 @@ struct object_origin {
 /// Reduces parsed objects to facts, keeping each distinct string once.
 class workload_collector {
  public:
-  explicit workload_collector(workload_facts& out) : out_(out) {}
+  /// Adds to `out`, keeping the strings it already holds (a second source of workloads, such
+  /// as the API server after the files, shares them).
+  explicit workload_collector(workload_facts& out);
 
   /// One Kubernetes object (a List is walked item by item). Objects that are not Pods, pod
   /// templates or log agent ConfigMaps are skipped; a field of the wrong type is an error naming

@@ -14,9 +14,15 @@ void add_node_input_options(CLI::App& command, node_inputs& inputs) {
                      "Workload manifests, host paths (files or folders: YAML, JSON, kubectl "
                      "List dumps); the kubelet's static pods are always read");
   command.add_option("--node-name", inputs.collect.node_name,
-                     "The node whose pods --workloads evaluates; pods bound to another node "
-                     "are skipped (default: the kubelet's --hostname-override, else the host "
-                     "name lower-cased)");
+                     "The node whose pods are evaluated (--workloads, the API server); pods "
+                     "bound to another node are skipped (default: the kubelet's "
+                     "--hostname-override, else the host name lower-cased)");
+  command.add_option("--kubeconfig", inputs.collect.kubeconfig,
+                     "Read the pods bound to this node (--node-name) from the API server of "
+                     "this kubeconfig, a host path (not under --root). Without it, deshim in a "
+                     "pod reads them with its service account (KUBERNETES_SERVICE_HOST)");
+  command.add_option("--context", inputs.collect.kube_context,
+                     "The kubeconfig context to use (default: its current-context)");
   command.add_option("--docker-host", inputs.docker_host,
                      "Query the live Docker Engine API, e.g. unix:///var/run/docker.sock "
                      "(not queried without it)");

@@ -18,7 +18,8 @@ struct node_inputs {
   analyze::collect_options options() const;
 };
 
-/// --workloads, --node-name, --scan, --docker-host and --kubernetes-version.
+/// --workloads, --node-name, --kubeconfig, --context, --scan, --docker-host and
+/// --kubernetes-version.
 void add_node_input_options(CLI::App& command, node_inputs& inputs);
 
 }  // namespace deshim::cli

@@ -88,7 +88,7 @@ TEST(fleet_report, nodes_by_verdict_blockers_by_rule_and_workloads_deduplicated)
       std::string::npos)
       << markdown;
   std::string html = render_fleet_report(fleet, fleet_format::html);
-  EXPECT_NE(html.find("<h2>Nodes with incomplete coverage</h2>\n<ul>\n<li>node-d: kubelet</li>"),
+  EXPECT_NE(html.find("<h2>Not fully checked</h2>\n<ul>\n<li>node-d: kubelet</li>"),
             std::string::npos)
       << html;
 }

@@ -120,6 +120,38 @@ TEST(build_report, a_folder_node_lists_the_engine_and_missing_inputs_as_not_chec
   EXPECT_EQ(r.coverage[1].detail, "missing");
 }
 
+TEST(finding_order, lines_sort_as_numbers) {
+  EXPECT_LT(compare_naturally("/etc/kubernetes/kubelet:7", "/etc/kubernetes/kubelet:18"), 0);
+  EXPECT_GT(compare_naturally("/etc/kubernetes/kubelet:18", "/etc/kubernetes/kubelet:9"), 0);
+  EXPECT_LT(compare_naturally("a:2:10", "a:10:1"), 0);
+  EXPECT_LT(compare_naturally("file", "file:1"), 0);
+  EXPECT_EQ(compare_naturally("x:5", "x:5"), 0);
+  EXPECT_NE(compare_naturally("x:07", "x:7"), 0);  // a fixed order, never "equal"
+}
+
+TEST(build_report, one_finding_per_rule_and_subject) {
+  auto flag = [](const std::string& line, const std::string& name) {
+    finding found;
+    found.rule_id = "kubelet-dockershim-flags";
+    found.level = severity::warning;
+    found.subject = "/etc/kubernetes/kubelet:" + line;
+    found.evidence = "--" + name;
+    found.message = "kubelet flag --" + name + " only configures dockershim";
+    found.remediation = "Let deshim migrate rewrite it.";
+    return found;
+  };
+  auto out = build_report(nlohmann::json::object(), {},
+                          {flag("18", "a"), flag("9", "b"), flag("9", "c")}, {}, "test");
+  ASSERT_EQ(out.findings.size(), 2u);
+  EXPECT_EQ(out.findings[0].subject, "/etc/kubernetes/kubelet:9");
+  EXPECT_EQ(out.findings[0].evidence, "--b, --c");
+  EXPECT_EQ(out.findings[0].message,
+            "kubelet flag --b only configures dockershim; kubelet flag --c only configures "
+            "dockershim");
+  EXPECT_EQ(out.findings[0].remediation, "Let deshim migrate rewrite it.");
+  EXPECT_EQ(out.findings[1].subject, "/etc/kubernetes/kubelet:18");
+}
+
 TEST(report_time, rfc3339_utc_and_source_date_epoch) {
   EXPECT_EQ(rfc3339_utc(0), "1970-01-01T00:00:00Z");
   EXPECT_EQ(rfc3339_utc(1796020000), "2026-11-30T06:26:40Z");

@@ -82,7 +82,7 @@ TEST(rule_loader, every_load_error_names_file_line_and_column) {
       {edited("docs:", "docs: x\nowner: me"),
        "rules/docker-tcp.yaml:16:1: unknown field \"owner\"\n  hint: rule fields: id, title, "
        "category, severity, description, template, params, subject, evidence, message, "
-       "remediation, docs"},
+       "remediation, docs, fixed_by"},
       {edited("docs:", "docs: x\ntitle: again"),
        "rules/docker-tcp.yaml:16:1: field \"title\" is given twice"},
       {edited("title:", ""),

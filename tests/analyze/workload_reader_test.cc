@@ -26,6 +26,13 @@ result<workload_facts> read_text(const std::string& text, const std::string& nam
   return facts;
 }
 
+text_id first_id_of(const workload_facts& facts, const std::string& text) {
+  for (std::size_t id = 0; id < facts.strings.size(); ++id) {
+    if (facts.strings[id] == text) return static_cast<text_id>(id);
+  }
+  return 0;
+}
+
 TEST(workload_reader, reduces_folders_files_lists_and_static_pods_to_facts) {
   auto facts = read_fixture_workloads({fixtures + "/manifests"});
   nlohmann::json got = to_json(facts.workloads);
@@ -163,6 +170,41 @@ TEST(workload_reader, a_yaml_list_keeps_item_lines) {
   ASSERT_EQ(facts->workloads.size(), 2u);
   EXPECT_EQ(facts->workloads[1].item, 1);
   EXPECT_EQ(facts->workloads[1].line, 6);
+}
+
+TEST(workload_reader, a_typed_list_gives_its_items_their_kind) {
+  // The API server's PodList leaves kind out of its items (api_server_pods.cc hands each page
+  // to add_object); a plain List does not imply one.
+  workload_facts typed;
+  workload_collector pages(typed);
+  ASSERT_TRUE(pages.add_object(nlohmann::json::parse(R"({"kind": "PodList", "items": [
+      {"metadata": {"name": "a", "namespace": "n"}, "spec": {"containers": []}}]})"),
+                               {"page 1"}));
+  ASSERT_EQ(typed.workloads.size(), 1u);
+  EXPECT_EQ(typed.text(typed.workloads[0].kind), "Pod");
+  EXPECT_EQ(typed.text(typed.workloads[0].name), "a");
+
+  workload_facts untyped;
+  workload_collector list(untyped);
+  ASSERT_TRUE(list.add_object(nlohmann::json::parse(R"({"kind": "List", "items": [
+      {"metadata": {"name": "a"}, "spec": {"containers": []}}]})"),
+                              {"list.json"}));
+  EXPECT_TRUE(untyped.workloads.empty());
+}
+
+TEST(workload_reader, a_second_collector_shares_the_strings_already_read) {
+  workload_facts facts;
+  {
+    workload_collector first(facts);
+    ASSERT_TRUE(
+        read_workload_text("kind: Pod\nmetadata: {name: a, namespace: n}\n"
+                           "spec: {containers: [{name: c, image: busybox}]}\n",
+                           "one.yaml", first));
+  }
+  const std::size_t strings = facts.strings.size();
+  workload_collector second(facts);
+  EXPECT_EQ(second.intern("busybox"), first_id_of(facts, "busybox"));
+  EXPECT_EQ(facts.strings.size(), strings);
 }
 
 TEST(workload_reader, a_field_of_the_wrong_type_names_the_item_and_field) {
