@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "translate/container_ref.h"
+#include "translate/name_lookup.h"
 #include "translate/shell_lexer.h"
 
 namespace deshim::translate {
@@ -242,6 +244,12 @@ class builder {
   bool only_arguments_ = false;
 };
 
+bool is_dockershim_name(const shell_arg& arg) {
+  auto kind = classify_container_ref(arg.value, arg.expands).kind;
+  return kind == container_ref_kind::dockershim_container ||
+         kind == container_ref_kind::dockershim_sandbox;
+}
+
 std::string raw_join(const std::vector<shell_arg>& words) {
   std::vector<std::string> raws;
   for (const auto& w : words)
@@ -376,9 +384,19 @@ result<translation> translate_command(const command_table& table, const std::str
 
   builder build(*rule, out);
   switch (rule->form) {
-    case command_form::none:
+    case command_form::none: {
       out.verdict = rule->fixed_verdict;
+      if (rule->names) {
+        // Nothing replaces the call, but its note tells the reader to use an id: say how to
+        // find it. The flags only need reading so that their values are not taken for names.
+        translation scratch;
+        builder read(*rule, scratch);
+        if (read.parse(rest, rule->names->first_only)) {
+          describe_container_names(*rule, read.positional(), out);
+        }
+      }
       return out;
+    }
     case command_form::config:
       out.verdict = rule->fixed_verdict;
       out.replacement = rule->replacement;
@@ -443,6 +461,8 @@ result<translation> translate_command(const command_table& table, const std::str
       subcommand = "inspect";
     } else if (!type.empty()) {
       out.unmapped.push_back({"--type " + type, "crictl inspects containers and images only"});
+    } else if (std::all_of(positional.begin(), positional.end(), is_dockershim_name)) {
+      subcommand = "inspect";  // only the kubelet's containers and sandboxes are named k8s_...
     } else if (std::all_of(positional.begin(), positional.end(), looks_like_image)) {
       subcommand = "inspecti";
       out.notes.push_back("the argument looks like an image reference, so crictl inspecti");
@@ -454,8 +474,19 @@ result<translation> translate_command(const command_table& table, const std::str
     }
   }
   auto words = build.crictl_words(subcommand);
+  crictl_line line{subcommand, {words.begin() + 2, words.end()}, {}};
   for (const auto& arg : build.positional())
-    words.push_back(arg.raw);
+    line.args.push_back(arg.raw);
+  if (subcommand != "inspecti") {
+    resolve_container_names(table, *rule, build.positional(), line, out);
+  }
+  if (line.subcommand.empty()) {
+    out.verdict = verdict::no_equivalent;  // a sandbox where crictl has no pod form
+    return out;
+  }
+  words = {"crictl", line.subcommand};
+  words.insert(words.end(), line.flags.begin(), line.flags.end());
+  words.insert(words.end(), line.args.begin(), line.args.end());
   out.replacement = join_words(words);
   out.tool = "crictl";
   out.verdict = out.unmapped.empty() ? verdict::direct : verdict::no_equivalent;
