@@ -205,7 +205,9 @@ std::string names_section(const command_table& table) {
       "inspectp) without an argument, where crictl 1.26 prints its help and exits 0 while "
       "docker would have failed. So `--write` never rewrites a line with a name: the scan "
       "reports it with the suggested line and a note, and the JSON output has `\"exact\": "
-      "false` and one `names` entry (argument, kind, lookup) per looked-up argument.\n\n";
+      "false` and one `names` entry (argument, kind, lookup) per looked-up argument. A scan "
+      "counts them after its summary (`N of the direct ones look names up when they run`), "
+      "and in `summary.direct-not-exact` of its JSON.\n\n";
   out +=
       "Commands that act on every argument (stop, start, rm, inspect) get `$(...)` unquoted: "
       "each id found becomes an argument. Commands that take one container (exec, attach, "
@@ -292,7 +294,7 @@ nlohmann::json to_json(const docker_invocation& found) {
 
 std::string render_scan_text(const std::vector<scanned_file>& files) {
   std::string out;
-  size_t total = 0, with_calls = 0, direct = 0, extra = 0, none = 0;
+  size_t total = 0, with_calls = 0, direct = 0, extra = 0, none = 0, looked_up = 0;
   size_t skipped = 0;
   for (const auto& file : files) {
     if (!file.skipped.empty()) {
@@ -307,6 +309,7 @@ std::string render_scan_text(const std::vector<scanned_file>& files) {
     for (const auto& found : file.invocations) {
       ++total;
       if (found.verdict == verdict::direct) ++direct;
+      if (found.verdict == verdict::direct && !found.detail.exact) ++looked_up;
       if (found.verdict == verdict::needs_extra_component) ++extra;
       if (found.verdict == verdict::no_equivalent) ++none;
       out += fmt::format("{}:{}: {}\n", found.file, found.line, found.original);
@@ -325,6 +328,13 @@ std::string render_scan_text(const std::vector<scanned_file>& files) {
         "no-equivalent\n",
         total, total == 1 ? "" : "s", with_calls, with_calls == 1 ? "" : "s", direct, extra, none);
   }
+  if (looked_up > 0) {
+    out += fmt::format(
+        "{} of the direct ones look{} names up when {} run{}: not exact, --write leaves "
+        "{}\n",
+        looked_up, looked_up == 1 ? "s" : "", looked_up == 1 ? "it" : "they",
+        looked_up == 1 ? "s" : "", looked_up == 1 ? "it" : "them");
+  }
   if (skipped > 0) {
     out += fmt::format("{} path{} skipped (see above)\n", skipped, skipped == 1 ? "" : "s");
   }
@@ -335,6 +345,7 @@ nlohmann::json scan_to_json(const std::vector<scanned_file>& files) {
   nlohmann::json invocations = nlohmann::json::array();
   nlohmann::json scanned = nlohmann::json::array();
   nlohmann::json counts = {{"direct", 0}, {"needs-extra-component", 0}, {"no-equivalent", 0}};
+  int not_exact = 0;  // direct, but a name is looked up when the line runs
   nlohmann::json skipped = nlohmann::json::array();
   for (const auto& file : files) {
     if (!file.skipped.empty()) {
@@ -348,8 +359,10 @@ nlohmann::json scan_to_json(const std::vector<scanned_file>& files) {
       invocations.push_back(to_json(found));
       counts[std::string(verdict_name(found.verdict))] =
           counts[std::string(verdict_name(found.verdict))].get<int>() + 1;
+      if (found.verdict == verdict::direct && !found.detail.exact) ++not_exact;
     }
   }
+  counts["direct-not-exact"] = not_exact;
   nlohmann::json out = {{"files", scanned}, {"invocations", invocations}, {"summary", counts}};
   if (!skipped.empty()) out["skipped"] = skipped;
   return out;

@@ -81,7 +81,8 @@ TEST(scan, system_crontab_with_user_field_xargs_and_percent) {
             "leaves its previous attempt behind, where -a would find both\n"
             "  note: not exact: a lookup may find more than the one docker named, or nothing; "
             "--write leaves this line: check it and apply it by hand\n"
-            "3 docker invocations in 1 file: 3 direct, 0 needs-extra-component, 0 no-equivalent\n");
+            "3 docker invocations in 1 file: 3 direct, 0 needs-extra-component, 0 no-equivalent\n"
+            "1 of the direct ones looks names up when it runs: not exact, --write leaves it\n");
 }
 
 TEST(scan, systemd_unit_exec_lines) {
