@@ -158,6 +158,17 @@ std::string lookup_command(const name_rule& names, const container_ref& ref) {
 
 }  // namespace
 
+std::vector<std::string> dockershim_ps_filters(const container_ref& ref) {
+  std::vector<std::string> out = {"--name " + shell_quote(exact_pattern(ref.container))};
+  for (auto& l : pod_labels(ref))
+    out.push_back(std::move(l));
+  return out;
+}
+
+std::string explain_dockershim_name(const container_ref& ref) {
+  return explain(ref);
+}
+
 std::string lookup_for(const name_rule& names, const container_ref& ref) {
   std::string command = lookup_command(names, ref);
   if (command.empty() || names.by_label) return command;

@@ -37,6 +37,13 @@ void resolve_container_names(const command_table& table, const command_rule& rul
 void describe_container_names(const command_rule& rule, const std::vector<shell_arg>& positional,
                               translation& out);
 
+/// `docker ps --filter name=k8s_...` with a whole dockershim container name: crictl ps's own
+/// filters for it (`--name '^web$'` and the kubelet's labels), one flag with its value each.
+std::vector<std::string> dockershim_ps_filters(const container_ref& ref);
+
+/// What a dockershim name stands for and why crictl cannot match it exactly (its attempt).
+std::string explain_dockershim_name(const container_ref& ref);
+
 /// The lookup text for one argument (tests, docs): `$(crictl ps -q ...)`, or for a rule that
 /// filters by label, the --label flags. Empty for ids and run-time values.
 std::string lookup_for(const name_rule& names, const container_ref& ref);

@@ -195,7 +195,12 @@ std::string names_section(const command_table& table) {
       "'^<pod>$' --namespace '^<namespace>$' --label io.kubernetes.pod.uid=<uid>)`: docker "
       "inspect becomes crictl inspectp, stop stopp, rm rmp, stats statsp. A flag the pod "
       "command lacks is named as not mapped; a command with no pod form (logs, exec, attach, "
-      "start) is flagged with no replacement, never translated silently.\n\n";
+      "start) is flagged with no replacement, never translated silently.\n";
+  out +=
+      "- **`docker ps --filter name=k8s_...`**: docker matched its own names, which are gone "
+      "under containerd. A whole dockershim container name becomes `--name '^<container>$'` and "
+      "the labels above; a prefix (`k8s_app_`) or a sandbox pattern (`k8s_POD_`) is named as "
+      "not mapped, with what to use instead (`--name`, `--label`, `crictl pods`).\n\n";
   out +=
       "**Exact** means the crictl line acts on the very container docker would have, or fails "
       "where docker would. An id is exact. No lookup is: CRI container names are the names in "

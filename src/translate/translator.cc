@@ -226,7 +226,43 @@ class builder {
     }
     bool expands =
         value.text.find('$') != std::string::npos || value.text.find('`') != std::string::npos;
+    if (key == "name" && !expands && filter_value.rfind("k8s_", 0) == 0) {
+      name_filter(display, filter_value);
+      return;
+    }
     emit(fill(target->second, shell_quote(filter_value, expands)));
+  }
+
+  /// docker's name filter on dockershim's names. CRI names are the pod spec's container names,
+  /// so `k8s_...` matches nothing under containerd: a whole container name becomes crictl's
+  /// filters for it, anything else (a prefix, a sandbox) is named as not mapped.
+  void name_filter(const std::string& display, const std::string& pattern) {
+    auto ref = classify_container_ref(pattern, false);
+    if (ref.kind == container_ref_kind::dockershim_container) {
+      for (const auto& filter : dockershim_ps_filters(ref))
+        emit(filter);
+      out_.names.push_back({pattern, "dockershim-container", join_filters(ref)});
+      out_.notes.push_back(explain_dockershim_name(ref));
+      out_.notes.push_back(
+          "not exact: docker's name filter matched that one attempt; --write leaves this line: "
+          "check it and apply it by hand");
+      out_.exact = false;
+      return;
+    }
+    out_.unmapped.push_back(
+        {display,
+         ref.kind == container_ref_kind::dockershim_sandbox || pattern.rfind("k8s_POD", 0) == 0
+             ? "dockershim named sandboxes k8s_POD_...; under containerd crictl pods lists "
+               "them (--name POD --namespace NAMESPACE)"
+             : "dockershim's k8s_<container>_<pod>_... names are gone under containerd: "
+               "filter with --name '^CONTAINER$' --label io.kubernetes.pod.name=POD"});
+  }
+
+  static std::string join_filters(const container_ref& ref) {
+    std::string out;
+    for (const auto& filter : dockershim_ps_filters(ref))
+      out += (out.empty() ? "" : " ") + filter;
+    return out;
   }
 
   void emit(const std::string& text) {

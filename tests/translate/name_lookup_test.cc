@@ -224,6 +224,43 @@ TEST(name_lookup, commands_without_a_replacement_name_the_lookup) {
                                 "pod form of docker port either");
 }
 
+TEST(name_lookup, ps_name_filters_on_dockershim_names) {
+  // A whole container name: crictl ps's own filters, not exact (the attempt).
+  auto whole = run({"ps", "-a", "--filter", "name=" + container});
+  ASSERT_TRUE(whole);
+  EXPECT_EQ(whole->replacement, "crictl ps -a " + ps_name + uid_label);
+  EXPECT_EQ(verdict_name(whole->verdict), "direct");
+  EXPECT_FALSE(whole->exact);
+  EXPECT_FALSE(whole->rewritable());
+  ASSERT_EQ(whole->names.size(), 1u);
+  EXPECT_EQ(whole->names[0].lookup, ps_name + uid_label);
+  // Prefixes and sandboxes match nothing under containerd: flagged with what to use instead.
+  for (const std::string& pattern :
+       std::vector<std::string>{"k8s_POD_", sandbox, "k8s_app_", "k8s_app_web-0_prod"}) {
+    auto t = run({"ps", "-q", "--filter", "name=" + pattern});
+    ASSERT_TRUE(t) << pattern;
+    EXPECT_EQ(t->replacement, "crictl ps -q") << pattern;
+    EXPECT_EQ(verdict_name(t->verdict), "no-equivalent") << pattern;
+    ASSERT_EQ(t->unmapped.size(), 1u) << pattern;
+    EXPECT_EQ(t->unmapped[0].reason.substr(0, 10), "dockershim") << pattern;
+  }
+  auto pods = run({"ps", "--filter", "name=k8s_POD_"});
+  ASSERT_TRUE(pods);
+  EXPECT_EQ(pods->unmapped[0].reason,
+            "dockershim named sandboxes k8s_POD_...; under containerd crictl pods lists them "
+            "(--name POD --namespace NAMESPACE)");
+  auto prefix = run({"ps", "--filter", "name=k8s_app_"});
+  ASSERT_TRUE(prefix);
+  EXPECT_EQ(prefix->unmapped[0].reason,
+            "dockershim's k8s_<container>_<pod>_... names are gone under containerd: filter with "
+            "--name '^CONTAINER$' --label io.kubernetes.pod.name=POD");
+  // Other names are crictl's regular expression as before, and exact.
+  auto plain = run({"ps", "--filter", "name=web"});
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->replacement, "crictl ps --name web");
+  EXPECT_TRUE(plain->rewritable());
+}
+
 /// The words of every command the shell would run for `line`, nested ones included.
 std::vector<std::vector<std::string>> commands_of(const std::string& line) {
   std::vector<std::vector<std::string>> out;
