@@ -289,8 +289,6 @@ nlohmann::json to_json(const docker_invocation& found) {
           {"verdict", verdict_name(found.verdict)},
           {"docker_subcommand", found.docker_subcommand},
           {"rewritable", found.rewritable},
-          {"exact", found.detail.exact},
-          {"names", detail["names"]},
           {"unmapped", detail["unmapped"]},
           {"notes", detail["notes"]},
           {"alternative", detail["alternative"]},
@@ -361,7 +359,11 @@ nlohmann::json scan_to_json(const std::vector<scanned_file>& files) {
     if (!file.problems.empty()) entry["problems"] = file.problems;
     scanned.push_back(std::move(entry));
     for (const auto& found : file.invocations) {
-      invocations.push_back(to_json(found));
+      auto call = to_json(found);
+      // Only the scan's own JSON: the analyzer's findings embed to_json(found) as it was.
+      call["exact"] = found.detail.exact;
+      call["names"] = to_json(found.detail)["names"];
+      invocations.push_back(std::move(call));
       counts[std::string(verdict_name(found.verdict))] =
           counts[std::string(verdict_name(found.verdict))].get<int>() + 1;
       if (found.verdict == verdict::direct && !found.detail.exact) ++not_exact;
