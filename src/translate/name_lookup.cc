@@ -76,13 +76,10 @@ std::string explain(const container_ref& ref) {
       return {};  // plain names share one note (names_note)
   }
   if (ref.uid.empty())
-    out +=
-        "; the name has no pod uid, so a pod recreated under the same name "
-        "matches too";
+    out += "; the name has no pod uid, so a pod recreated under the same name matches too";
   if (!ref.suffix.empty()) {
     out += "; " + ref.suffix +
-           " is the random suffix dockershim added after a docker name "
-           "conflict, left out";
+           " is the random suffix dockershim added after a docker name conflict, left out";
   }
   return out;
 }
@@ -101,8 +98,8 @@ std::string names_note(const std::vector<std::string>& plain) {
 }
 
 std::string substitution(const name_rule& names, const std::string& command) {
-  // One container: quoted, so several ids (or none) reach crictl as one word it rejects,
-  // instead of a second id read as the command to run.
+  // One container: quoted, so several ids reach crictl as one word no container has, instead
+  // of the second id being read as the command to run (and none as an empty id).
   return names.first_only ? "\"$(" + command + ")\"" : "$(" + command + ")";
 }
 

@@ -3,7 +3,8 @@
 // Flags are mapped one by one through the command table; a flag that cannot be mapped is named
 // with the reason, never dropped silently, and turns a "direct" verdict into "no-equivalent".
 // Arguments are passed through as written (quotes and $VARS kept), so the replacement can be
-// pasted back into the script it came from.
+// pasted back into the script it came from; container names, which crictl does not take, are
+// replaced by lookups of their ids (name_lookup.h), and such a translation is not exact.
 #pragma once
 
 #include <string>
