@@ -406,7 +406,16 @@ nlohmann::json list_to_json(const command_table& table) {
     for (const auto& flag : rule.flags) {
       flags.push_back({{"docker", flag.spellings}, {"crictl", flag_target(flag)}});
     }
+    nlohmann::json names = nullptr;
+    if (rule.names) {
+      names = {{"args", rule.names->first_only ? "first" : "all"},
+               {"lookup", rule.names->lookup},
+               {"via", rule.names->by_label ? "labels" : "ps"},
+               {"pods", rule.names->pods},
+               {"why", rule.names->why}};
+    }
     commands.push_back({{"docker", rule.docker},
+                        {"names", names},
                         {"aliases", rule.aliases},
                         {"section", rule.section},
                         {"task", rule.task},

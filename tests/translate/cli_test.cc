@@ -271,6 +271,23 @@ TEST(translate_cli, docs_page_is_rendered_from_the_table) {
   EXPECT_EQ(list.exit_code, 0);
   EXPECT_EQ(list.standard_output.substr(0, list.standard_output.find('\n')),
             "docker images    crictl images                                 [direct]");
+  auto list_json = deshim({"translate", "-o", "json", "--list"});
+  ASSERT_EQ(list_json.exit_code, 0);
+  for (const auto& row : nlohmann::json::parse(list_json.standard_output)["commands"]) {
+    if (row["docker"] == "rm") {
+      EXPECT_EQ(row["names"], nlohmann::json({{"args", "all"},
+                                              {"lookup", "-a"},
+                                              {"via", "ps"},
+                                              {"pods", "rmp"},
+                                              {"why",
+                                               "among containers in every state (crictl ps "
+                                               "-a): docker rm removes stopped ones, and "
+                                               "running ones with -f"}}));
+    }
+    if (row["docker"] == "images") {
+      EXPECT_TRUE(row["names"].is_null());
+    }
+  }
 }
 
 }  // namespace
