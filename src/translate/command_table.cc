@@ -96,6 +96,36 @@ result<flag_rule> parse_flag(const std::string& file, const YAML::Node& node,
   return flag;
 }
 
+result<name_rule> parse_names(const std::string& file, const YAML::Node& node,
+                              const std::string& field) {
+  if (auto ok = check_keys(file, node, {"args", "lookup", "via", "pods", "why"}, field); !ok) {
+    return ok.error();
+  }
+  name_rule names;
+  if (!node["args"] || !node["why"])
+    return node_error(file, node, "names need args and why", field);
+  auto args = node["args"].as<std::string>();
+  if (args != "all" && args != "first") {
+    return node_error(file, node["args"], "args must be all or first", field + ".args");
+  }
+  names.first_only = args == "first";
+  if (node["lookup"]) names.lookup = node["lookup"].as<std::string>();
+  if (node["via"]) {
+    auto via = node["via"].as<std::string>();
+    if (via != "ps" && via != "labels") {
+      return node_error(file, node["via"], "via must be ps or labels", field + ".via");
+    }
+    names.by_label = via == "labels";
+  }
+  if (names.by_label && !names.lookup.empty()) {
+    return node_error(file, node["lookup"], "a lookup by labels runs no crictl ps",
+                      field + ".lookup");
+  }
+  if (node["pods"]) names.pods = node["pods"].as<std::string>();
+  names.why = node["why"].as<std::string>();
+  return names;
+}
+
 result<verdict> parse_verdict(const std::string& file, const YAML::Node& node,
                               const std::string& field) {
   auto text = node.as<std::string>();
@@ -110,7 +140,7 @@ result<command_rule> parse_command(const std::string& file, const YAML::Node& no
   if (auto ok = check_keys(file, node,
                            {"docker", "aliases", "section", "task", "form", "verdict", "crictl",
                             "replacement", "alternative", "needs", "args", "defaults", "flags",
-                            "passthrough", "image_args", "note"},
+                            "passthrough", "image_args", "names", "note"},
                            field);
       !ok) {
     return ok.error();
@@ -201,6 +231,20 @@ result<command_rule> parse_command(const std::string& file, const YAML::Node& no
   }
   if (node["passthrough"]) rule.passthrough = node["passthrough"].as<bool>();
   if (node["image_args"]) rule.image_args = node["image_args"].as<bool>();
+  if (node["names"]) {
+    auto names = parse_names(file, node["names"], field + ".names");
+    if (!names) return names.error();
+    if (rule.form != command_form::crictl && rule.form != command_form::exec &&
+        rule.form != command_form::inspect && rule.form != command_form::none) {
+      return node_error(file, node["names"], "only crictl, exec, inspect and none rows take names",
+                        field + ".names");
+    }
+    if (rule.form == command_form::none && (!names->pods.empty() || names->by_label)) {
+      return node_error(file, node["names"], "a row without a replacement has no pod form",
+                        field + ".names");
+    }
+    rule.names = std::move(*names);
+  }
   if (node["note"]) rule.note = node["note"].as<std::string>();
   return rule;
 }
@@ -220,10 +264,46 @@ result<crictl_flag_set> parse_crictl_flags(const std::string& file, const YAML::
   return flags;
 }
 
+/// The lookups a row's names use must be crictl's: ps flags, the pod command, --label.
+result<void> check_names_against_crictl(const command_table& table, const command_rule& rule,
+                                        const std::string& file) {
+  if (!rule.names) return {};
+  const auto& names = *rule.names;
+  auto where = source_location(file, 0, 0, "commands." + rule.docker + ".names");
+  auto has = [&](const std::string& command, const std::string& flag) {
+    auto found = table.crictl_commands.find(command);
+    return found != table.crictl_commands.end() && found->second.count(flag) > 0;
+  };
+  for (const auto& word : split_spaces(names.lookup)) {
+    if (!has("ps", word)) {
+      return invalid_input("docker " + rule.docker + " looks names up with crictl ps " + word +
+                               ", a flag crictl ps does not have",
+                           where);
+    }
+  }
+  if (!names.pods.empty() && !table.crictl_commands.count(names.pods)) {
+    return invalid_input("docker " + rule.docker + " maps sandboxes to crictl " + names.pods +
+                             ", which crictl does not have",
+                         where);
+  }
+  if (names.by_label) {
+    for (const auto& command : {rule.crictl, names.pods}) {
+      if (!command.empty() && !has(command, "--label")) {
+        return invalid_input("docker " + rule.docker + " filters names by label, but crictl " +
+                                 command + " has no --label",
+                             where);
+      }
+    }
+  }
+  return {};
+}
+
 /// Every crictl flag a row can emit must be one crictl has (the first word of each template).
 result<void> check_rule_against_crictl(const command_table& table, const command_rule& rule,
                                        const std::string& file) {
-  if (rule.crictl.empty() || rule.form == command_form::config) return {};
+  if (rule.crictl.empty() || rule.form == command_form::config) {
+    return check_names_against_crictl(table, rule, file);
+  }
   auto subcommand = table.crictl_commands.find(rule.crictl);
   if (subcommand == table.crictl_commands.end()) {
     return invalid_input(
@@ -252,7 +332,7 @@ result<void> check_rule_against_crictl(const command_table& table, const command
   for (const auto& flag : rule.defaults) {
     if (auto ok = check_template(flag); !ok) return ok;
   }
-  return {};
+  return check_names_against_crictl(table, rule, file);
 }
 
 }  // namespace

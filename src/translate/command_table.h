@@ -46,6 +46,17 @@ struct flag_rule {
   std::string unmapped;  ///< why the flag cannot be mapped (empty when it can)
 };
 
+/// How a command's container arguments are found when they are names, not ids: the lookup
+/// crictl runs for them, and the pod form a dockershim sandbox name switches to
+/// (container_ref.h, docs/commands.md "Names and ids").
+struct name_rule {
+  bool first_only = false;  ///< only the first argument is a container (exec: then the command)
+  std::string lookup;       ///< crictl ps flags choosing the states searched: "", "-a", "-l"
+  bool by_label = false;    ///< the crictl command filters by --label itself (stats): no lookup
+  std::string pods;         ///< crictl command for dockershim sandbox names; empty: no pod form
+  std::string why;          ///< why this lookup (docs and notes)
+};
+
 struct command_rule {
   std::string docker;                ///< "ps"
   std::vector<std::string> aliases;  ///< "container ls"
@@ -62,6 +73,7 @@ struct command_rule {
   std::vector<flag_rule> flags;
   bool passthrough = false;  ///< flags are not parsed; {raw} carries every word
   bool image_args = false;
+  std::optional<name_rule> names;  ///< set for commands that take containers
   std::string note;
 
   const flag_rule* find_flag(std::string_view spelling) const;

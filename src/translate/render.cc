@@ -140,6 +140,116 @@ std::string flag_target(const flag_rule& flag) {
   return "read by deshim";
 }
 
+std::string join_spaces(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) {
+    if (!w.empty()) out += (out.empty() ? "" : " ") + w;
+  }
+  return out;
+}
+
+/// One example of the names section: the docker line and what deshim prints for it.
+std::string name_example(const command_table& table, const std::vector<std::string>& words) {
+  std::string docker = "docker";
+  for (const auto& w : words)
+    docker += " " + w;
+  auto t = translate_command(table, "docker", plain_args(words));
+  if (!t) return "    " + docker + "\n    (" + t.error().message() + ")\n";
+  std::string out = "    $ deshim translate '" + docker + "'\n    ";
+  std::string text = render_translation_text(*t);
+  for (size_t i = 0; i + 1 < text.size(); ++i) {
+    out.push_back(text[i]);
+    if (text[i] == '\n') out += "    ";
+  }
+  return out + "\n";
+}
+
+/// "Names and ids" in docs/commands.md: the rules, real examples, and each command's lookup.
+std::string names_section(const command_table& table) {
+  const std::string uid = "0c1d2e3f-aaaa-bbbb-cccc-0123456789ab";
+  std::string out = "\n## Names and ids\n\n";
+  out +=
+      "crictl takes container and pod sandbox ids (or id prefixes), never names; docker takes "
+      "either. An argument of 12 to 64 lowercase hexadecimal digits is an id and stays as it "
+      "is; an argument holding `$VAR`, `$(...)` or backticks stays as it is too (its value is "
+      "known only when the line runs: if it holds a name, look the id up as below). Anything "
+      "else, 11 hexadecimal digits included, is a name, and the replacement looks it up when it "
+      "runs. Three forms:\n\n";
+  out +=
+      "- **a name**: `$(crictl ps -q --name '^web$')`. crictl's `--name` is a regular "
+      "expression (Go syntax) on the CRI container name, so the name is anchored and its "
+      "metacharacters are escaped (`my.app` becomes `'^my\\.app$'`); the whole word is "
+      "quoted for the shell.\n";
+  out +=
+      "- **a dockershim container name**, `k8s_<container>_<pod>_<namespace>_<uid>_<attempt>` "
+      "(what the kubelet named containers when it ran docker): the lookup adds the labels the "
+      "kubelet sets on every CRI container: `--name '^<container>$' --label "
+      "io.kubernetes.pod.name=<pod> --label io.kubernetes.pod.namespace=<namespace>`, and "
+      "`--label io.kubernetes.pod.uid=<uid>` when the name has a uid. The attempt is the "
+      "container's restart count, which the kubelet keeps in an annotation, not a label: "
+      "crictl cannot filter by it, and the translation says so. A 7th part (the random suffix "
+      "dockershim added after a docker name conflict) is left out.\n";
+  out +=
+      "- **a dockershim sandbox name**, `k8s_POD_<pod>_<namespace>_<uid>_<attempt>` (the "
+      "pod's pause container): the command becomes its pod form, on `$(crictl pods -q --name "
+      "'^<pod>$' --namespace '^<namespace>$' --label io.kubernetes.pod.uid=<uid>)`: docker "
+      "inspect becomes crictl inspectp, stop stopp, rm rmp, stats statsp. A flag the pod "
+      "command lacks is named as not mapped; a command with no pod form (logs, exec, attach, "
+      "start) is flagged with no replacement, never translated silently.\n";
+  out +=
+      "- **`docker ps --filter name=k8s_...`**: docker matched its own names, which are gone "
+      "under containerd. A whole dockershim container name becomes `--name '^<container>$'` and "
+      "the labels above; a prefix (`k8s_app_`) or a sandbox pattern (`k8s_POD_`) is named as "
+      "not mapped, with what to use instead (`--name`, `--label`, `crictl pods`).\n\n";
+  out +=
+      "**Exact** means the crictl line acts on the very container docker would have, or fails "
+      "where docker would. An id is exact. No lookup is: CRI container names are the names in "
+      "pod specs, so `web` can be a container of several pods (and with `-a`, the exited "
+      "earlier attempts of each); the attempt of a dockershim name cannot be filtered; and a "
+      "lookup that finds nothing leaves `crictl stop` (start, rm, inspect, stopp, rmp, "
+      "inspectp) without an argument, where crictl 1.26 prints its help and exits 0 while "
+      "docker would have failed. So `--write` never rewrites a line with a name: the scan "
+      "reports it with the suggested line and a note, and the JSON output has `\"exact\": "
+      "false` and one `names` entry (argument, kind, lookup) per looked-up argument. A scan "
+      "counts them after its summary (`N of the direct ones look names up when they run`), "
+      "and in `summary.direct-not-exact` of its JSON.\n\n";
+  out +=
+      "Commands that act on every argument (stop, start, rm, inspect) get `$(...)` unquoted: "
+      "each id found becomes an argument. Commands that take one container (exec, attach, "
+      "logs) get `\"$(...)\"` quoted: several ids reach crictl as one word no container "
+      "has, instead of a second id being read as the command to run, and none as an empty "
+      "word, which crictl exec and logs reject (crictl attach prints its help). crictl stats "
+      "has no "
+      "`--name`, so docker stats filters by the kubelet's labels instead "
+      "(`io.kubernetes.container.name`). docker restart, top and port have no replacement; "
+      "their translation names the lookup that finds the id their note asks for.\n\n";
+  out += "Examples:\n\n";
+  for (const auto& words : std::vector<std::vector<std::string>>{
+           {"stop", "web"},
+           {"stop", "0123456789ab"},
+           {"logs", "-f", "k8s_web_mypod_default_" + uid + "_3"},
+           {"exec", "-it", "k8s_web_mypod_default__0", "sh"},
+           {"rm", "-f", "k8s_POD_mypod_default_" + uid + "_0"},
+           {"logs", "k8s_POD_mypod_default_" + uid + "_0"},
+           {"stats", "--no-stream", "k8s_web_mypod_default_" + uid + "_3"}}) {
+    out += name_example(table, words) + "\n";
+  }
+  out += "How each command looks names up:\n\n";
+  out += "| docker | containers | lookup | dockershim sandbox | why |\n|---|---|---|---|---|\n";
+  for (const auto& rule : table.commands) {
+    if (!rule.names) continue;
+    const auto& names = *rule.names;
+    std::string lookup = names.by_label ? "`--label` filters of crictl " + rule.crictl
+                                        : code(join_spaces({"crictl ps -q", names.lookup}));
+    std::string pods = !names.pods.empty()               ? code("crictl " + names.pods)
+                       : rule.form == command_form::none ? "(no replacement)"
+                                                         : "no pod form: flagged";
+    out += "| " + code("docker " + rule.docker) + " | " +
+           (names.first_only ? "the first argument" : "every argument") + " | " + cell(lookup) +
+           " | " + cell(pods) + " | " + cell(names.why) + " |\n";
+  }
+  return out;
+}
 }  // namespace
 
 std::string render_translation_text(const translation& t) {
@@ -153,6 +263,9 @@ nlohmann::json to_json(const translation& t) {
   nlohmann::json unmapped = nlohmann::json::array();
   for (const auto& u : t.unmapped)
     unmapped.push_back({{"flag", u.flag}, {"reason", u.reason}});
+  nlohmann::json names = nlohmann::json::array();
+  for (const auto& n : t.names)
+    names.push_back({{"argument", n.argument}, {"kind", n.kind}, {"lookup", n.lookup}});
   return {{"docker_subcommand", t.docker_subcommand},
           {"verdict", verdict_name(t.verdict)},
           {"replacement", t.replacement},
@@ -162,6 +275,8 @@ nlohmann::json to_json(const translation& t) {
           {"alternative", t.alternative},
           {"needs", t.needs},
           {"ambiguous", t.ambiguous},
+          {"exact", t.exact},
+          {"names", names},
           {"rewritable", t.rewritable()}};
 }
 
@@ -182,7 +297,7 @@ nlohmann::json to_json(const docker_invocation& found) {
 
 std::string render_scan_text(const std::vector<scanned_file>& files) {
   std::string out;
-  size_t total = 0, with_calls = 0, direct = 0, extra = 0, none = 0;
+  size_t total = 0, with_calls = 0, direct = 0, extra = 0, none = 0, looked_up = 0;
   size_t skipped = 0;
   for (const auto& file : files) {
     if (!file.skipped.empty()) {
@@ -197,6 +312,7 @@ std::string render_scan_text(const std::vector<scanned_file>& files) {
     for (const auto& found : file.invocations) {
       ++total;
       if (found.verdict == verdict::direct) ++direct;
+      if (found.verdict == verdict::direct && !found.detail.exact) ++looked_up;
       if (found.verdict == verdict::needs_extra_component) ++extra;
       if (found.verdict == verdict::no_equivalent) ++none;
       out += fmt::format("{}:{}: {}\n", found.file, found.line, found.original);
@@ -215,6 +331,13 @@ std::string render_scan_text(const std::vector<scanned_file>& files) {
         "no-equivalent\n",
         total, total == 1 ? "" : "s", with_calls, with_calls == 1 ? "" : "s", direct, extra, none);
   }
+  if (looked_up > 0) {
+    out += fmt::format(
+        "{} of the direct ones look{} names up when {} run{}: not exact, --write leaves "
+        "{}\n",
+        looked_up, looked_up == 1 ? "s" : "", looked_up == 1 ? "it" : "they",
+        looked_up == 1 ? "s" : "", looked_up == 1 ? "it" : "them");
+  }
   if (skipped > 0) {
     out += fmt::format("{} path{} skipped (see above)\n", skipped, skipped == 1 ? "" : "s");
   }
@@ -225,6 +348,7 @@ nlohmann::json scan_to_json(const std::vector<scanned_file>& files) {
   nlohmann::json invocations = nlohmann::json::array();
   nlohmann::json scanned = nlohmann::json::array();
   nlohmann::json counts = {{"direct", 0}, {"needs-extra-component", 0}, {"no-equivalent", 0}};
+  int not_exact = 0;  // direct, but a name is looked up when the line runs
   nlohmann::json skipped = nlohmann::json::array();
   for (const auto& file : files) {
     if (!file.skipped.empty()) {
@@ -235,11 +359,17 @@ nlohmann::json scan_to_json(const std::vector<scanned_file>& files) {
     if (!file.problems.empty()) entry["problems"] = file.problems;
     scanned.push_back(std::move(entry));
     for (const auto& found : file.invocations) {
-      invocations.push_back(to_json(found));
+      auto call = to_json(found);
+      // Only the scan's own JSON: the analyzer's findings embed to_json(found) as it was.
+      call["exact"] = found.detail.exact;
+      call["names"] = to_json(found.detail)["names"];
+      invocations.push_back(std::move(call));
       counts[std::string(verdict_name(found.verdict))] =
           counts[std::string(verdict_name(found.verdict))].get<int>() + 1;
+      if (found.verdict == verdict::direct && !found.detail.exact) ++not_exact;
     }
   }
+  counts["direct-not-exact"] = not_exact;
   nlohmann::json out = {{"files", scanned}, {"invocations", invocations}, {"summary", counts}};
   if (!skipped.empty()) out["skipped"] = skipped;
   return out;
@@ -276,7 +406,16 @@ nlohmann::json list_to_json(const command_table& table) {
     for (const auto& flag : rule.flags) {
       flags.push_back({{"docker", flag.spellings}, {"crictl", flag_target(flag)}});
     }
+    nlohmann::json names = nullptr;
+    if (rule.names) {
+      names = {{"args", rule.names->first_only ? "first" : "all"},
+               {"lookup", rule.names->lookup},
+               {"via", rule.names->by_label ? "labels" : "ps"},
+               {"pods", rule.names->pods},
+               {"why", rule.names->why}};
+    }
     commands.push_back({{"docker", rule.docker},
+                        {"names", names},
                         {"aliases", rule.aliases},
                         {"section", rule.section},
                         {"task", rule.task},
@@ -319,7 +458,7 @@ std::string render_commands_markdown(const command_table& table) {
   out += "Verdicts:\n\n";
   out +=
       "- **direct**: a crictl line does the same and every flag is mapped; `--write` rewrites "
-      "these in place.\n";
+      "these in place when they are also exact (see [Names and ids](#names-and-ids)).\n";
   out +=
       "- **needs-extra-component**: the replacement needs a tool containerd does not ship "
       "(nerdctl, buildkitd).\n";
@@ -365,6 +504,7 @@ std::string render_commands_markdown(const command_table& table) {
     out += "| " + cell(rule.task) + " | " + code("crictl " + rule.crictl) + " | " +
            cell(rule.explain) + " | " + cell(rule.docker) + " |\n";
   }
+  out += names_section(table);
   out += "\n## Flags, command by command\n\n";
   out +=
       "Flags that are not mapped are named in every translation with the reason below; "

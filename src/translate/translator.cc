@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "translate/container_ref.h"
+#include "translate/name_lookup.h"
 #include "translate/shell_lexer.h"
 
 namespace deshim::translate {
@@ -224,7 +226,43 @@ class builder {
     }
     bool expands =
         value.text.find('$') != std::string::npos || value.text.find('`') != std::string::npos;
+    if (key == "name" && !expands && filter_value.rfind("k8s_", 0) == 0) {
+      name_filter(display, filter_value);
+      return;
+    }
     emit(fill(target->second, shell_quote(filter_value, expands)));
+  }
+
+  /// docker's name filter on dockershim's names. CRI names are the pod spec's container names,
+  /// so `k8s_...` matches nothing under containerd: a whole container name becomes crictl's
+  /// filters for it, anything else (a prefix, a sandbox) is named as not mapped.
+  void name_filter(const std::string& display, const std::string& pattern) {
+    auto ref = classify_container_ref(pattern, false);
+    if (ref.kind == container_ref_kind::dockershim_container) {
+      for (const auto& filter : dockershim_ps_filters(ref))
+        emit(filter);
+      out_.names.push_back({pattern, "dockershim-container", join_filters(ref)});
+      out_.notes.push_back(explain_dockershim_name(ref));
+      out_.notes.push_back(
+          "not exact: docker's name filter matched that one attempt; --write leaves this line: "
+          "check it and apply it by hand");
+      out_.exact = false;
+      return;
+    }
+    out_.unmapped.push_back(
+        {display,
+         ref.kind == container_ref_kind::dockershim_sandbox || pattern.rfind("k8s_POD", 0) == 0
+             ? "dockershim named sandboxes k8s_POD_...; under containerd crictl pods lists "
+               "them (--name POD --namespace NAMESPACE)"
+             : "dockershim's k8s_<container>_<pod>_... names are gone under containerd: "
+               "filter with --name '^CONTAINER$' --label io.kubernetes.pod.name=POD"});
+  }
+
+  static std::string join_filters(const container_ref& ref) {
+    std::string out;
+    for (const auto& filter : dockershim_ps_filters(ref))
+      out += (out.empty() ? "" : " ") + filter;
+    return out;
   }
 
   void emit(const std::string& text) {
@@ -241,6 +279,12 @@ class builder {
   std::map<std::string, flag_value> vars_;
   bool only_arguments_ = false;
 };
+
+bool is_dockershim_name(const shell_arg& arg) {
+  auto kind = classify_container_ref(arg.value, arg.expands).kind;
+  return kind == container_ref_kind::dockershim_container ||
+         kind == container_ref_kind::dockershim_sandbox;
+}
 
 std::string raw_join(const std::vector<shell_arg>& words) {
   std::vector<std::string> raws;
@@ -376,9 +420,19 @@ result<translation> translate_command(const command_table& table, const std::str
 
   builder build(*rule, out);
   switch (rule->form) {
-    case command_form::none:
+    case command_form::none: {
       out.verdict = rule->fixed_verdict;
+      if (rule->names) {
+        // Nothing replaces the call, but its note tells the reader to use an id: say how to
+        // find it. The flags only need reading so that their values are not taken for names.
+        translation scratch;
+        builder read(*rule, scratch);
+        if (read.parse(rest, rule->names->first_only)) {
+          describe_container_names(*rule, read.positional(), out);
+        }
+      }
       return out;
+    }
     case command_form::config:
       out.verdict = rule->fixed_verdict;
       out.replacement = rule->replacement;
@@ -443,6 +497,8 @@ result<translation> translate_command(const command_table& table, const std::str
       subcommand = "inspect";
     } else if (!type.empty()) {
       out.unmapped.push_back({"--type " + type, "crictl inspects containers and images only"});
+    } else if (std::all_of(positional.begin(), positional.end(), is_dockershim_name)) {
+      subcommand = "inspect";  // only the kubelet's containers and sandboxes are named k8s_...
     } else if (std::all_of(positional.begin(), positional.end(), looks_like_image)) {
       subcommand = "inspecti";
       out.notes.push_back("the argument looks like an image reference, so crictl inspecti");
@@ -454,8 +510,19 @@ result<translation> translate_command(const command_table& table, const std::str
     }
   }
   auto words = build.crictl_words(subcommand);
+  crictl_line line{subcommand, {words.begin() + 2, words.end()}, {}};
   for (const auto& arg : build.positional())
-    words.push_back(arg.raw);
+    line.args.push_back(arg.raw);
+  if (subcommand != "inspecti") {
+    resolve_container_names(table, *rule, build.positional(), line, out);
+  }
+  if (line.subcommand.empty()) {
+    out.verdict = verdict::no_equivalent;  // a sandbox where crictl has no pod form
+    return out;
+  }
+  words = {"crictl", line.subcommand};
+  words.insert(words.end(), line.flags.begin(), line.flags.end());
+  words.insert(words.end(), line.args.begin(), line.args.end());
   out.replacement = join_words(words);
   out.tool = "crictl";
   out.verdict = out.unmapped.empty() ? verdict::direct : verdict::no_equivalent;

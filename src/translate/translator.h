@@ -3,7 +3,8 @@
 // Flags are mapped one by one through the command table; a flag that cannot be mapped is named
 // with the reason, never dropped silently, and turns a "direct" verdict into "no-equivalent".
 // Arguments are passed through as written (quotes and $VARS kept), so the replacement can be
-// pasted back into the script it came from.
+// pasted back into the script it came from; container names, which crictl does not take, are
+// replaced by lookups of their ids (name_lookup.h), and such a translation is not exact.
 #pragma once
 
 #include <string>
@@ -29,6 +30,13 @@ struct unmapped_flag {
   std::string reason;
 };
 
+/// A container argument the replacement looks up when it runs (a name, not an id).
+struct name_lookup {
+  std::string argument;  ///< as docker got it: "web", "k8s_web_mypod_default_uid_0"
+  std::string kind;      ///< name | dockershim-container | dockershim-sandbox
+  std::string lookup;    ///< what stands in for it: "$(crictl ps -q --name '^web$')"
+};
+
 struct translation {
   std::string docker_subcommand;  ///< canonical name from the table: "ps", "inspect", "compose"
   translate::verdict verdict = verdict::no_equivalent;
@@ -39,9 +47,15 @@ struct translation {
   std::string alternative;         ///< a second suggestion (usually nerdctl)
   std::vector<std::string> needs;  ///< components the replacement or alternative needs
   bool ambiguous = false;          ///< e.g. docker inspect NAME: container or image?
+  /// False when the replacement may act on other containers than docker would have (a name
+  /// looked up when the line runs, see docs/commands.md "Names and ids").
+  bool exact = true;
+  std::vector<name_lookup> names;
 
-  /// Safe to rewrite in place: direct, unambiguous, nothing dropped.
-  bool rewritable() const { return verdict == verdict::direct && !ambiguous && unmapped.empty(); }
+  /// Safe to rewrite in place: direct, exact, unambiguous, nothing dropped.
+  bool rewritable() const {
+    return verdict == verdict::direct && exact && !ambiguous && unmapped.empty();
+  }
 };
 
 /// Translates `program args...` where program is docker or docker-compose. Errors (usage kind):

@@ -64,6 +64,52 @@ TEST(command_table, duplicates_and_missing_fields_fail) {
             "docker ps maps to crictl psx, which crictl does not have");
 }
 
+TEST(command_table, name_rules_are_checked_against_crictl) {
+  const char* flags =
+      "global: []\ncommands:\n  ps: [\"-a --all\", \"-q\", \"--name=\", \"--label=\"]\n"
+      "  stop: []\n  stopp: []\n  stats: []\n";
+  auto row = [](const std::string& names) {
+    return "commands:\n  - docker: stop\n    section: containers\n    task: x\n"
+           "    form: crictl\n    crictl: stop\n    names: " +
+           names + "\n";
+  };
+  ASSERT_TRUE(load_command_table(row("{args: all, lookup: -a, pods: stopp, why: w}"), flags));
+  struct bad {
+    std::string names;
+    std::string message;
+  };
+  for (const auto& b : std::vector<bad>{
+           {"{args: some, why: w}", "args must be all or first"},
+           {"{args: all}", "names need args and why"},
+           {"{args: all, why: w, lookup: -l}",
+            "docker stop looks names up with crictl ps -l, a flag crictl ps does not have"},
+           {"{args: all, why: w, pods: frobp}",
+            "docker stop maps sandboxes to crictl frobp, which crictl does not have"},
+           {"{args: all, why: w, via: labels}",
+            "docker stop filters names by label, but crictl stop has no --label"},
+           {"{args: all, why: w, via: labels, lookup: -a}", "a lookup by labels runs no crictl ps"},
+           {"{args: all, why: w, via: grep}", "via must be ps or labels"},
+           {"{args: all, why: w, podz: x}", "unknown key \"podz\""},
+       }) {
+    auto table = load_command_table(row(b.names), flags);
+    ASSERT_FALSE(table) << b.names;
+    EXPECT_EQ(table.error().message(), b.message) << b.names;
+    EXPECT_EQ(table.error().exit_status(), 2) << b.names;
+  }
+  auto none_with_pods = load_command_table(
+      "commands:\n  - {docker: top, section: other, task: x, form: none, verdict: no-equivalent, "
+      "names: {args: first, pods: stopp, why: w}}\n",
+      flags);
+  ASSERT_FALSE(none_with_pods);
+  EXPECT_EQ(none_with_pods.error().message(), "a row without a replacement has no pod form");
+  auto on_images = load_command_table(
+      "commands:\n  - {docker: push, section: images, task: x, form: alternative, verdict: "
+      "no-equivalent, replacement: ctr, names: {args: all, why: w}}\n",
+      flags);
+  ASSERT_FALSE(on_images);
+  EXPECT_EQ(on_images.error().message(), "only crictl, exec, inspect and none rows take names");
+}
+
 TEST(command_table, every_prefix_of_the_tables_fails_cleanly_or_loads) {
   std::string commands = embedded("commands.yaml");
   std::string flags = embedded("crictl_flags.yaml");

@@ -29,9 +29,9 @@ TEST(scan, shell_script_with_sudo_env_continuations_comments_heredocs) {
       "docker ps is gone, use crictl\n"
       "EOF\n"
       "ssh node2 <<'EOF'\n"
-      "sudo docker logs --tail 50 kubelet-helper\n"
+      "sudo docker logs --tail 50 4d3c2b1a0f9e\n"
       "EOF\n"
-      "if docker inspect web >/dev/null 2>&1; then echo yes; fi\n"
+      "if docker inspect 4d3c2b1a0f9e >/dev/null 2>&1; then echo yes; fi\n"
       "docker save -o /backup/app.tar app:v1 && docker push app:v1\n";
   EXPECT_EQ(report(script, "node.sh", script_kind::shell),
             "node.sh:4: FOO=1 sudo -E docker ps -a --filter name=web\n"
@@ -40,12 +40,12 @@ TEST(scan, shell_script_with_sudo_env_continuations_comments_heredocs) {
             "  -> crictl ps -q --state exited  [direct]\n"
             "node.sh:7: docker rm -f \"$id\"\n"
             "  -> crictl rm -f \"$id\"  [direct]\n"
-            "node.sh:13: sudo docker logs --tail 50 kubelet-helper\n"
-            "  -> sudo crictl logs --tail 50 kubelet-helper  [direct]\n"
-            "node.sh:15: docker inspect web\n"
-            "  -> crictl inspect web  [direct]\n"
-            "  note: ambiguous: docker inspect takes containers and images; if web is an image, "
-            "use crictl inspecti web\n"
+            "node.sh:13: sudo docker logs --tail 50 4d3c2b1a0f9e\n"
+            "  -> sudo crictl logs --tail 50 4d3c2b1a0f9e  [direct]\n"
+            "node.sh:15: docker inspect 4d3c2b1a0f9e\n"
+            "  -> crictl inspect 4d3c2b1a0f9e  [direct]\n"
+            "  note: ambiguous: docker inspect takes containers and images; if 4d3c2b1a0f9e is an "
+            "image, use crictl inspecti 4d3c2b1a0f9e\n"
             "node.sh:16: docker save -o /backup/app.tar app:v1\n"
             "  -> ctr -n k8s.io images export /backup/app.tar docker.io/library/app:v1  "
             "[no-equivalent]\n"
@@ -72,27 +72,36 @@ TEST(scan, system_crontab_with_user_field_xargs_and_percent) {
             "/etc/cron.d/cleanup:3: xargs -r docker rmi\n"
             "  -> xargs -r crictl rmi  [direct]\n"
             "/etc/cron.d/cleanup:4: docker logs web\n"
-            "  -> crictl logs web  [direct]\n"
-            "3 docker invocations in 1 file: 3 direct, 0 needs-extra-component, 0 no-equivalent\n");
+            "  -> crictl logs \"$(crictl ps -q -l --name '^web$')\"  [direct]\n"
+            "  note: web is a name: crictl takes ids, so a lookup finds the id when the line "
+            "runs; a CRI container's name is the one in its pod spec, which is not unique on the "
+            "node (every pod has its own)\n"
+            "  note: names are looked up with crictl ps -l, the most recently created match in "
+            "any state: docker logs reads stopped containers too, and a restarted container "
+            "leaves its previous attempt behind, where -a would find both\n"
+            "  note: not exact: a lookup may find more than the one docker named, or nothing; "
+            "--write leaves this line: check it and apply it by hand\n"
+            "3 docker invocations in 1 file: 3 direct, 0 needs-extra-component, 0 no-equivalent\n"
+            "1 of the direct ones looks names up when it runs: not exact, --write leaves it\n");
 }
 
 TEST(scan, systemd_unit_exec_lines) {
   std::string unit =
       "[Unit]\nRequires=docker.service\n[Service]\n"
-      "ExecStartPre=-/usr/bin/docker rm -f agent\n"
+      "ExecStartPre=-/usr/bin/docker rm -f 4d3c2b1a0f9e\n"
       "ExecStart=/usr/bin/docker run --name agent \\\n  --net host agent:1\n"
-      "ExecStop=/usr/bin/docker stop -t 10 agent\n";
+      "ExecStop=/usr/bin/docker stop -t 10 4d3c2b1a0f9e\n";
   EXPECT_EQ(report(unit, "agent.service", script_kind::systemd),
-            "agent.service:4: /usr/bin/docker rm -f agent\n"
-            "  -> crictl rm -f agent  [direct]\n"
+            "agent.service:4: /usr/bin/docker rm -f 4d3c2b1a0f9e\n"
+            "  -> crictl rm -f 4d3c2b1a0f9e  [direct]\n"
             "agent.service:5: /usr/bin/docker run --name agent --net host agent:1\n"
             "  -> crictl run container-config.json pod-config.json  [no-equivalent]\n"
             "  note: crictl run takes two config files (CRI ContainerConfig and PodSandboxConfig) "
             "instead of flags; on a Kubernetes node write a Pod manifest instead\n"
             "  alternative: nerdctl -n k8s.io run --name agent --net host agent:1\n"
             "  needs: nerdctl\n"
-            "agent.service:7: /usr/bin/docker stop -t 10 agent\n"
-            "  -> crictl stop --timeout 10 agent  [direct]\n"
+            "agent.service:7: /usr/bin/docker stop -t 10 4d3c2b1a0f9e\n"
+            "  -> crictl stop --timeout 10 4d3c2b1a0f9e  [direct]\n"
             "3 docker invocations in 1 file: 2 direct, 0 needs-extra-component, 1 no-equivalent\n");
 }
 
@@ -114,7 +123,7 @@ TEST(scan, makefile_recipes_and_ci_yaml) {
   std::string ci =
       "build:\n  script:\n    - docker compose up -d\n    - |\n      docker ps -a\n"
       "jobs:\n  t:\n    steps:\n      - run: docker images\n      - name: logs\n"
-      "        run: \"docker logs web\"\n";
+      "        run: \"docker logs 4d3c2b1a0f9e\"\n";
   EXPECT_EQ(report(ci, ".gitlab-ci.yml", script_kind::ci_yaml),
             ".gitlab-ci.yml:3: docker compose up -d\n"
             "  -> nerdctl compose up -d  [needs-extra-component]\n"
@@ -125,8 +134,8 @@ TEST(scan, makefile_recipes_and_ci_yaml) {
             "  -> crictl ps -a  [direct]\n"
             ".gitlab-ci.yml:9: docker images\n"
             "  -> crictl images  [direct]\n"
-            ".gitlab-ci.yml:11: docker logs web\n"
-            "  -> crictl logs web  [direct]\n"
+            ".gitlab-ci.yml:11: docker logs 4d3c2b1a0f9e\n"
+            "  -> crictl logs 4d3c2b1a0f9e  [direct]\n"
             "4 docker invocations in 1 file: 3 direct, 1 needs-extra-component, 0 no-equivalent\n");
 }
 

@@ -62,13 +62,14 @@ TEST(translator, containers_table) {
            {"docker ps", "crictl ps", "direct"},
            {"docker create nginx", "crictl create POD-ID container-config.json pod-config.json",
             "no-equivalent"},
-           {"docker start web", "crictl start web", "direct"},
-           {"docker stop web", "crictl stop web", "direct"},
-           {"docker rm web", "crictl rm web", "direct"},
-           {"docker inspect --type container web", "crictl inspect web", "direct"},
-           {"docker attach web", "crictl attach -i web", "direct"},
-           {"docker exec web ls", "crictl exec web ls", "direct"},
-           {"docker logs web", "crictl logs web", "direct"},
+           {"docker start c0ffee123456", "crictl start c0ffee123456", "direct"},
+           {"docker stop c0ffee123456", "crictl stop c0ffee123456", "direct"},
+           {"docker rm c0ffee123456", "crictl rm c0ffee123456", "direct"},
+           {"docker inspect --type container c0ffee123456", "crictl inspect c0ffee123456",
+            "direct"},
+           {"docker attach c0ffee123456", "crictl attach -i c0ffee123456", "direct"},
+           {"docker exec c0ffee123456 ls", "crictl exec c0ffee123456 ls", "direct"},
+           {"docker logs c0ffee123456", "crictl logs c0ffee123456", "direct"},
            {"docker stats", "crictl stats -w", "direct"},
        }) {
     expect_row(r);
@@ -94,23 +95,24 @@ TEST(translator, each_mapped_flag) {
            {"docker ps --filter=status=running", "crictl ps --state running", "direct"},
            {"docker ps --filter status=created", "crictl ps --state created", "direct"},
            // logs -f/--tail/--since/--timestamps
-           {"docker logs -f web", "crictl logs -f web", "direct"},
-           {"docker logs --follow web", "crictl logs -f web", "direct"},
-           {"docker logs --tail 100 web", "crictl logs --tail 100 web", "direct"},
-           {"docker logs -n 5 web", "crictl logs --tail 5 web", "direct"},
-           {"docker logs --tail=all web", "crictl logs web", "direct"},
-           {"docker logs --since 10m web", "crictl logs --since 10m web", "direct"},
-           {"docker logs -t web", "crictl logs -t web", "direct"},
-           {"docker logs --timestamps -f web", "crictl logs -t -f web", "direct"},
+           {"docker logs -f c0ffee123456", "crictl logs -f c0ffee123456", "direct"},
+           {"docker logs --follow c0ffee123456", "crictl logs -f c0ffee123456", "direct"},
+           {"docker logs --tail 100 c0ffee123456", "crictl logs --tail 100 c0ffee123456", "direct"},
+           {"docker logs -n 5 c0ffee123456", "crictl logs --tail 5 c0ffee123456", "direct"},
+           {"docker logs --tail=all c0ffee123456", "crictl logs c0ffee123456", "direct"},
+           {"docker logs --since 10m c0ffee123456", "crictl logs --since 10m c0ffee123456",
+            "direct"},
+           {"docker logs -t c0ffee123456", "crictl logs -t c0ffee123456", "direct"},
+           {"docker logs --timestamps -f c0ffee123456", "crictl logs -t -f c0ffee123456", "direct"},
            // exec -i/-t (and -t alone gets -i, which crictl requires)
-           {"docker exec -i web cat", "crictl exec -i web cat", "direct"},
-           {"docker exec -t web top", "crictl exec -i -t web top", "direct"},
-           {"docker exec -it web sh", "crictl exec -i -t web sh", "direct"},
-           {"docker exec web ls -la /", "crictl exec web ls -la /", "direct"},
+           {"docker exec -i c0ffee123456 cat", "crictl exec -i c0ffee123456 cat", "direct"},
+           {"docker exec -t c0ffee123456 top", "crictl exec -i -t c0ffee123456 top", "direct"},
+           {"docker exec -it c0ffee123456 sh", "crictl exec -i -t c0ffee123456 sh", "direct"},
+           {"docker exec c0ffee123456 ls -la /", "crictl exec c0ffee123456 ls -la /", "direct"},
            // inspect / inspecti
            {"docker inspect --type image nginx", "crictl inspecti nginx", "direct"},
            {"docker image inspect nginx", "crictl inspecti nginx", "direct"},
-           {"docker container inspect web", "crictl inspect web", "direct"},
+           {"docker container inspect c0ffee123456", "crictl inspect c0ffee123456", "direct"},
            {"docker inspect nginx:latest", "crictl inspecti nginx:latest", "direct"},
            // images, rmi, stats, stop, rm, attach
            {"docker images -q", "crictl images -q", "direct"},
@@ -120,12 +122,13 @@ TEST(translator, each_mapped_flag) {
            {"docker image ls", "crictl images", "direct"},
            {"docker image rm a b", "crictl rmi a b", "direct"},
            {"docker stats -a", "crictl stats -a -w", "direct"},
-           {"docker stats --no-stream web", "crictl stats web", "direct"},
-           {"docker stop -t 30 web", "crictl stop --timeout 30 web", "direct"},
-           {"docker stop --time=5 a b", "crictl stop --timeout 5 a b", "direct"},
-           {"docker rm -f web", "crictl rm -f web", "direct"},
-           {"docker container rm --force web", "crictl rm -f web", "direct"},
-           {"docker attach --no-stdin web", "crictl attach web", "direct"},
+           {"docker stats --no-stream c0ffee123456", "crictl stats c0ffee123456", "direct"},
+           {"docker stop -t 30 c0ffee123456", "crictl stop --timeout 30 c0ffee123456", "direct"},
+           {"docker stop --time=5 0123456789ab c0ffee123456",
+            "crictl stop --timeout 5 0123456789ab c0ffee123456", "direct"},
+           {"docker rm -f c0ffee123456", "crictl rm -f c0ffee123456", "direct"},
+           {"docker container rm --force c0ffee123456", "crictl rm -f c0ffee123456", "direct"},
+           {"docker attach --no-stdin c0ffee123456", "crictl attach c0ffee123456", "direct"},
            {"docker container ls -a", "crictl ps -a", "direct"},
            {"docker version", "crictl version", "direct"},
            {"docker info", "crictl info", "direct"},
@@ -150,7 +153,7 @@ TEST(translator, no_equivalent_cases) {
            {"docker tag nginx localhost:5000/nginx",
             "ctr -n k8s.io images tag docker.io/library/nginx:latest localhost:5000/nginx:latest",
             "no-equivalent"},
-           {"docker commit web app:snap", "nerdctl -n k8s.io commit web app:snap",
+           {"docker commit c0ffee123456 app:snap", "nerdctl -n k8s.io commit c0ffee123456 app:snap",
             "needs-extra-component"},
            {"docker login registry.example.com", "", "no-equivalent"},
            {"docker compose up -d", "nerdctl compose up -d", "needs-extra-component"},
@@ -167,16 +170,16 @@ TEST(translator, no_equivalent_cases) {
 }
 
 TEST(translator, unmapped_flags_are_named) {
-  auto t = run("docker exec -it -u root -w /tmp web id");
+  auto t = run("docker exec -it -u root -w /tmp c0ffee123456 id");
   ASSERT_TRUE(t);
   EXPECT_EQ(render_translation_text(*t),
-            "crictl exec -i -t web id\n"
+            "crictl exec -i -t c0ffee123456 id\n"
             "  verdict: no-equivalent\n"
             "  unmapped: -u root (crictl exec runs as the container's user; nerdctl -n k8s.io "
             "exec -u USER can choose another)\n"
             "  unmapped: -w /tmp (crictl exec runs in the container's working directory; wrap "
             "the command: sh -c 'cd DIR && ...')\n"
-            "  alternative: nerdctl -n k8s.io exec -it -u root -w /tmp web id\n"
+            "  alternative: nerdctl -n k8s.io exec -it -u root -w /tmp c0ffee123456 id\n"
             "  needs: nerdctl\n");
   EXPECT_FALSE(t->rewritable());
 
@@ -197,20 +200,21 @@ TEST(translator, unmapped_flags_are_named) {
   ASSERT_EQ(global->unmapped.size(), 1u);
   EXPECT_EQ(global->unmapped[0].flag, "-H tcp://1.2.3.4:2375");
 
-  auto unknown = run("docker rm --bogus web");
+  auto unknown = run("docker rm --bogus c0ffee123456");
   ASSERT_TRUE(unknown);
   ASSERT_EQ(unknown->unmapped.size(), 1u);
   EXPECT_EQ(unknown->unmapped[0].reason, "not a docker rm flag deshim knows");
 }
 
 TEST(translator, ambiguous_inspect) {
-  auto t = run("docker inspect web");
+  auto t = run("docker inspect c0ffee123456");
   ASSERT_TRUE(t);
-  EXPECT_EQ(render_translation_text(*t),
-            "crictl inspect web\n"
-            "  verdict: direct\n"
-            "  note: ambiguous: docker inspect takes containers and images; if web is an image, "
-            "use crictl inspecti web\n");
+  EXPECT_EQ(
+      render_translation_text(*t),
+      "crictl inspect c0ffee123456\n"
+      "  verdict: direct\n"
+      "  note: ambiguous: docker inspect takes containers and images; if c0ffee123456 is an image, "
+      "use crictl inspecti c0ffee123456\n");
   EXPECT_TRUE(t->ambiguous);
   EXPECT_FALSE(t->rewritable());
 }
@@ -234,9 +238,10 @@ TEST(translator, arguments_keep_their_quoting) {
 }
 
 TEST(translator, malformed_commands_are_usage_errors) {
-  for (const std::string line : {"docker", "docker frobnicate", "docker logs", "docker logs a b",
-                                 "docker logs --tail", "docker ps web", "docker exec web",
-                                 "docker tag a", "docker --bogus ps", "docker stats a b"}) {
+  for (const std::string line :
+       {"docker", "docker frobnicate", "docker logs", "docker logs a b", "docker logs --tail",
+        "docker ps c0ffee123456", "docker exec c0ffee123456", "docker tag a", "docker --bogus ps",
+        "docker stats a b"}) {
     auto t = run(line);
     ASSERT_FALSE(t) << line;
     EXPECT_EQ(t.error().kind(), error_kind::usage) << line;
