@@ -221,4 +221,10 @@ leftovers find_leftovers(const leftover_scope& scope) {
   return found;
 }
 
+std::string remove_folder_and_find_leftovers(leftover_scope& scope, temp_folder& folder) {
+  scope.folders.push_back(folder.path());
+  (void)folder.remove();
+  return find_leftovers(scope).describe();
+}
+
 }  // namespace deshim::testing

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "harness/temp_folder.h"
+
 namespace deshim::testing {
 
 /// The pids among `pids` that still run (zombies count as gone: they hold nothing).
@@ -72,5 +74,10 @@ struct leftovers {
 };
 
 leftovers find_leftovers(const leftover_scope& scope);
+
+/// The end of a suite: removes its temporary `folder` (added to `scope` first, so a folder that
+/// could not be removed is reported), then describes what of `scope` is still there; empty when
+/// nothing is.
+std::string remove_folder_and_find_leftovers(leftover_scope& scope, temp_folder& folder);
 
 }  // namespace deshim::testing

@@ -3,6 +3,7 @@
 // and the clean-up of what pods leave on the host.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -12,8 +13,10 @@
 #include "common/subprocess.h"
 #include "harness/busybox_image.h"
 #include "harness/checked_run.h"
+#include "harness/containerd_daemon.h"
 #include "harness/docker_daemon.h"
 #include "harness/leftovers.h"
+#include "harness/temp_folder.h"
 
 namespace deshim::testing {
 
@@ -72,6 +75,31 @@ inline std::string containerd_pod_config(const std::string& sandbox_image) {
          "  [plugins.\"io.containerd.grpc.v1.cri\".cni]\n"
          "    bin_dir = \"/usr/lib/cni\"\n"
          "    conf_dir = \"@FOLDER@/cni/net.d\"\n";
+}
+
+/// A suite's containerd that runs pods: the pod images made (save_pod_images) into `folder`,
+/// containerd started on containerd_pod_config (`name` names its folder), and the images
+/// imported into its k8s.io namespace. Every pid and folder goes into `scope` as it appears.
+inline result<containerd_daemon> start_containerd_with_pod_images(const std::string& name,
+                                                                  const temp_folder& folder,
+                                                                  leftover_scope& scope) {
+  using namespace std::chrono_literals;
+  const std::string images_tar = (folder.path() / "images.tar").string();
+  pid_t docker_pid = -1;
+  auto images = save_pod_images(images_tar, docker_pid);
+  scope.pids.push_back(docker_pid);
+  if (!images) return images.error().with_context("making the images");
+  auto containerd = containerd_daemon::start(
+      {.config_toml = containerd_pod_config("docker.io/library/pause:test"), .name = name});
+  if (!containerd) return containerd.error().with_context("starting containerd");
+  scope.pids.push_back(containerd->pid());
+  scope.folders.push_back(containerd->folder());
+  if (auto imported = containerd->ctr_output({"-n", "k8s.io", "images", "import", images_tar},
+                                             {.timeout = 120s});
+      !imported) {
+    return imported.error().with_context("ctr images import");
+  }
+  return containerd;
 }
 
 /// What the CNI bridge plugin and runc leave after the pods are gone: the bridge itself (CNI

@@ -39,24 +39,12 @@ class cri_pods_cli : public ::testing::Test {
     auto folder = temp_folder::create("cricli");
     if (!folder) return fail("temp folder", folder.error());
     folder_ = std::make_unique<temp_folder>(std::move(*folder));
-    pid_t docker_pid = -1;
-    auto images = save_pod_images(path("images.tar"), docker_pid);
-    scope_->pids.push_back(docker_pid);
-    if (!images) return fail("making the images", images.error());
-
-    auto containerd = containerd_daemon::start(
-        {.config_toml = containerd_pod_config("docker.io/library/pause:test"), .name = "cricli"});
-    if (!containerd) return fail("starting containerd", containerd.error());
+    auto containerd = start_containerd_with_pod_images("cricli", *folder_, *scope_);
+    if (!containerd) return fail("containerd for pods", containerd.error());
     containerd_ = std::make_unique<containerd_daemon>(std::move(*containerd));
-    scope_->pids.push_back(containerd_->pid());
-    scope_->folders.push_back(containerd_->folder());
     write_text_file(
         containerd_->layout().cni_conf_dir() / "10-dshcc.conflist",
         bridge_conflist("dsh-cri-cli", bridge_name, "198.18.64.0/24", path("cni-data")));
-    if (auto imported = containerd_->ctr_output(
-            {"-n", "k8s.io", "images", "import", path("images.tar")}, {.timeout = 120s});
-        !imported)
-      return fail("ctr images import", imported.error());
     // The CRI plugin picks the conflist up through its folder watch: wait for NetworkReady.
     auto client = runtime::cri_client::connect(containerd_->socket_path().string());
     if (!client) return fail("client", client.error());
@@ -76,9 +64,7 @@ class cri_pods_cli : public ::testing::Test {
     containerd_.reset();
     remove_pod_host_leftovers(bridge_name, cgroup_parent);
     if (scope_ && folder_) {
-      scope_->folders.push_back(folder_->path());
-      (void)folder_->remove();
-      std::string left = find_leftovers(*scope_).describe();
+      std::string left = remove_folder_and_find_leftovers(*scope_, *folder_);
       if (!left.empty()) ADD_FAILURE() << "left behind: " << left;
     }
     folder_.reset();

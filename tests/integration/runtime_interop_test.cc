@@ -85,9 +85,7 @@ class runtime_interop : public ::testing::TestWithParam<endpoint_leg> {
     for (const auto& leg : interop_legs())
       remove_pod_host_leftovers(leg.bridge, cgroup_parent);
     if (scope_ && folder_) {
-      scope_->folders.push_back(folder_->path());
-      (void)folder_->remove();
-      std::string left = find_leftovers(*scope_).describe();
+      std::string left = remove_folder_and_find_leftovers(*scope_, *folder_);
       if (!left.empty()) ADD_FAILURE() << "left behind: " << left;
     }
     folder_.reset();

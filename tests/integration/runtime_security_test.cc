@@ -138,10 +138,8 @@ class runtime_security : public ::testing::Test {
       (void)run_process({"ip", "link", "del", bridge_name});
     remove_cgroup_folders("deshim");
     if (scope_ && folder_) {
-      scope_->folders.push_back(folder_->path());
       scope_->pids.insert(scope_->pids.end(), started_pids_.begin(), started_pids_.end());
-      (void)folder_->remove();
-      leftovers_ = find_leftovers(*scope_).describe();
+      leftovers_ = remove_folder_and_find_leftovers(*scope_, *folder_);
     }
     folder_.reset();
     if (!leftovers_.empty()) ADD_FAILURE() << "left behind: " << leftovers_;

@@ -38,20 +38,9 @@ class translate_names : public ::testing::Test {
     auto folder = temp_folder::create("names");
     if (!folder) return fail("temp folder", folder.error());
     folder_ = std::make_unique<temp_folder>(std::move(*folder));
-    pid_t docker_pid = -1;
-    auto images = save_pod_images(path("images.tar"), docker_pid);
-    scope_->pids.push_back(docker_pid);
-    if (!images) return fail("making the images", images.error());
-    auto containerd = containerd_daemon::start(
-        {.config_toml = containerd_pod_config("docker.io/library/pause:test"), .name = "names"});
-    if (!containerd) return fail("starting containerd", containerd.error());
+    auto containerd = start_containerd_with_pod_images("names", *folder_, *scope_);
+    if (!containerd) return fail("containerd for pods", containerd.error());
     containerd_ = std::make_unique<containerd_daemon>(std::move(*containerd));
-    scope_->pids.push_back(containerd_->pid());
-    scope_->folders.push_back(containerd_->folder());
-    if (auto imported = containerd_->ctr_output(
-            {"-n", "k8s.io", "images", "import", path("images.tar")}, {.timeout = 120s});
-        !imported)
-      return fail("ctr images import", imported.error());
   }
 
   static void TearDownTestSuite() {
@@ -59,9 +48,7 @@ class translate_names : public ::testing::Test {
     containerd_.reset();
     remove_cgroup_folders(cgroup_parent);
     if (scope_ && folder_) {
-      scope_->folders.push_back(folder_->path());
-      (void)folder_->remove();
-      std::string left = find_leftovers(*scope_).describe();
+      std::string left = remove_folder_and_find_leftovers(*scope_, *folder_);
       if (!left.empty()) ADD_FAILURE() << "left behind: " << left;
     }
     folder_.reset();

@@ -98,9 +98,7 @@ class validate_containerd : public ::testing::Test {
       (void)run_process({"ip", "link", "del", bridge_name});
     remove_cgroup_folders("deshim");
     if (scope_ && folder_) {
-      scope_->folders.push_back(folder_->path());
-      (void)folder_->remove();
-      leftovers_ = find_leftovers(*scope_).describe();
+      leftovers_ = remove_folder_and_find_leftovers(*scope_, *folder_);
     }
     folder_.reset();
     if (!leftovers_.empty()) ADD_FAILURE() << "left behind: " << leftovers_;
