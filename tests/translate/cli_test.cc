@@ -266,14 +266,17 @@ TEST(translate_cli, docs_page_is_rendered_from_the_table) {
   auto run = deshim({"translate", "--docs"});
   ASSERT_EQ(run.exit_code, 0);
   EXPECT_EQ(run.standard_output, slurp("docs/commands.md"))
-      << "docs/commands.md is stale: build/deshim translate --docs > docs/commands.md";
+      << "docs/commands.md is stale: build/src/deshim translate --docs > docs/commands.md";
   auto list = deshim({"translate", "--list"});
   EXPECT_EQ(list.exit_code, 0);
   EXPECT_EQ(list.standard_output.substr(0, list.standard_output.find('\n')),
             "docker images    crictl images                                 [direct]");
   auto list_json = deshim({"translate", "-o", "json", "--list"});
   ASSERT_EQ(list_json.exit_code, 0);
-  for (const auto& row : nlohmann::json::parse(list_json.standard_output)["commands"]) {
+  // Bound to a name: a range-for over a member of the temporary parse() result would walk
+  // freed memory (AddressSanitizer's heap-use-after-free in the sanitizer build).
+  const auto listed = nlohmann::json::parse(list_json.standard_output);
+  for (const auto& row : listed["commands"]) {
     if (row["docker"] == "rm") {
       EXPECT_EQ(row["names"], nlohmann::json({{"args", "all"},
                                               {"lookup", "-a"},
