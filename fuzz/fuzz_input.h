@@ -20,13 +20,20 @@ inline std::string_view as_text(const uint8_t* data, size_t size) {
 }
 
 /// A node root under the temporary folder, made on first use and reused by every input (one
-/// process runs millions of inputs; the folder goes when the machine's /tmp is cleaned).
+/// process runs millions of inputs), and removed when the process exits normally: the corpus
+/// replays in CTest leave nothing behind (a fuzzer stopped by a signal may).
 class scratch_node {
  public:
   static scratch_node& get() {
     static scratch_node node;
     return node;
   }
+  ~scratch_node() {
+    std::error_code ignored;
+    std::filesystem::remove_all(root_, ignored);
+  }
+  scratch_node(const scratch_node&) = delete;
+  scratch_node& operator=(const scratch_node&) = delete;
   const std::filesystem::path& root() const { return root_; }
   const rooted_fs& fs() const { return fs_; }
   /// Writes `text` at `node_path`, replacing what was there.
