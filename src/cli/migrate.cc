@@ -346,6 +346,8 @@ void add_migrate_command(CLI::App& app, const global_options& options, int& exit
   rollback->add_option("--id", args->id, "The backup id to roll back (see var/lib/deshim/backups)");
   rollback->callback(
       [&options, &exit_status, args] { exit_status = run_rollback(options, *args); });
+
+  add_carry_images_command(*migrate, options, exit_status);
 }
 
 }  // namespace deshim::cli
