@@ -158,6 +158,8 @@ result<void> docker_engine_client::stream(
   curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
   curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, &pass_to_sink);
   curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &target);
+  // Larger reads than libcurl's 16 KiB default: fewer calls into the sink for gigabytes.
+  curl_easy_setopt(curl.get(), CURLOPT_BUFFERSIZE, 512L * 1024);
   curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, message);
   curl_easy_setopt(curl.get(), CURLOPT_CONNECTTIMEOUT_MS, 5000L);
   // An export of gigabytes takes as long as it takes; a stalled one does not.

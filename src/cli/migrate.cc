@@ -321,7 +321,7 @@ void add_plan_options(CLI::App& command, migrate_arguments& args) {
 
 void add_migrate_command(CLI::App& app, const global_options& options, int& exit_status) {
   auto* migrate = app.add_subcommand(
-      "migrate", "Switch the node from Docker to containerd: plan, apply, roll back");
+      "migrate", "Switch the node from Docker to containerd: plan, apply, roll back, carry images");
   migrate->require_subcommand(1);
   auto args = std::make_shared<migrate_arguments>();
 
@@ -338,7 +338,7 @@ void add_migrate_command(CLI::App& app, const global_options& options, int& exit
                    "Apply despite these blocker rule ids (each blocker must be named)")
       ->delimiter(',');
   apply->add_flag("--execute-steps", args->execute_steps,
-                  "Also run the service steps (systemctl) around the file changes");
+                  "Also run the service steps around the file changes (systemctl, and carry-images)");
   apply->callback([&options, &exit_status, args] { exit_status = run_apply(options, *args); });
 
   auto* rollback = migrate->add_subcommand(

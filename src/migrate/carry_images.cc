@@ -129,14 +129,19 @@ class carrier {
           return image.entry.result == carried_image::outcome::planned;
         }));
     started_ = clock_type::now();
+    bool imported_any = false;
     for (auto& image : *chosen) {
       if (image.entry.result == carried_image::outcome::planned && !options_.dry_run) {
         carry_one(image);
+        imported_any = true;
         ++progress_.images_done;
         report_progress(true);
       }
-      report_.images.push_back(std::move(image.entry));
     }
+    // One listing checks every import: containerd must now hold each name.
+    if (imported_any) confirm_names(*chosen);
+    for (auto& image : *chosen)
+      report_.images.push_back(std::move(image.entry));
     report_.seconds = seconds_since_start();
     return std::move(report_);
   }
@@ -192,22 +197,26 @@ class carrier {
       image.entry.detail = carried.error().message();
       return;
     }
-    auto present = containerd_image_names(options_);
-    if (!present) {
-      image.entry.result = carried_image::outcome::failed;
-      image.entry.detail = present.error().message();
-      return;
-    }
-    std::vector<std::string> missing;
-    for (const auto& name : image.entry.names) {
-      if (!present->count(name)) missing.push_back(name);
-    }
-    if (!missing.empty()) {
-      image.entry.result = carried_image::outcome::failed;
-      image.entry.detail = "containerd does not list " + missing.front() + " after the import";
-      return;
-    }
     image.entry.result = carried_image::outcome::carried;
+  }
+
+  /// Every carried image's names are in containerd, else it is `failed` with the missing one.
+  void confirm_names(std::vector<docker_image>& images) {
+    auto present = containerd_image_names(options_);
+    for (auto& image : images) {
+      if (image.entry.result != carried_image::outcome::carried) continue;
+      if (!present) {
+        image.entry.result = carried_image::outcome::failed;
+        image.entry.detail = present.error().message();
+        continue;
+      }
+      for (const auto& name : image.entry.names) {
+        if (present->count(name)) continue;
+        image.entry.result = carried_image::outcome::failed;
+        image.entry.detail = "containerd does not list " + name + " after the import";
+        break;
+      }
+    }
   }
 
   result<void> export_and_import(docker_image& image) {
