@@ -5,14 +5,18 @@
 // container), and one pulled but unused. After carry-images the kubelet's own client, crictl,
 // lists the carried images with their tags and digests, and with the registry stopped a pod
 // starts a container from each: nothing is pulled. A second run carries nothing; an export
-// that fails midway leaves no image in containerd.
+// that fails midway, or a deshim killed midway (strace's fault injection), leaves no image in
+// containerd, and the next run carries it whole.
 #include "migrate/carry_images.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <thread>
 
 #include "common/subprocess.h"
@@ -302,6 +306,62 @@ TEST_F(carry_images, an_export_that_fails_midway_leaves_no_image_in_containerd) 
   const json* image = image_named(carried, "docker.io/node-built/broken:1");
   ASSERT_NE(image, nullptr);
   EXPECT_EQ((*image)["result"], "carried");
+}
+
+/// An image of `megabytes` of random data (it does not compress) under `reference`.
+result<void> import_random_image(const docker_daemon& docker, const std::string& reference,
+                                 int megabytes, const fs::path& scratch) {
+  fs::create_directories(scratch / "rootfs");
+  {
+    std::ofstream out(scratch / "rootfs/data", std::ios::binary);
+    std::mt19937_64 random(7);
+    std::vector<std::uint64_t> block(1 << 17);  // 1 MiB
+    for (int i = 0; i < megabytes; ++i) {
+      for (auto& word : block)
+        word = random();
+      out.write(reinterpret_cast<const char*>(block.data()),
+                static_cast<std::streamsize>(block.size() * 8));
+    }
+  }
+  const std::string tar = (scratch / "rootfs.tar").string();
+  auto packed = run_process({"tar", "-C", (scratch / "rootfs").string(), "-cf", tar, "."});
+  if (!packed || !packed->succeeded()) return environment_error("tar of the random image failed");
+  auto imported = docker.docker_output({"import", tar, reference});
+  if (!imported) return imported.error();
+  fs::remove_all(scratch);
+  return {};
+}
+
+TEST_F(carry_images, a_run_killed_midway_leaves_no_image_and_the_next_run_finishes_it) {
+  // SIGKILL at deshim's 8th write(2): inside the 24 MB export it streams into ctr in 512 KiB
+  // reads (strace without -f: only deshim's own calls count, not ctr's).
+  ASSERT_TRUE(
+      import_random_image(*docker_, "node-built/killed:1", 24, folder_->path() / "random-image"));
+  auto killed =
+      run_process({"strace", "-o", "/dev/null", "-e", "trace=write", "-e",
+                   "inject=write:signal=SIGKILL:when=8", DESHIM_BINARY, "--root",
+                   folder_->path().string(), "migrate", "carry-images", "--docker-host",
+                   docker_->host(), "--containerd-address", containerd_->socket_path().string()},
+                  {.timeout = 300s});
+  ASSERT_TRUE(killed) << killed.error().describe();
+  EXPECT_EQ(killed->signal, SIGKILL) << "strace ends as its child did: " << killed->describe_end();
+  // The importer died with deshim (PR_SET_PDEATHSIG) before the end of its input.
+  for (int i = 0;
+       i < 100 && !processes_with_argument(containerd_->socket_path().string(), "ctr").empty(); ++i)
+    std::this_thread::sleep_for(50ms);
+  EXPECT_TRUE(processes_with_argument(containerd_->socket_path().string(), "ctr").empty());
+  auto names = containerd_names();
+  EXPECT_EQ(std::find(names.begin(), names.end(), "docker.io/node-built/killed:1"), names.end());
+
+  auto resumed = deshim_carry({});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.standard_error;
+  json report = json::parse(resumed.standard_output);
+  const json* image = image_named(report, "docker.io/node-built/killed:1");
+  ASSERT_NE(image, nullptr) << report.dump(2);
+  EXPECT_EQ((*image)["result"], "carried");
+  EXPECT_GT((*image)["bytes"].get<long long>(), 24LL * 1024 * 1024);
+  names = containerd_names();
+  EXPECT_NE(std::find(names.begin(), names.end(), "docker.io/node-built/killed:1"), names.end());
 }
 
 TEST_F(carry_images, a_daemon_that_is_not_there_is_an_environment_error) {
