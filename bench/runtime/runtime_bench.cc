@@ -34,6 +34,7 @@
 #include "harness/leftovers.h"
 #include "harness/registry_daemon.h"
 #include "harness/temp_folder.h"
+#include "random_image.h"
 #include "runtime/client/cri_client.h"
 
 namespace fs = std::filesystem;
@@ -110,27 +111,6 @@ run_options with_timeout(std::chrono::milliseconds timeout) {
   return options;
 }
 
-/// A folder of random files adding up to `megabytes`, as a tar for `docker import`.
-result<fs::path> random_rootfs_tar(const fs::path& folder, int megabytes) {
-  fs::create_directories(folder / "rootfs/data");
-  std::mt19937_64 random(42);
-  std::vector<uint64_t> block(1 << 17);  // 1 MiB
-  for (int file = 0; file < (megabytes + 9) / 10; ++file) {
-    std::ofstream out(folder / "rootfs/data" / ("blob" + std::to_string(file)), std::ios::binary);
-    for (int mb = 0; mb < 10 && file * 10 + mb < megabytes; ++mb) {
-      for (auto& word : block)
-        word = random();
-      out.write(reinterpret_cast<const char*>(block.data()),
-                static_cast<std::streamsize>(block.size() * 8));
-    }
-  }
-  fs::path tar = folder / "rootfs.tar";
-  auto made = run_checked({"tar", "-cf", tar.string(), "-C", (folder / "rootfs").string(), "."},
-                          with_timeout(std::chrono::minutes(5)));
-  if (!made) return made.error();
-  return tar;
-}
-
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -170,7 +150,7 @@ int main(int argc, char** argv) {
   if (!scratch) return die("scratch", scratch.error());
 
   std::cerr << "runtime_bench: building a " << size_mb << " MB image of random data\n";
-  auto tar = random_rootfs_tar(scratch->path() / "image", size_mb);
+  auto tar = deshim::bench::random_rootfs_tar(scratch->path() / "image", size_mb);
   if (!tar) return die("random rootfs", tar.error());
   std::string reference = registry->address() + "/bench/big:1";
   if (auto imported = docker->docker_output({"import", tar->string(), reference},

@@ -1,12 +1,15 @@
 // A small Docker Engine API client: HTTP GET over dockerd's unix socket, with libcurl.
 //
-// Only reads: deshim never changes the daemon it analyses. The API version is negotiated once
+// Only reads: deshim never changes the daemon it analyses (`migrate carry-images` reads images
+// out of it with `stream`). The API version is negotiated once
 // (`GET /version`, then every path is sent as `/v<ApiVersion>/...`), so an old dockerd is asked
 // in the dialect it speaks.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "common/result.h"
 
@@ -26,6 +29,12 @@ class docker_engine_client {
   /// `GET /v<api>/<path>`; `path` starts with '/'. A daemon that does not answer is an
   /// environment error; a non-2xx status names the status and the daemon's message.
   result<nlohmann::json> get(const std::string& path) const;
+
+  /// `GET /v<api>/<path>` whose body is handed to `sink` as it arrives (an image export: a
+  /// tar stream of any size). A sink error stops the transfer and is returned as is. No total
+  /// time limit; a daemon that sends nothing for a minute is an error.
+  result<void> stream(const std::string& path,
+                      const std::function<result<void>(std::string_view)>& sink) const;
 
   const std::string& api_version() const { return api_version_; }
   const std::string& endpoint() const { return endpoint_; }

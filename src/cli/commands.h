@@ -16,6 +16,8 @@ void add_rules_command(CLI::App& app, const global_options& options, int& exit_s
 void add_translate_command(CLI::App& app, const global_options& options, int& exit_status);
 void add_validate_command(CLI::App& app, const global_options& options, int& exit_status);
 void add_migrate_command(CLI::App& app, const global_options& options, int& exit_status);
+/// `migrate carry-images`, added to the `migrate` command.
+void add_carry_images_command(CLI::App& migrate, const global_options& options, int& exit_status);
 void add_report_command(CLI::App& app, const global_options& options, int& exit_status);
 
 /// Builds the whole command line and runs it; returns the process exit status.

@@ -321,7 +321,7 @@ void add_plan_options(CLI::App& command, migrate_arguments& args) {
 
 void add_migrate_command(CLI::App& app, const global_options& options, int& exit_status) {
   auto* migrate = app.add_subcommand(
-      "migrate", "Switch the node from Docker to containerd: plan, apply, roll back");
+      "migrate", "Switch the node from Docker to containerd: plan, apply, roll back, carry images");
   migrate->require_subcommand(1);
   auto args = std::make_shared<migrate_arguments>();
 
@@ -338,7 +338,7 @@ void add_migrate_command(CLI::App& app, const global_options& options, int& exit
                    "Apply despite these blocker rule ids (each blocker must be named)")
       ->delimiter(',');
   apply->add_flag("--execute-steps", args->execute_steps,
-                  "Also run the service steps (systemctl) around the file changes");
+                  "Also run the service steps around the file changes (systemctl, and carry-images)");
   apply->callback([&options, &exit_status, args] { exit_status = run_apply(options, *args); });
 
   auto* rollback = migrate->add_subcommand(
@@ -346,6 +346,8 @@ void add_migrate_command(CLI::App& app, const global_options& options, int& exit
   rollback->add_option("--id", args->id, "The backup id to roll back (see var/lib/deshim/backups)");
   rollback->callback(
       [&options, &exit_status, args] { exit_status = run_rollback(options, *args); });
+
+  add_carry_images_command(*migrate, options, exit_status);
 }
 
 }  // namespace deshim::cli

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -283,6 +284,135 @@ int child_process::stop(std::chrono::milliseconds grace) {
   status_ = status;
   pid_ = -1;
   return status_;
+}
+
+result<fed_process> fed_process::start(const std::vector<std::string>& argv,
+                                       std::size_t max_output_bytes) {
+  if (argv.empty()) return error(error_kind::internal, "fed_process started without a command");
+  auto program = find_program(argv[0]);
+  if (!program) {
+    return error(error_kind::not_found, "program " + argv[0] + " was not found in PATH");
+  }
+  auto in = make_pipe();
+  if (!in) return in.error();
+  int output_fd = ::memfd_create("deshim-fed-process-output", MFD_CLOEXEC);
+  if (output_fd < 0) {
+    close_fd(in->read_end);
+    close_fd(in->write_end);
+    return environment_error(std::string("cannot create a memory file: ") + std::strerror(errno));
+  }
+  std::vector<std::string> args = argv;
+  std::vector<std::string> env = environment_with({});
+  auto arg_pointers = c_strings(args);
+  auto env_pointers = c_strings(env);
+  std::string program_path = program->string();
+  pid_t parent = ::getpid();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    exec_child(program_path.c_str(), arg_pointers.data(), env_pointers.data(), in->read_end,
+               output_fd, output_fd, nullptr, parent);
+  }
+  close_fd(in->read_end);
+  // A 1 MiB pipe instead of 64 KiB: fewer switches between feeder and reader for bulk data
+  // (best effort; the system's pipe-max-size may refuse it).
+  (void)::fcntl(in->write_end, F_SETPIPE_SZ, 1 << 20);
+  if (pid < 0) {
+    close_fd(in->write_end);
+    ::close(output_fd);
+    return environment_error(std::string("cannot fork: ") + std::strerror(errno));
+  }
+  return fed_process(pid, in->write_end, output_fd, max_output_bytes);
+}
+
+fed_process::fed_process(fed_process&& other) noexcept
+    : pid_(other.pid_),
+      stdin_fd_(other.stdin_fd_),
+      output_fd_(other.output_fd_),
+      max_output_(other.max_output_) {
+  other.pid_ = -1;
+  other.stdin_fd_ = -1;
+  other.output_fd_ = -1;
+}
+
+fed_process::~fed_process() {
+  abort();
+}
+
+result<void> fed_process::feed(std::string_view data) {
+  if (stdin_fd_ < 0) return error(error_kind::internal, "fed_process fed after its end");
+  while (!data.empty()) {
+    ssize_t wrote = write_without_sigpipe(stdin_fd_, data);
+    if (wrote < 0 && errno == EINTR) continue;
+    if (wrote < 0) {
+      return environment_error(std::string("the receiving program stopped reading: ") +
+                               std::strerror(errno));
+    }
+    data.remove_prefix(static_cast<size_t>(wrote));
+  }
+  return {};
+}
+
+std::string fed_process::read_output(bool& truncated) const {
+  std::string out;
+  truncated = false;
+  if (output_fd_ < 0) return out;
+  char buffer[65536];
+  off_t offset = 0;
+  while (out.size() < max_output_) {
+    ssize_t got = ::pread(output_fd_, buffer, sizeof buffer, offset);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) return out;
+    offset += got;
+    out.append(buffer, std::min(static_cast<size_t>(got), max_output_ - out.size()));
+  }
+  char probe = 0;
+  truncated = ::pread(output_fd_, &probe, 1, offset) == 1;
+  return out;
+}
+
+void fed_process::close_fds() {
+  close_fd(stdin_fd_);
+  close_fd(output_fd_);
+}
+
+result<process_result> fed_process::finish(std::chrono::milliseconds timeout) {
+  if (pid_ < 0) return error(error_kind::internal, "fed_process finished twice");
+  close_fd(stdin_fd_);
+  process_result outcome;
+  auto deadline = clock_type::now() + timeout;
+  int status = 0;
+  while (true) {
+    pid_t got = ::waitpid(pid_, &status, WNOHANG);
+    if (got == pid_) break;
+    if (got < 0 && errno != EINTR) break;
+    if (clock_type::now() >= deadline) {
+      outcome.timed_out = true;
+      ::kill(-pid_, SIGKILL);
+      while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+      }
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  pid_ = -1;
+  if (WIFEXITED(status)) outcome.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) outcome.signal = WTERMSIG(status);
+  // Both streams share the memory file, in the order the child wrote them.
+  outcome.standard_output = read_output(outcome.output_truncated);
+  close_fds();
+  return outcome;
+}
+
+void fed_process::abort() {
+  if (pid_ >= 0) {
+    ::kill(-pid_, SIGKILL);
+    ::kill(pid_, SIGKILL);
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    pid_ = -1;
+  }
+  close_fds();
 }
 
 }  // namespace deshim

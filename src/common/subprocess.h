@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/result.h"
@@ -78,6 +79,45 @@ class child_process {
   explicit child_process(pid_t pid) : pid_(pid) {}
   pid_t pid_ = -1;
   int status_ = -1;
+};
+
+/// A program fed through its stdin while the caller produces the data (an image streamed from
+/// one daemon into another's importer), without a temporary file. Its stdout and stderr go to
+/// an anonymous memory file, so a chatty child never blocks on a full pipe while the caller
+/// blocks writing to it; `finish` returns them (bounded by `max_output_bytes`).
+class fed_process {
+ public:
+  /// Starts `argv` (argv[0] looked up in PATH) in a process group of its own, killed with the
+  /// caller (PR_SET_PDEATHSIG), so a killed caller never leaves an importer reading half a
+  /// stream that it would then take as complete.
+  static result<fed_process> start(const std::vector<std::string>& argv,
+                                   std::size_t max_output_bytes = 1024 * 1024);
+
+  fed_process(fed_process&& other) noexcept;
+  fed_process& operator=(fed_process&& other) = delete;
+  fed_process(const fed_process&) = delete;
+  fed_process& operator=(const fed_process&) = delete;
+  /// `abort` when neither `finish` nor `abort` ran.
+  ~fed_process();
+
+  /// Writes all of `data` to the child's stdin (blocking); an error when it stopped reading.
+  result<void> feed(std::string_view data);
+  /// Closes stdin (end of the data) and waits up to `timeout` for the child to exit.
+  result<process_result> finish(std::chrono::milliseconds timeout);
+  /// SIGKILL to the child's process group, before it sees the end of its input: what it read
+  /// so far is never taken as the whole. Reaps it.
+  void abort();
+
+ private:
+  fed_process(pid_t pid, int stdin_fd, int output_fd, std::size_t max_output_bytes)
+      : pid_(pid), stdin_fd_(stdin_fd), output_fd_(output_fd), max_output_(max_output_bytes) {}
+  std::string read_output(bool& truncated) const;
+  void close_fds();
+
+  pid_t pid_ = -1;
+  int stdin_fd_ = -1;
+  int output_fd_ = -1;
+  std::size_t max_output_ = 0;
 };
 
 }  // namespace deshim

@@ -49,8 +49,8 @@ struct apply_outcome {
   std::vector<std::string> steps_run;    ///< ids of service steps the executor ran
   std::vector<std::string> steps_to_do;  ///< ids of steps left to the operator, in order
   /// The same steps whole (with their commands), split where they belong: before write-files
-  /// (stop the kubelet and Docker: an operator without --execute-steps runs these before
-  /// apply) and after it (containerd, the kubelet, uncordon).
+  /// (drain, stop the kubelet: an operator without --execute-steps runs these before apply)
+  /// and after it (containerd, carry-images, stop Docker, the kubelet, uncordon).
   std::vector<plan_step> left_before_files;
   std::vector<plan_step> left_after_files;
 };

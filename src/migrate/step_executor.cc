@@ -14,11 +14,17 @@ std::string join_command(const std::vector<std::string>& command) {
 
 }  // namespace
 
+bool is_carry_images_step(const plan_step& step) {
+  return step.command.size() >= 3 && step.command[0] == "deshim" && step.command[1] == "migrate" &&
+         step.command[2] == "carry-images";
+}
+
 result<void> check_service_step(const plan_step& step) {
-  if (step.command.size() < 2 || step.command.front() != "systemctl") {
+  const bool systemctl = step.command.size() >= 2 && step.command.front() == "systemctl";
+  if (!systemctl && !is_carry_images_step(step)) {
     return error(error_kind::internal,
-                 "service step \"" + step.id +
-                     "\" is not a systemctl command: " + join_command(step.command),
+                 "service step \"" + step.id + "\" is neither a systemctl command nor deshim's " +
+                     "carry-images: " + join_command(step.command),
                  {}, "run the step by hand; this is a bug in deshim's planner");
   }
   return {};
@@ -27,7 +33,14 @@ result<void> check_service_step(const plan_step& step) {
 result<void> systemctl_step_executor::run(const plan_step& step) {
   auto checked = check_service_step(step);
   if (!checked) return checked;
-  auto run = run_process(step.command, {.timeout = timeout_});
+  std::vector<std::string> command = step.command;
+  auto timeout = timeout_;
+  if (is_carry_images_step(step)) {
+    // The images take as long as they take.
+    command[0] = deshim_program_;
+    timeout = std::chrono::hours(12);
+  }
+  auto run = run_process(command, {.timeout = timeout});
   if (!run) return run.error().with_context("step " + step.id);
   if (!run->succeeded()) {
     std::string output = run->standard_error.empty() ? run->standard_output : run->standard_error;

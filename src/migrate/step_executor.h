@@ -23,15 +23,20 @@ class step_executor {
   virtual result<void> run(const plan_step& step) = 0;
 };
 
-/// Runs `systemctl ...` steps on this machine.
+/// Runs `systemctl ...` steps on this machine, and `deshim migrate carry-images` as this
+/// executable.
 class systemctl_step_executor : public step_executor {
  public:
-  explicit systemctl_step_executor(std::chrono::milliseconds timeout = std::chrono::minutes(5))
-      : timeout_(timeout) {}
+  /// `deshim_program` runs the carry-images step: this very executable by default, whatever
+  /// PATH holds (tests name the deshim binary, since they run in a test executable).
+  explicit systemctl_step_executor(std::chrono::milliseconds timeout = std::chrono::minutes(5),
+                                   std::string deshim_program = "/proc/self/exe")
+      : timeout_(timeout), deshim_program_(std::move(deshim_program)) {}
   result<void> run(const plan_step& step) override;
 
  private:
   std::chrono::milliseconds timeout_;
+  std::string deshim_program_;
 };
 
 /// Records the commands it is asked to run; fails the step named `fail_step` (to test what
@@ -44,8 +49,11 @@ class recording_step_executor_fake : public step_executor {
   std::string fail_step;
 };
 
-/// A service step must be a systemctl command: anything else is refused, so a plan can never
-/// make apply run an arbitrary program.
+/// A service step must be a systemctl command or `deshim migrate carry-images ...`: anything
+/// else is refused, so a plan can never make apply run an arbitrary program.
 result<void> check_service_step(const plan_step& step);
+
+/// True for the `deshim migrate carry-images` step.
+bool is_carry_images_step(const plan_step& step);
 
 }  // namespace deshim::migrate

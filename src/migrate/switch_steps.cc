@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "migrate/carry_images.h"
+
 namespace deshim::migrate {
 
 std::vector<plan_step> switch_steps(const analyze::node_facts& facts, const std::string& socket) {
@@ -17,6 +19,12 @@ std::vector<plan_step> switch_steps(const analyze::node_facts& facts, const std:
   for (const auto& unit : docker_units)
     stopped += (stopped.empty() ? "" : ", ") + unit;
 
+  // Docker's images go into containerd while both daemons run (carry-images), so Docker is
+  // stopped only after containerd runs on its new config.
+  std::vector<std::string> carry = {"deshim", "migrate", "carry-images"};
+  if (!facts.engine.endpoint.empty() && facts.engine.endpoint != default_docker_host) {
+    carry.insert(carry.end(), {"--docker-host", facts.engine.endpoint});
+  }
   std::vector<plan_step> steps = {
       {"drain",
        "move the node's pods elsewhere",
@@ -26,8 +34,6 @@ std::vector<plan_step> switch_steps(const analyze::node_facts& facts, const std:
        "stop the kubelet so it does not restart pods on Docker",
        {"systemctl", "stop", "kubelet.service"},
        true},
-      {"stop-docker", "stop and disable " + stopped + " (Docker's data stays for rollback)",
-       stop_docker, true},
       {"write-files", "write the planned files and links (with backups and a journal)", {}, false},
       {"enable-containerd",
        "start containerd at boot",
@@ -37,6 +43,18 @@ std::vector<plan_step> switch_steps(const analyze::node_facts& facts, const std:
        "restart containerd on the new config.toml",
        {"systemctl", "restart", "containerd"},
        true},
+      // A docker.service bound to containerd.service (BindsTo=, as Docker's 18.09 and 19.03
+      // packages have it) stopped with containerd's restart; carry-images needs it running.
+      {"start-docker",
+       "make sure dockerd runs for carry-images (a no-op when it does)",
+       {"systemctl", "start", "docker.service"},
+       true},
+      {"carry-images",
+       "copy the images of this node's containers and its local-only images from Docker into "
+       "containerd's k8s.io namespace, so pods start without pulling again",
+       carry, true},
+      {"stop-docker", "stop and disable " + stopped + " (Docker's data stays for rollback)",
+       stop_docker, true},
       {"start-kubelet",
        "start the kubelet on containerd",
        {"systemctl", "start", "kubelet.service"},

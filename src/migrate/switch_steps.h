@@ -1,9 +1,11 @@
 // The steps of the switch from Docker to containerd, in the order an operator runs them.
 //
-// drain -> stop kubelet -> stop and disable Docker (service and socket) -> write files ->
-// enable and restart containerd -> start kubelet -> wait for CRI ready -> uncordon. Service
-// steps carry the systemctl command `--execute-steps` runs; cluster steps carry the kubectl
-// line for the operator; write-files is deshim's own.
+// drain -> stop kubelet -> write files -> enable and restart containerd -> make sure Docker
+// runs -> carry Docker's images into containerd -> stop and disable Docker (service and
+// socket) -> start kubelet -> wait for CRI ready -> uncordon. Both daemons run while the
+// images move; the kubelet, stopped first, sees only the new runtime. Service steps carry the
+// systemctl command (or, for carry-images, the deshim command) `--execute-steps` runs; cluster
+// steps carry the kubectl line for the operator; write-files is deshim's own.
 #pragma once
 
 #include <string>

@@ -100,6 +100,50 @@ TEST(child_process, escalates_to_sigkill) {
   std::filesystem::remove(log);
 }
 
+TEST(fed_process, streams_its_input_in_pieces_and_returns_its_output) {
+  // sha256sum reads to the end of its input: the digest proves every piece arrived, in order.
+  auto child = fed_process::start({"sh", "-c", "sha256sum; echo done >&2"});
+  ASSERT_TRUE(child.ok()) << child.error().describe();
+  std::string piece(300000, 'x');
+  for (int i = 0; i < 10; ++i)
+    ASSERT_TRUE(child->feed(piece).ok());
+  auto finished = child->finish(30s);
+  ASSERT_TRUE(finished.ok()) << finished.error().describe();
+  EXPECT_EQ(finished->exit_code, 0);
+  auto expected =
+      run_process({"sh", "-c", "sha256sum"}, {.standard_input = std::string(3000000, 'x')});
+  ASSERT_TRUE(expected.ok());
+  EXPECT_EQ(finished->standard_output, expected->standard_output + "done\n");
+}
+
+TEST(fed_process, a_child_that_stops_reading_is_an_error_not_a_sigpipe) {
+  auto child = fed_process::start({"sh", "-c", "exit 4"});
+  ASSERT_TRUE(child.ok());
+  std::this_thread::sleep_for(100ms);
+  std::string piece(1 << 20, 'y');
+  bool failed = false;
+  for (int i = 0; i < 20 && !failed; ++i)
+    failed = !child->feed(piece).ok();
+  EXPECT_TRUE(failed);
+  auto finished = child->finish(10s);
+  ASSERT_TRUE(finished.ok());
+  EXPECT_EQ(finished->exit_code, 4);
+}
+
+TEST(fed_process, abort_kills_it_before_it_sees_the_end_of_its_input) {
+  // A reader that would report a clean end of input by creating a file; abort must prevent it.
+  auto marker =
+      std::filesystem::temp_directory_path() / ("deshim-fed-abort-" + std::to_string(::getpid()));
+  std::filesystem::remove(marker);
+  auto child = fed_process::start({"sh", "-c", "cat >/dev/null && touch " + marker.string()});
+  ASSERT_TRUE(child.ok());
+  ASSERT_TRUE(child->feed("partial").ok());
+  child->abort();
+  std::this_thread::sleep_for(200ms);
+  EXPECT_FALSE(std::filesystem::exists(marker));
+  std::filesystem::remove(marker);
+}
+
 TEST(find_program, finds_programs_in_path) {
   EXPECT_TRUE(find_program("sh").has_value());
   EXPECT_FALSE(find_program("deshim-no-such-program").has_value());

@@ -66,16 +66,44 @@ TEST(step_executor, a_failing_step_is_an_environment_error_with_its_output) {
   EXPECT_FALSE(ran.error().hint().empty());
 }
 
-TEST(step_executor, only_systemctl_commands_are_service_steps) {
+TEST(step_executor, only_systemctl_commands_and_carry_images_are_service_steps) {
   systemctl_step_executor real;
   recording_step_executor_fake fake;
-  for (const auto& command : std::vector<std::vector<std::string>>{
-           {}, {"systemctl"}, {"sh", "-c", "systemctl stop kubelet"}, {"/bin/rm", "-rf", "/"}}) {
+  for (const auto& command :
+       std::vector<std::vector<std::string>>{{},
+                                             {"systemctl"},
+                                             {"sh", "-c", "systemctl stop kubelet"},
+                                             {"/bin/rm", "-rf", "/"},
+                                             {"deshim", "migrate", "apply"},
+                                             {"deshim", "carry-images"}}) {
     plan_step step{"bad", "", command, true};
     EXPECT_FALSE(real.run(step).ok());
     EXPECT_FALSE(fake.run(step).ok());
   }
   EXPECT_TRUE(fake.commands.empty());
+}
+
+TEST(step_executor, carry_images_runs_as_deshim_itself_and_reports_its_error) {
+  temp_node folder;
+  systemctl_step_executor executor(std::chrono::minutes(1), DESHIM_BINARY);
+  const std::string socket = (folder.root() / "no-docker.sock").string();
+  plan_step step{"carry-images",
+                 "",
+                 {"deshim", "migrate", "carry-images", "--root", folder.root().string(),
+                  "--docker-host", "unix://" + socket},
+                 true};
+  ASSERT_TRUE(check_service_step(step).ok());
+  auto ran = executor.run(step);
+  ASSERT_FALSE(ran.ok());
+  EXPECT_EQ(ran.error().exit_status(), 3);
+  // deshim's own message about the missing daemon, under the command as the plan wrote it.
+  EXPECT_NE(ran.error().message().find("step carry-images: `deshim migrate carry-images --root " +
+                                       folder.root().string() + " --docker-host unix://" + socket +
+                                       "` exited with status 3"),
+            std::string::npos)
+      << ran.error().message();
+  EXPECT_NE(ran.error().message().find(socket + " does not exist"), std::string::npos)
+      << ran.error().message();
 }
 
 TEST(step_executor, the_recording_fake_records_and_can_fail_a_step) {
