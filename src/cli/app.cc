@@ -34,6 +34,7 @@ int run(int argc, char** argv) {
   add_validate_command(app, options, exit_status);
   add_migrate_command(app, options, exit_status);
   add_report_command(app, options, exit_status);
+  add_completion_commands(app, exit_status);
   describe_output_formats(app);
 
   // After the whole line is read (-o may follow the command) and before the command runs: a

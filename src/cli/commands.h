@@ -18,6 +18,10 @@ void add_validate_command(CLI::App& app, const global_options& options, int& exi
 void add_migrate_command(CLI::App& app, const global_options& options, int& exit_status);
 /// `migrate carry-images`, added to the `migrate` command.
 void add_carry_images_command(CLI::App& migrate, const global_options& options, int& exit_status);
+/// `migrate hand-over`, added to the `migrate` command.
+void add_hand_over_command(CLI::App& migrate, int& exit_status);
+/// `completion SHELL` and `man`, made from `app` itself: added after every other command.
+void add_completion_commands(CLI::App& app, int& exit_status);
 void add_report_command(CLI::App& app, const global_options& options, int& exit_status);
 
 /// Builds the whole command line and runs it; returns the process exit status.

@@ -348,6 +348,7 @@ void add_migrate_command(CLI::App& app, const global_options& options, int& exit
       [&options, &exit_status, args] { exit_status = run_rollback(options, *args); });
 
   add_carry_images_command(*migrate, options, exit_status);
+  add_hand_over_command(*migrate, exit_status);
 }
 
 }  // namespace deshim::cli

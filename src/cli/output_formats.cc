@@ -24,6 +24,8 @@ const std::map<std::vector<std::string>, format_list>& format_table() {
       {{"runtime", "serve"}, {"text"}},
       {{"runtime", "import"}, text_json},
       {{"cri"}, text_json},
+      {{"completion"}, {"text"}},
+      {{"man"}, {"text"}},
   };
   return table;
 }
