@@ -3,7 +3,8 @@
 // drain -> stop kubelet -> stop and disable Docker (service and socket) -> write files ->
 // enable and restart containerd -> start kubelet -> wait for CRI ready -> uncordon. Service
 // steps carry the systemctl command `--execute-steps` runs; cluster steps carry the kubectl
-// line for the operator; write-files is deshim's own.
+// line for the operator; write-files is deshim's own. On a TKE node the first step is the
+// operator's: switch the node pool's runtime (rules/tke-node-pool.yaml).
 #pragma once
 
 #include <string>

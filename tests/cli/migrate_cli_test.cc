@@ -104,7 +104,12 @@ TEST(migrate_cli, plan_shows_diffs_and_steps_and_changes_nothing) {
   EXPECT_NE(run.standard_output.find("--- /dev/null\n+++ b/etc/crictl.yaml\n"), std::string::npos)
       << run.standard_output;
   EXPECT_NE(run.standard_output.find("b/etc/containerd/config.toml\n"), std::string::npos);
-  EXPECT_NE(run.standard_output.find("Steps:\n  1. drain: "), std::string::npos);
+  // A TKE node: the node pool comes first (rule tke-node-pool), then the switch itself.
+  EXPECT_NE(run.standard_output.find("Steps:\n  1. switch-node-pool: before anything else: set "
+                                     "this node's TKE node pool runtime to containerd"),
+            std::string::npos)
+      << run.standard_output;
+  EXPECT_NE(run.standard_output.find("\n  2. drain: "), std::string::npos);
   EXPECT_TRUE(node_tree(node) == before);
 
   auto json = deshim(node, migrate_args("plan", kubernetes_version, {"-o", "json"}));
