@@ -357,7 +357,7 @@ INSTANTIATE_TEST_SUITE_P(
         // A migrated node where a mirror was then added inline, as TKE's guides do it.
         static_case{"tke-mirror-appended",
                     {{"containerd-refused-keys", F,
-                      "<root>/etc/containerd/config.toml:35:5: "
+                      "<root>/etc/containerd/config.toml:35:51: "
                       "plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors next to "
                       "config_path: containerd does not load its CRI plugin (\"`mirrors` cannot "
                       "be set when `config_path` is provided\")"}}},
