@@ -685,8 +685,9 @@ result<migration_plan> build_plan(const analyze::node_facts& facts, const rooted
     notes.push_back(warning(
         "registry mirrors",
         std::string("TKE: to add a registry mirror after the switch, write ") + certs_d +
-            "/<registry>/hosts.toml (server = \"https://<registry>\", then [host.\"<mirror>\"] "
-            "with capabilities = [\"pull\", \"resolve\"]); containerd reads it on the next pull. "
+            "/<registry>/hosts.toml (server = \"https://<registry>\", registry-1.docker.io for "
+            "docker.io, then [host.\"<mirror>\"] with capabilities = [\"pull\", \"resolve\"]); "
+            "containerd reads it on the next pull. "
             "Do not use TKE's sed recipe that adds registry.mirrors tables to config.toml: next to "
             "config_path containerd does not load its CRI plugin and the kubelet finds no "
             "runtime (`deshim validate` reports it as containerd-refused-keys)"));
