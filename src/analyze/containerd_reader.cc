@@ -60,6 +60,19 @@ void runtime_names(const toml::table& table, std::string_view path, nlohmann::js
   settings["runtimes"] = out;
 }
 
+/// The registries a `registry.mirrors` table names, as `settings["registry_mirror_hosts"]`:
+/// next to `config_path`, containerd does not load its CRI plugin with them (TKE keeps its
+/// mirrors in this table, rules/containerd-inline-mirrors.yaml).
+void mirror_hosts(const toml::table& table, std::string_view path, nlohmann::json& settings) {
+  const toml::node* found = node_at(table, path);
+  const toml::table* mirrors = found == nullptr ? nullptr : found->as_table();
+  if (mirrors == nullptr || mirrors->empty()) return;
+  nlohmann::json hosts = nlohmann::json::array();
+  for (const auto& [host, value] : *mirrors)
+    hosts.push_back(std::string(host.str()));
+  settings["registry_mirror_hosts"] = hosts;
+}
+
 }  // namespace
 
 result<void> parse_containerd_facts(std::string_view text, const std::string& node_path,
@@ -88,6 +101,7 @@ result<void> parse_containerd_facts(std::string_view text, const std::string& no
     copy_setting(table, images + "/pinned_images/sandbox", "sandbox_image", settings);
     copy_setting(table, images + "/snapshotter", "snapshotter", settings);
     copy_setting(table, images + "/registry/config_path", "registry_config_path", settings);
+    mirror_hosts(table, images + "/registry/mirrors", settings);
     copy_setting(table, runtime + "/containerd/default_runtime_name", "default_runtime_name",
                  settings);
     copy_setting(table, runtime + "/containerd/runtimes/runc/options/SystemdCgroup",
@@ -102,6 +116,7 @@ result<void> parse_containerd_facts(std::string_view text, const std::string& no
     copy_setting(table, prefix + "/sandbox_image", "sandbox_image", settings);
     copy_setting(table, prefix + "/containerd/snapshotter", "snapshotter", settings);
     copy_setting(table, prefix + "/registry/config_path", "registry_config_path", settings);
+    mirror_hosts(table, prefix + "/registry/mirrors", settings);
     copy_setting(table, prefix + "/containerd/default_runtime_name", "default_runtime_name",
                  settings);
     copy_setting(table, prefix + "/containerd/runtimes/runc/options/SystemdCgroup",

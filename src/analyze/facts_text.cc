@@ -64,6 +64,11 @@ std::string render_node_configuration_text(const node_facts& facts, bool color) 
        facts.storage.docker_data_root_mount.empty()
            ? ""
            : "on " + facts.storage.docker_data_root_mount + " (" + facts.storage.mounts_from + ")");
+  if (facts.platform.name == "tke") {
+    line("managed by", "TKE (Tencent Kubernetes Engine): the node pool owns its runtime",
+         std::to_string(facts.platform.marks.size()) + " mark(s), first " +
+             facts.platform.source.describe());
+  }
   return out;
 }
 

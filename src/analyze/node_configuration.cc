@@ -6,6 +6,7 @@
 #include "analyze/docker_daemon_reader.h"
 #include "analyze/dockerd_flags.h"
 #include "analyze/kubelet_reader.h"
+#include "analyze/managed_platform.h"
 #include "analyze/node_identity.h"
 
 namespace deshim::analyze {
@@ -42,6 +43,7 @@ result<void> read_node_configuration(const rooted_fs& fs, const collect_options&
       {"containerd config", [&] { return read_containerd(fs, run_binaries, facts); }},
       {"node identity", [&] { return read_node_identity(fs, facts); }},
       {"node mounts", [&] { return read_storage_layout(fs, facts); }},
+      {"managed platform", [&] { return read_managed_platform(fs, facts); }},
   };
   for (const auto& [kind, reader] : readers) {
     if (auto read = run_reader(reader, kind, keep_going, facts); !read) return read;

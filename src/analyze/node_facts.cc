@@ -108,6 +108,19 @@ nlohmann::json node_identity_to_json(const node_identity_facts& node) {
   return out;
 }
 
+nlohmann::json platform_to_json(const platform_facts& platform) {
+  nlohmann::json out = nlohmann::json::object();
+  if (platform.name.empty()) return out;
+  out["name"] = platform.name;
+  out["marks"] = platform.marks;
+  out["source"] = source_to_json(platform.source);
+  // The first mark as a person finds it: `file:line`, or the file alone for a file mark.
+  out["where"] = platform.source.line > 0
+                     ? platform.source.file + ":" + std::to_string(platform.source.line)
+                     : platform.source.file;
+  return out;
+}
+
 nlohmann::json storage_to_json(const storage_facts& storage) {
   nlohmann::json out = {{"mounts_from", storage.mounts_from}};
   nlohmann::json mounts = nlohmann::json::array();
@@ -189,6 +202,7 @@ nlohmann::json to_json(const node_facts& facts, workload_items items) {
   out["containerd"] = containerd_to_json(facts.containerd);
   out["node"] = node_identity_to_json(facts.node);
   out["storage"] = storage_to_json(facts.storage);
+  out["platform"] = platform_to_json(facts.platform);
   out["workloads"] = to_json(facts.workloads, items == workload_items::included);
   out["engine"] = to_json(facts.engine);
   out["scripts"] = to_json(facts.scripts);

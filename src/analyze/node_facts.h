@@ -181,6 +181,14 @@ struct storage_facts {
   std::string var_log_pods_mount;  ///< mount holding /var/log/pods
 };
 
+/// The managed Kubernetes service that set the node up, from the marks it leaves on the node
+/// (managed_platform.h). Its own tooling may later rewrite what deshim changes.
+struct platform_facts {
+  std::string name;                ///< "tke", or empty when no mark was found
+  std::vector<std::string> marks;  ///< each mark with where it was found
+  setting_source source;           ///< where the first mark is
+};
+
 struct node_facts {
   std::string root;  ///< the --root the facts were read under
   docker_daemon_facts docker;
@@ -188,6 +196,7 @@ struct node_facts {
   containerd_facts containerd;  ///< containerd reader
   node_identity_facts node;     ///< node identity reader
   storage_facts storage;        ///< storage layout (mounts)
+  platform_facts platform;      ///< managed platform marks (TKE)
   workload_facts workloads;     ///< workload manifests and static pods (workload_reader)
   engine_facts engine;          ///< the live Docker Engine API (docker_engine_reader)
   script_facts scripts;         ///< docker calls in crontabs, units, --scan (node_scripts_reader)

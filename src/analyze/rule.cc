@@ -23,10 +23,10 @@ std::optional<severity> parse_severity(std::string_view text) {
 
 const std::vector<std::string>& rule_categories() {
   static const std::vector<std::string> categories = {
-      "dind",       "docker-cli",     "docker-api", "compose", "swarm",
-      "logging",    "kubelet",        "cgroup",     "stream",  "cni",
-      "registry",   "storage",        "runtimes",   "images",  "non-k8s-containers",
-      "containerd", "daemon-features"};
+      "dind",       "docker-cli",      "docker-api", "compose", "swarm",
+      "logging",    "kubelet",         "cgroup",     "stream",  "cni",
+      "registry",   "storage",         "runtimes",   "images",  "non-k8s-containers",
+      "containerd", "daemon-features", "platform"};
   return categories;
 }
 

@@ -30,6 +30,7 @@ struct migrate_arguments {
   node_inputs inputs;  ///< the same as analyze's, so plan and apply see analyze's blockers
   rule_options rules;
   std::string containerd_version;
+  std::string containerd_root;
   bool allow_insecure_streaming = false;
   std::vector<std::string> forced;
   bool execute_steps = false;
@@ -69,6 +70,7 @@ result<planned> make_plan(const rooted_fs& node, migrate_arguments& args) {
   }
   migrate::plan_options options;
   if (!args.containerd_version.empty()) options.containerd_version = args.containerd_version;
+  if (!args.containerd_root.empty()) options.containerd_root = args.containerd_root;
   options.allow_insecure_streaming = args.allow_insecure_streaming;
   auto plan = migrate::build_plan(*facts, node, options);
   if (!plan) return plan.error();
@@ -310,6 +312,10 @@ void add_plan_options(CLI::App& command, migrate_arguments& args) {
   command.add_option("--containerd-version", args.containerd_version,
                      "Target containerd version, e.g. 1.6.20 or 2.0.0 (default: the node's, "
                      "else 1.6)");
+  command.add_option("--containerd-root", args.containerd_root,
+                     "containerd's root (images, snapshots), outside Docker's data root "
+                     "(default: /var/lib/containerd on TKE nodes and when the data disk is "
+                     "mounted at Docker's data root, else beside Docker's data on its disk)");
   command.add_flag("--allow-insecure-streaming", args.allow_insecure_streaming,
                    "Kubernetes before 1.11 without stream TLS certificates: serve exec/logs "
                    "without TLS instead of refusing");

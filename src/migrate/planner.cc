@@ -1,6 +1,7 @@
 #include "migrate/planner.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "common/semver.h"
 #include "migrate/containerd_config_emitter.h"
@@ -297,31 +298,92 @@ void decide_image_pulls(const analyze::node_facts& facts, const semver& containe
   }
 }
 
-/// containerd's data on the data disk. `state` is runtime state on tmpfs and stays in /run.
-void decide_root(const analyze::node_facts& facts, containerd_target& target,
-                 std::vector<plan_note>& notes, std::vector<plan_note>& config_notes) {
-  auto disk = data_disk_folder(facts.storage);
-  if (!disk) return;
-  const bool disk_is_data_root = *disk == facts.storage.docker_data_root;
-  // Beside Docker's data root when the disk holds more than it; when the disk is mounted
-  // at Docker's data root itself, anything on it is inside that folder.
-  target.root = join_node_path(*disk, disk_is_data_root ? "containerd-root" : "containerd");
-  config_notes.push_back(info("root", "containerd keeps images and snapshots in " + *target.root +
-                                          " on the data disk, as Docker did in " +
-                                          facts.storage.docker_data_root +
-                                          "; state stays in /run/containerd (tmpfs)"));
+/// Whether `inner` is `outer` or a folder below it (both absolute, normalised node paths).
+bool is_within(const std::string& inner, const std::string& outer) {
+  if (outer == "/") return true;
+  return inner == outer || inner.rfind(outer + "/", 0) == 0;
+}
+
+/// containerd's root: never inside Docker's data root, which the operator (or a reinstall)
+/// removes once Docker is gone; `state` is runtime state on tmpfs and stays in /run.
+/// - --containerd-root, when given;
+/// - on a TKE node, /var/lib/containerd, where TKE's own containerd nodes keep it (the
+///   default of a TKE node pool's runtimeRootDir, TKE doc 457/136886);
+/// - when the data disk is mounted at Docker's data root itself, /var/lib/containerd:
+///   anything on that disk is inside Docker's data root;
+/// - when Docker's data root is a folder on a data disk mounted elsewhere, <disk>/containerd,
+///   beside it on the same disk.
+result<void> decide_root(const analyze::node_facts& facts, const plan_options& options,
+                         containerd_target& target, std::vector<plan_note>& notes,
+                         std::vector<plan_note>& config_notes) {
+  const std::string& docker_root = facts.storage.docker_data_root;
+  const auto disk = data_disk_folder(facts.storage);
+  const bool disk_is_data_root = disk && *disk == docker_root;
+  const bool tke = facts.platform.name == "tke";
+  if (options.containerd_root) {
+    const std::string root = *options.containerd_root;
+    if (root.empty() || root.front() != '/') {
+      return invalid_input("--containerd-root \"" + root + "\" is not an absolute path",
+                           {"", 0, 0, "--containerd-root"},
+                           "write an absolute path, e.g. /var/lib/containerd or /data/containerd");
+    }
+    // "/data//containerd/" and "/data/x/../containerd" name /data/containerd.
+    std::string normal = std::filesystem::path(root).lexically_normal().string();
+    while (normal.size() > 1 && normal.back() == '/')
+      normal.pop_back();
+    if (!docker_root.empty() &&
+        (is_within(normal, docker_root) || is_within(docker_root, normal))) {
+      return invalid_input(
+          "--containerd-root " + normal + " is " +
+              (is_within(normal, docker_root) ? "inside" : "a parent of") + " Docker's data root " +
+              docker_root +
+              ": removing Docker's data after the switch would delete containerd's images and "
+              "snapshots (or Docker's data would sit in containerd's root)",
+          {"", 0, 0, "--containerd-root"},
+          "choose a folder apart from " + docker_root +
+              ", e.g. /var/lib/containerd or a folder on the data disk beside it");
+    }
+    target.root = normal;
+    config_notes.push_back(info("root", "containerd keeps images and snapshots in " + normal +
+                                            " (--containerd-root); state stays in "
+                                            "/run/containerd (tmpfs)"));
+  } else if (tke || disk_is_data_root) {
+    target.root = "/var/lib/containerd";
+    config_notes.push_back(
+        info("root", std::string("containerd keeps images and snapshots in /var/lib/containerd") +
+                         (tke ? ", where TKE's own containerd nodes keep them (a node pool's "
+                                "default containerd data root)"
+                              : "") +
+                         "; state stays in /run/containerd (tmpfs); --containerd-root names "
+                         "another folder"));
+    if (disk && !disk_is_data_root) {
+      notes.push_back(info("root", "Docker's data root " + docker_root + " is on the data disk " +
+                                       *disk +
+                                       " but containerd's root /var/lib/containerd is "
+                                       "on the system disk: to keep images on the data disk, "
+                                       "plan again with --containerd-root " +
+                                       join_node_path(*disk, "containerd")));
+    }
+  } else if (disk) {
+    target.root = join_node_path(*disk, "containerd");
+    config_notes.push_back(info("root", "containerd keeps images and snapshots in " + *target.root +
+                                            " on the data disk, beside Docker's " + docker_root +
+                                            " (not inside it, so removing Docker's "
+                                            "data later leaves them); state stays in "
+                                            "/run/containerd (tmpfs)"));
+  }
   if (disk_is_data_root) {
     notes.push_back(warning(
-        "root", "the data disk is mounted at Docker's data root " + facts.storage.docker_data_root +
-                    ", so containerd's root " + *target.root +
-                    " is inside it: after the switch never remove " +
-                    facts.storage.docker_data_root + " as a whole (`rm -rf " +
-                    facts.storage.docker_data_root +
-                    "` deletes containerd's images and snapshots); remove only Docker's own "
-                    "folders in it (containers, image, overlay2, volumes, network, plugins, "
-                    "buildkit, swarm, tmp, trust, runtimes), or mount the disk elsewhere "
-                    "(e.g. /data) and plan again"));
+        "root", "the data disk is mounted at Docker's data root " + docker_root +
+                    ", so anything kept on it lies inside " + docker_root +
+                    " and a later removal of Docker's data (`rm -rf " + docker_root +
+                    "`, a reinstall) would delete it: containerd's root " +
+                    target.root.value_or("/var/lib/containerd") +
+                    " and /var/log/pods stay off that disk. Once Docker's data is removed, the "
+                    "disk can be mounted elsewhere (e.g. /data) and the node planned again "
+                    "with --containerd-root /data/containerd"));
   }
+  return {};
 }
 
 /// config.toml's change. Returns the registry settings it wrote, which hosts.toml follows.
@@ -588,7 +650,9 @@ result<migration_plan> build_plan(const analyze::node_facts& facts, const rooted
   decide_image_pulls(facts, *containerd_version, plan.containerd_version, target, notes,
                      config_notes);
   if (facts.docker.selinux_enabled) target.enable_selinux = *facts.docker.selinux_enabled;
-  decide_root(facts, target, notes, config_notes);
+  if (auto root = decide_root(facts, options, target, notes, config_notes); !root) {
+    return root.error();
+  }
 
   // The files: config.toml, hosts.toml, the kubelet's config and flags, crictl's config.
   auto registries = plan_containerd_config(target, node, config_notes, plan);
@@ -615,6 +679,19 @@ result<migration_plan> build_plan(const analyze::node_facts& facts, const rooted
     return flag_files.error();
   }
   if (auto crictl = plan_crictl(node, options, endpoint, plan); !crictl) return crictl.error();
+  if (facts.platform.name == "tke") {
+    // TKE's docs and guides add mirrors to config.toml inline, with sed (examples/nodes/
+    // README.md, S5); next to config_path that stops containerd's CRI plugin.
+    notes.push_back(warning(
+        "registry mirrors",
+        std::string("TKE: to add a registry mirror after the switch, write ") + certs_d +
+            "/<registry>/hosts.toml (server = \"https://<registry>\", registry-1.docker.io for "
+            "docker.io, then [host.\"<mirror>\"] with capabilities = [\"pull\", \"resolve\"]); "
+            "containerd reads it on the next pull. "
+            "Do not use TKE's sed recipe that adds registry.mirrors tables to config.toml: next to "
+            "config_path containerd does not load its CRI plugin and the kubelet finds no "
+            "runtime (`deshim validate` reports it as containerd-refused-keys)"));
+  }
 
   if (auto link = pods_log_link(facts.storage, node)) plan.links.push_back(std::move(*link));
   plan.steps = switch_steps(facts, options.containerd_socket);

@@ -20,6 +20,9 @@ struct plan_options {
   /// Target containerd version ("1.6.20", "2.0.0"); nullopt: the node's containerd when facts
   /// know it, else 1.6 (config version 2).
   std::optional<std::string> containerd_version;
+  /// containerd's root (images, snapshots); nullopt: decided from the node (planner.cc,
+  /// decide_root). Never inside Docker's data root, which a later cleanup removes.
+  std::optional<std::string> containerd_root;
   /// Kubernetes before 1.11 has no loopback stream server: without TLS certificates the plan
   /// is refused unless this is set.
   bool allow_insecure_streaming = false;

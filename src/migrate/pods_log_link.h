@@ -17,8 +17,9 @@ namespace deshim::migrate {
 /// The folder on the data disk that holds containerd's data and the pod logs.
 std::optional<std::string> data_disk_folder(const analyze::storage_facts& storage);
 
-/// The link to make, or nullopt when Docker's data is not on a separate disk or /var/log/pods
-/// is already on it (a mount or an existing symlink).
+/// The link to make, or nullopt when Docker's data is not on a separate disk, when that disk
+/// is mounted at Docker's data root itself (a link into it would be removed with Docker's
+/// data), or when /var/log/pods is already on it (a mount or an existing symlink).
 std::optional<symlink_change> pods_log_link(const analyze::storage_facts& storage,
                                             const rooted_fs& node);
 

@@ -5,6 +5,17 @@
 #include "migrate/carry_images.h"
 
 namespace deshim::migrate {
+namespace {
+
+/// TKE's FAQ on choosing containerd or Docker: a cluster's runtime change reaches only new
+/// nodes in no pool (the same link as rules/tke-node-pool.yaml's docs).
+constexpr const char* tke_runtime_faq =
+    "https://github.com/tencentyun/qcloud-documents/blob/master/product/"
+    "%E8%AE%A1%E7%AE%97%E4%B8%8E%E7%BD%91%E7%BB%9C/%E5%AE%B9%E5%99%A8%E6%9C%8D%E5%8A%A1/"
+    "%E5%B8%B8%E8%A7%81%E9%97%AE%E9%A2%98/"
+    "%E5%A6%82%E4%BD%95%E9%80%89%E6%8B%A9%20Containerd%20%E5%92%8C%20docker.md";
+
+}  // namespace
 
 std::vector<plan_step> switch_steps(const analyze::node_facts& facts, const std::string& socket) {
   // The Node object's name, which is what kubectl takes (TKE's is the node's IP).
@@ -25,7 +36,20 @@ std::vector<plan_step> switch_steps(const analyze::node_facts& facts, const std:
   if (!facts.engine.endpoint.empty() && facts.engine.endpoint != default_docker_host) {
     carry.insert(carry.end(), {"--docker-host", facts.engine.endpoint});
   }
-  std::vector<plan_step> steps = {
+  std::vector<plan_step> steps;
+  // TKE's node pool owns the runtime (rules/tke-node-pool.yaml): switched here alone, the node
+  // goes back to Docker at its pool's next reinstall, scale-out or upgrade.
+  if (facts.platform.name == "tke") {
+    steps.push_back({"switch-node-pool",
+                     "before anything else: set this node's TKE node pool runtime to containerd "
+                     "in the TKE console or API, or remove the node from its pool; a node pool "
+                     "that still says Docker reinstalls Docker on a reinstall, scale-out or pool "
+                     "upgrade (rule tke-node-pool: " +
+                         std::string(tke_runtime_faq) + ")",
+                     {},
+                     false});
+  }
+  const std::vector<plan_step> switch_order = {
       {"drain",
        "move the node's pods elsewhere",
        {"kubectl", "drain", node, "--ignore-daemonsets", "--delete-emptydir-data"},
@@ -64,6 +88,7 @@ std::vector<plan_step> switch_steps(const analyze::node_facts& facts, const std:
        {"crictl", "--runtime-endpoint", "unix://" + socket, "info"},
        false},
   };
+  steps.insert(steps.end(), switch_order.begin(), switch_order.end());
   // kubeadm keeps the node's CRI socket in an annotation that `kubeadm upgrade` reads
   // (website#32381).
   const bool kubeadm = std::any_of(

@@ -5,7 +5,8 @@
 // socket) -> start kubelet -> wait for CRI ready -> uncordon. Both daemons run while the
 // images move; the kubelet, stopped first, sees only the new runtime. Service steps carry the
 // systemctl command (or, for carry-images, the deshim command) `--execute-steps` runs; cluster
-// steps carry the kubectl line for the operator; write-files is deshim's own.
+// steps carry the kubectl line for the operator; write-files is deshim's own. On a TKE node the
+// first step is the operator's: switch the node pool's runtime (rules/tke-node-pool.yaml).
 #pragma once
 
 #include <string>

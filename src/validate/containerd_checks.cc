@@ -331,15 +331,26 @@ std::vector<check_result> check_refused_keys(const static_context& context) {
       document.version >= 3 ? runtime::cri_images_plugin_id_v3 : runtime::cri_plugin_id_v2;
   if (const toml::table* registry = (*plugins)[registry_plugin]["registry"].as_table()) {
     const std::string prefix = "plugins.\"" + registry_plugin + "\".registry.";
-    const bool config_path = !(*registry)["config_path"].value_or(std::string()).empty();
+    const std::string hosts_folder = (*registry)["config_path"].value_or(std::string());
+    const bool config_path = !hosts_folder.empty();
     const toml::table* mirrors = (*registry)["mirrors"].as_table();
     if (config_path && mirrors != nullptr && !mirrors->empty()) {
+      // The fix names the first mirrored registry's hosts.toml, the form containerd reads
+      // (TKE's guides add mirrors inline with sed, which is how this usually happens).
+      const std::string host(mirrors->cbegin()->first.str());
       out.push_back(failed(id, title, category,
                            at(*registry, "mirrors") + ": " + prefix +
                                "mirrors next to config_path: containerd does not load its CRI "
                                "plugin (\"`mirrors` cannot be set when `config_path` is "
                                "provided\")",
-                           fix_registry));
+                           "delete the mirrors tables from config.toml and write each registry's "
+                           "mirrors to " +
+                               join_node_path(hosts_folder, host + "/hosts.toml") +
+                               " instead: server = \"https://" +
+                               (host == "docker.io" ? std::string("registry-1.docker.io") : host) +
+                               "\", then one [host.\"<mirror URL>\"] with capabilities = "
+                               "[\"pull\", \"resolve\"] per endpoint (deshim migrate plan does "
+                               "this; a sed that appends mirrors to config.toml brings it back)"));
     }
     if (const toml::table* configs = (*registry)["configs"].as_table()) {
       for (const auto& [host, node] : *configs) {
@@ -471,8 +482,18 @@ std::vector<check_result> check_root_and_state(const static_context& context) {
                          "snapshots), e.g. /run/containerd and /var/lib/containerd"));
   }
   const std::string docker_root = context.facts.docker.data_root.value_or("/var/lib/docker");
-  // A root below a data disk mounted at Docker's data-root is fine (the migrator may put it
-  // there); Docker's own folders inside containerd's root are not.
+  // Docker's data is removed once the node runs on containerd (by hand, or by a reinstall):
+  // a root inside it goes too. Docker's own folders inside containerd's root are worse.
+  if (is_absolute(settings.root) && is_inside(settings.root, docker_root) &&
+      settings.root != docker_root) {
+    out.push_back(warned(id, title, category,
+                         key_at("root") + ": root \"" + settings.root +
+                             "\" is inside Docker's data-root \"" + docker_root +
+                             "\": removing Docker's data after the switch deletes containerd's "
+                             "images and snapshots",
+                         "move containerd's root out of it (deshim migrate plan "
+                         "--containerd-root, e.g. /var/lib/containerd)"));
+  }
   if (is_absolute(settings.root) && is_inside(docker_root, settings.root)) {
     out.push_back(failed(id, title, category,
                          key_at("root") + ": root \"" + settings.root +

@@ -53,6 +53,27 @@ std::vector<check_result> check_pods_log_location(const static_context& context)
                    "Docker's data-root " + storage.docker_data_root +
                        " is on the root filesystem: /var/log/pods stays on " + where)};
   }
+  auto host = context.node.resolve("/var/log/pods");
+  std::string target = host ? host->lexically_relative(context.node.root()).string() : "";
+  if (storage.docker_data_root_mount == storage.docker_data_root) {
+    // The disk is mounted at Docker's data-root: everything on it goes when Docker's data is
+    // removed, so the plan leaves the logs on the system disk (docs/migrate.md, data disks).
+    const std::string resolved = "/" + (target == "." ? std::string() : target);
+    const std::string prefix = storage.docker_data_root + "/";
+    if (resolved == storage.docker_data_root || resolved.rfind(prefix, 0) == 0) {
+      return {failed(id, title, category,
+                     "/var/log/pods resolves to " + resolved + ", inside Docker's data-root " +
+                         storage.docker_data_root +
+                         " (the data disk's mount point): removing Docker's data deletes the "
+                         "container logs",
+                     "make /var/log/pods a plain folder again (move its content out of " +
+                         storage.docker_data_root + "), or mount the data disk elsewhere")};
+    }
+    return {passed(id, title, category,
+                   "the data disk is mounted at Docker's data-root " + storage.docker_data_root +
+                       ": /var/log/pods stays on " + where +
+                       ", outside it, where removing Docker's data cannot delete the logs")};
+  }
   if (where != storage.docker_data_root_mount) {
     return {failed(id, title, category,
                    "/var/log/pods is on " + where + " (" + storage.mounts_from +
@@ -62,8 +83,6 @@ std::vector<check_result> check_pods_log_location(const static_context& context)
                    "make /var/log/pods a symlink to a folder on " + storage.docker_data_root_mount +
                        " (deshim migrate apply does, moving what is there)")};
   }
-  auto host = context.node.resolve("/var/log/pods");
-  std::string target = host ? host->lexically_relative(context.node.root()).string() : "";
   return {passed(id, title, category,
                  "/var/log/pods resolves to /" + target + " on the data disk " +
                      storage.docker_data_root_mount)};

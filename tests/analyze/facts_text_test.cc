@@ -404,6 +404,14 @@ TEST(facts_text, deshim_analyze_facts_text_on_the_example_node) {
   ASSERT_EQ(run->exit_code, 0) << run->standard_error;
   const std::string& out = run->standard_output;
   EXPECT_EQ(out.find('\x1b'), std::string::npos);
+  // The example is a TKE node: its marks say who owns its runtime.
+  EXPECT_NE(section(out, "Node")
+                .find("  managed by             TKE (Tencent Kubernetes Engine): "
+                      "the node pool owns its runtime  4 mark(s), first "
+                      "/etc/kubernetes/kubelet:5 (kubelet flag from "
+                      "$CLOUD_CONFIG)\n"),
+            std::string::npos)
+      << out;
   std::string workloads = section(out, "Workloads");
   EXPECT_NE(workloads.find("  ci/Deployment/jenkins-agent  "
                            "examples/workloads/tke-docker/ci-runner.yaml:2\n"

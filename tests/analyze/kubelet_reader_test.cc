@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "analyze/node_configuration.h"
 #include "analyze/temp_node.h"
 
@@ -174,6 +176,46 @@ TEST(kubelet_reader, tke_flags_file_alone_when_no_unit_reads_it) {
   EXPECT_TRUE(flag(kubelet, "container-runtime").dockershim_only);
   EXPECT_EQ(kubelet.settings["network_plugin"], "kubenet");
   EXPECT_EQ(kubelet.runtime, "dockershim");
+}
+
+/// A file of the example TKE node.
+std::string example_file(const std::string& path) {
+  std::ifstream in(std::string(DESHIM_SOURCE_DIR) + "/examples/nodes/tke-docker" + path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+TEST(kubelet_reader, tke_installer_switch_lines_count_only_when_execstart_names_them) {
+  // The switch of Tencent's installer: two variables appended to the flags file.
+  const std::string appended = example_file("/etc/kubernetes/kubelet") +
+                               "CONTAINER_RUNTIME=\"--container-runtime=remote\"\n"
+                               "CONTAINER_RUNTIME_ENDPOINT=\"--container-runtime-endpoint=unix:///"
+                               "run/containerd/containerd.sock\"\n";
+  const std::string unit = example_file("/usr/lib/systemd/system/kubelet.service");
+  ASSERT_NE(unit.find("${REGISTER_WITH_TAINTS}"), std::string::npos);
+  {
+    // systemd passes only the variables ExecStart names: the kubelet still runs dockershim.
+    temp_node node;
+    node.write("/etc/kubernetes/kubelet", appended)
+        .write("/usr/lib/systemd/system/kubelet.service", unit);
+    node_facts facts = read(node.fs(), "1.20.6");
+    EXPECT_EQ(facts.kubelet.runtime, "dockershim");
+    for (const auto& entry : facts.kubelet.flags)
+      EXPECT_NE(entry.flag.name, "container-runtime");
+  }
+  {
+    temp_node node;
+    std::string named = unit;
+    named.replace(named.find("${REGISTER_WITH_TAINTS}"), 23,
+                  "${REGISTER_WITH_TAINTS} ${CONTAINER_RUNTIME} ${CONTAINER_RUNTIME_ENDPOINT}");
+    node.write("/etc/kubernetes/kubelet", appended)
+        .write("/usr/lib/systemd/system/kubelet.service", named);
+    node_facts facts = read(node.fs(), "1.20.6");
+    EXPECT_EQ(facts.kubelet.runtime, "containerd");
+    EXPECT_EQ(flag(facts.kubelet, "container-runtime").flag.source.describe(),
+              "/etc/kubernetes/kubelet:24 (kubelet flag from $CONTAINER_RUNTIME)");
+    EXPECT_EQ(facts.kubelet.settings["container_runtime_endpoint"],
+              "unix:///run/containerd/containerd.sock");
+  }
 }
 
 TEST(kubelet_reader, no_kubelet_at_all_is_recorded_not_fatal) {

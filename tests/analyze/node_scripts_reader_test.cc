@@ -29,8 +29,7 @@ TEST(node_scripts_reader, reads_the_example_nodes_cron_job_and_units) {
   ASSERT_TRUE(read_node_scripts(example_node(), {}, false, facts));
   nlohmann::json expected = nlohmann::json::parse(R"json({
     "files_scanned": ["/etc/cron.d/image-maintenance",
-                      "/etc/systemd/system/docker.service.d/10-tke.conf",
-                      "/etc/systemd/system/kubelet.service.d/20-container-runtime.conf"],
+                      "/etc/systemd/system/docker.service.d/10-tke.conf"],
     "invocations": [
       {"file": "/etc/cron.d/image-maintenance", "line": 4,
        "original": "docker build -t debug-tools:latest /opt/debug-tools",
@@ -54,9 +53,6 @@ TEST(node_scripts_reader, reads_the_example_nodes_cron_job_and_units) {
       {{"kind", "crontab"}, {"path", "/etc/cron.d/image-maintenance"}, {"status", "read"}},
       {{"kind", "systemd unit"},
        {"path", "/etc/systemd/system/docker.service.d/10-tke.conf"},
-       {"status", "read"}},
-      {{"kind", "systemd unit"},
-       {"path", "/etc/systemd/system/kubelet.service.d/20-container-runtime.conf"},
        {"status", "read"}},
   };
   EXPECT_EQ(inputs_of(facts), inputs);

@@ -100,7 +100,7 @@ TEST(rule_loader, every_load_error_names_file_line_and_column) {
       {edited("category:", "category: network"),
        "rules/docker-tcp.yaml:3:11: unknown category \"network\"\n  hint: categories: dind, "
        "docker-cli, docker-api, compose, swarm, logging, kubelet, cgroup, stream, cni, registry, "
-       "storage, runtimes, images, non-k8s-containers, containerd, daemon-features"},
+       "storage, runtimes, images, non-k8s-containers, containerd, daemon-features, platform"},
       {edited("severity:", "severity: error"),
        "rules/docker-tcp.yaml:4:11: unknown severity \"error\"\n  hint: severity is blocker, "
        "warning or info"},

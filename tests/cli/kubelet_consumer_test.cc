@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -189,6 +190,43 @@ TEST(kubelet_consumer, one_apply_starts_the_kubelet_on_containerd_at_every_versi
   RecordProperty("checked", checked);
   std::cout << "checked " << checked << " node/version pairs; skipped (the node does not start "
             << "there as it is):" << skipped_text << "\n";
+}
+
+/// Tencent's installer switches a TKE node by appending two variables to the kubelet's flags
+/// file. systemd hands the kubelet only what ExecStart names, so the switch takes effect only
+/// with the unit naming them, which is the form `migrate apply` writes (both files).
+TEST(kubelet_consumer, tke_installer_switch_lines_reach_the_kubelet_only_through_execstart) {
+  const auto example = std::filesystem::path(DESHIM_SOURCE_DIR) / "examples/nodes/tke-docker";
+  const std::string lines =
+      "CONTAINER_RUNTIME=\"--container-runtime=remote\"\n"
+      "CONTAINER_RUNTIME_ENDPOINT=\"--container-runtime-endpoint=unix:///run/containerd/"
+      "containerd.sock\"\n";
+  for (bool named : {false, true}) {
+    SCOPED_TRACE(named ? "ExecStart names them" : "appended only");
+    temp_node node;
+    ASSERT_EQ(run({"cp", "-a", example.string() + "/.", node.root().string()}).exit_code, 0);
+    const auto flags_file = node.root() / "etc/kubernetes/kubelet";
+    std::ofstream(flags_file, std::ios::app) << lines;
+    if (named) {
+      const auto unit = node.root() / "usr/lib/systemd/system/kubelet.service";
+      std::ifstream in(unit);
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      const std::string last = "${REGISTER_WITH_TAINTS}";
+      ASSERT_NE(text.find(last), std::string::npos);
+      text.replace(text.find(last), last.size(),
+                   last + " ${CONTAINER_RUNTIME} ${CONTAINER_RUNTIME_ENDPOINT}");
+      std::ofstream(unit, std::ios::trunc) << text;
+    }
+    auto started =
+        testing::start_kubelet(node.root(), testing::systemd_kubelet_argv(node.root()), 20);
+    EXPECT_TRUE(started.errors.empty()) << started.errors.front();
+    if (named) {
+      EXPECT_EQ(started.runtime, "remote") << joined(started.argv);
+      EXPECT_EQ(started.endpoint, "unix:///run/containerd/containerd.sock");
+    } else {
+      EXPECT_EQ(started.runtime, "docker") << joined(started.argv);
+    }
+  }
 }
 
 }  // namespace

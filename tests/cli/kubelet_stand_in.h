@@ -65,6 +65,7 @@ inline const std::vector<stand_in_flag>& stand_in_flags() {
       // Present in every version from 1.10 to 1.35.
       {"allow-privileged", true, 0},
       {"anonymous-auth", true, 0},
+      {"authentication-token-webhook", true, 0},
       {"authorization-mode", false, 0},
       {"bootstrap-kubeconfig", false, 0},
       {"cert-dir", false, 0},
@@ -90,10 +91,12 @@ inline const std::vector<stand_in_flag>& stand_in_flags() {
       {"node-labels", false, 0},
       {"non-masquerade-cidr", false, 0},
       {"pod-manifest-path", false, 0},
+      {"provider-id", false, 0},
       {"register-with-taints", false, 0},
       {"root-dir", false, 0},
       {"rotate-certificates", true, 0},
       {"runtime-request-timeout", false, 0},
+      {"serialize-image-pulls", true, 0},
       {"v", false, 0},
   };
   return flags;

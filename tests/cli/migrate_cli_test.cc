@@ -7,6 +7,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -104,7 +105,12 @@ TEST(migrate_cli, plan_shows_diffs_and_steps_and_changes_nothing) {
   EXPECT_NE(run.standard_output.find("--- /dev/null\n+++ b/etc/crictl.yaml\n"), std::string::npos)
       << run.standard_output;
   EXPECT_NE(run.standard_output.find("b/etc/containerd/config.toml\n"), std::string::npos);
-  EXPECT_NE(run.standard_output.find("Steps:\n  1. drain: "), std::string::npos);
+  // A TKE node: the node pool comes first (rule tke-node-pool), then the switch itself.
+  EXPECT_NE(run.standard_output.find("Steps:\n  1. switch-node-pool: before anything else: set "
+                                     "this node's TKE node pool runtime to containerd"),
+            std::string::npos)
+      << run.standard_output;
+  EXPECT_NE(run.standard_output.find("\n  2. drain: "), std::string::npos);
   EXPECT_TRUE(node_tree(node) == before);
 
   auto json = deshim(node, migrate_args("plan", kubernetes_version, {"-o", "json"}));
@@ -232,6 +238,33 @@ TEST(migrate_cli, a_blocker_the_plan_resolves_needs_no_force) {
       deshim(node, {"analyze", "-o", "json", "--fail-on", "never"}).standard_output);
   for (const auto& found : report.at("findings"))
     EXPECT_NE(found.at("rule"), "containerd-cri-disabled") << "analyze still finds it after apply";
+}
+
+TEST(migrate_cli, inline_mirrors_next_to_config_path_are_resolved_by_the_plan) {
+  // A containerd config.toml as TKE keeps it (mirrors inline) after config_path was set: the
+  // plan moves the mirrors to hosts.toml, so apply needs no force for it.
+  temp_node node;
+  copy_fixture(node, "docker-ce-containerd");
+  node.write("/etc/containerd/config.toml",
+             "version = 2\n\n[plugins.\"io.containerd.grpc.v1.cri\".registry]\n"
+             "  config_path = \"/etc/containerd/certs.d\"\n\n"
+             "  [plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"docker.io\"]\n"
+             "    endpoint = [\"https://mirror.ccs.tencentyun.com\"]\n");
+  auto planned =
+      nlohmann::json::parse(deshim(node, {"migrate", "plan", "-o", "json"}).standard_output);
+  EXPECT_EQ(planned.at("blockers"), nlohmann::json::array());
+  ASSERT_EQ(planned.at("resolved_blockers").size(), 1u);
+  EXPECT_EQ(planned.at("resolved_blockers")[0].at("rule"), "containerd-inline-mirrors");
+  auto applied = deshim(node, {"migrate", "apply"});
+  ASSERT_EQ(applied.exit_code, 0) << applied.standard_error;
+  std::ifstream hosts(node.root() / "etc/containerd/certs.d/docker.io/hosts.toml");
+  std::string written((std::istreambuf_iterator<char>(hosts)), std::istreambuf_iterator<char>());
+  EXPECT_NE(written.find("[host.\"https://mirror.ccs.tencentyun.com\"]"), std::string::npos)
+      << written;
+  auto report = nlohmann::json::parse(
+      deshim(node, {"analyze", "-o", "json", "--fail-on", "never"}).standard_output);
+  for (const auto& found : report.at("findings"))
+    EXPECT_NE(found.at("rule"), "containerd-inline-mirrors") << "analyze still finds it";
 }
 
 TEST(migrate_cli, apply_stopped_after_each_step_then_run_again_equals_uninterrupted) {

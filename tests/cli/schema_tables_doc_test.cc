@@ -101,13 +101,14 @@ TEST(schema_tables_doc, the_report_table_lists_every_key_analyze_writes) {
 
 TEST(schema_tables_doc, the_plan_table_lists_every_key_migrate_plan_writes) {
   auto doc = table_keys(source / "docs/migrate-plan-schema.md");
-  // Two nodes: the example (blockers, no link) and a TKE node with a data disk (a link, notes).
+  // Two nodes: the example (blockers, notes, no link: its data disk is mounted at Docker's
+  // data root) and the GPU node, whose data disk at /data gets the /var/log/pods link.
   auto plan =
       run_json({"migrate", "plan", "--root", node, "--kubernetes-version", "1.20.6", "-o", "json"});
   EXPECT_EQ(undocumented(doc, plan), std::vector<std::string>{});
-  auto disk = run_json({"migrate", "plan", "--root",
-                        (source / "tests/fixtures/nodes/tke-data-disk").string(),
-                        "--kubernetes-version", "1.22.4", "-o", "json"});
+  auto disk =
+      run_json({"migrate", "plan", "--root", (source / "tests/fixtures/nodes/gpu-nvidia").string(),
+                "--kubernetes-version", "1.22.4", "--containerd-version", "1.6.20", "-o", "json"});
   ASSERT_FALSE(disk["links"].empty()) << "the fixture should plan the /var/log/pods link";
   EXPECT_EQ(undocumented(doc, disk), std::vector<std::string>{});
 }

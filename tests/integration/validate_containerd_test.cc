@@ -335,6 +335,30 @@ TEST_F(validate_containerd, refused_keys_containerd_starts_without_its_cri_plugi
   expect_deshim_fails(tree, "containerd-refused-keys");
 }
 
+TEST_F(validate_containerd, tke_inline_mirror_after_migration_stops_cri_and_is_caught) {
+  // A migrated node (config_path set) where a mirror was added the way TKE's guides do it:
+  // a registry.mirrors table in config.toml (examples/nodes/README.md, S5).
+  node_tree tree("tke-mirror-appended");
+  auto run = run_containerd(runnable_config(tree, "tke-mirror-appended"), "tke-mirror");
+  ASSERT_TRUE(run.started) << run.start_error;
+  auto plugins = run.daemon->ctr_output({"plugins", "ls"});
+  ASSERT_TRUE(plugins) << plugins.error().describe();
+  // Recorded: containerd 1.6 serves, but without its CRI plugin; the log says why.
+  bool cri_error = false;
+  std::istringstream lines(*plugins);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("io.containerd.grpc.v1") != std::string::npos &&
+        line.find(" cri ") != std::string::npos) {
+      cri_error = line.find(" error") != std::string::npos;
+    }
+  }
+  EXPECT_TRUE(cri_error) << *plugins;
+  const std::string log = read_text(run.daemon->log_path());
+  EXPECT_NE(log.find("`mirrors` cannot be set when `config_path` is provided"), std::string::npos)
+      << log;
+  expect_deshim_fails(tree, "containerd-refused-keys");
+}
+
 TEST_F(validate_containerd, version_3_containerd_1_6_reads_it_as_version_2) {
   node_tree tree("version-3-for-1-6");
   auto run = run_containerd(runnable_config(tree, "version-3"), "version-3");

@@ -6,6 +6,8 @@
 #include <toml++/toml.h>
 
 #include <filesystem>
+#include <fstream>
+#include <optional>
 
 #include "analyze/temp_node.h"
 #include "migrate/planner_cases.h"
@@ -203,32 +205,147 @@ TEST(planner, image_pull_progress_deadline_by_containerd_version) {
             "10m");
 }
 
-TEST(planner, data_disk_at_dockers_data_root_is_a_loud_warning) {
-  auto plan = plan_for(std::string(DESHIM_SOURCE_DIR) + "/tests/fixtures/nodes/tke-data-disk", {},
-                       "1.20.6");
-  ASSERT_TRUE(plan) << plan.error().describe();
-  bool warned = false;
-  for (const auto& note : plan->notes) {
-    if (note.setting == "root" && note.severity == plan_note::level::warning &&
-        note.text.find("rm -rf /var/lib/docker") != std::string::npos) {
-      warned = true;
-    }
+/// The fixture's text with `from` replaced by `to` (once).
+std::string fixture_text(const std::string& path, const std::string& from, const std::string& to) {
+  std::ifstream in(std::string(DESHIM_SOURCE_DIR) + "/tests/fixtures/nodes/" + path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << path << " has no " << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+/// tke-data-disk without its TKE mark (--cloud-provider=qcloud): a plain node, same disks.
+void make_not_tke(node_copy& node) {
+  node.write("/etc/kubernetes/kubelet",
+             fixture_text("tke-data-disk/etc/kubernetes/kubelet", "--cloud-provider=qcloud",
+                          "--cloud-provider=external"));
+}
+
+/// Docker's data-root /data/docker on a data disk mounted at /data.
+void move_disk_to_data(node_copy& node) {
+  node.write("/etc/docker/daemon.json",
+             "{\"data-root\": \"/data/docker\", \"storage-driver\": \"overlay2\"}\n");
+  node.write("/etc/fstab", "/dev/vdb /data ext4 defaults 0 0\n");
+}
+
+std::optional<std::string> root_of(const migration_plan& plan) {
+  return toml::parse(plan.files.front().after)["root"].value<std::string>();
+}
+
+const plan_note* note_about(const migration_plan& plan, const std::string& setting,
+                            plan_note::level level) {
+  for (const auto& note : plan.notes) {
+    if (note.setting == setting && note.severity == level) return &note;
   }
-  EXPECT_TRUE(warned);
+  return nullptr;
+}
+
+TEST(planner, data_disk_at_dockers_data_root_keeps_containerd_and_logs_off_it) {
+  for (bool tke : {true, false}) {
+    SCOPED_TRACE(tke ? "TKE node" : "plain node");
+    node_copy node("tke-data-disk");
+    if (!tke) make_not_tke(node);
+    auto plan = plan_for(node.root(), {}, "1.20.6");
+    ASSERT_TRUE(plan) << plan.error().describe();
+    // Nothing on the disk: everything there is inside /var/lib/docker, which goes once Docker
+    // is removed.
+    EXPECT_EQ(root_of(*plan), "/var/lib/containerd");
+    EXPECT_TRUE(plan->links.empty()) << plan->links.front().target;
+    const plan_note* warned = note_about(*plan, "root", plan_note::level::warning);
+    ASSERT_NE(warned, nullptr);
+    EXPECT_NE(warned->text.find("`rm -rf /var/lib/docker`"), std::string::npos) << warned->text;
+    EXPECT_NE(warned->text.find("/var/log/pods stay off that disk"), std::string::npos)
+        << warned->text;
+    EXPECT_NE(warned->text.find("--containerd-root /data/containerd"), std::string::npos)
+        << warned->text;
+  }
 }
 
 TEST(planner, data_disk_elsewhere_puts_containerd_beside_dockers_data_root) {
   node_copy node("tke-data-disk");
-  node.write("/etc/docker/daemon.json",
-             "{\"data-root\": \"/data/docker\", \"storage-driver\": \"overlay2\"}\n");
-  node.write("/etc/fstab", "/dev/vdb /data ext4 defaults 0 0\n");
+  make_not_tke(node);
+  move_disk_to_data(node);
   auto plan = plan_for(node.root(), {}, "1.20.6");
   ASSERT_TRUE(plan) << plan.error().describe();
-  auto table = toml::parse(plan->files.front().after);
-  EXPECT_EQ(table["root"].value<std::string>(), "/data/containerd");
+  EXPECT_EQ(root_of(*plan), "/data/containerd");
+  ASSERT_EQ(plan->links.size(), 1u);
+  EXPECT_EQ(plan->links.front().path, "/var/log/pods");
+  EXPECT_EQ(plan->links.front().target, "/data/log/pods");
   for (const auto& note : plan->notes) {
     EXPECT_NE(note.setting, "root") << note.text;
   }
+}
+
+TEST(planner, tke_node_keeps_containerd_where_tke_containerd_nodes_do) {
+  node_copy node("tke-data-disk");
+  move_disk_to_data(node);
+  auto plan = plan_for(node.root(), {}, "1.20.6");
+  ASSERT_TRUE(plan) << plan.error().describe();
+  EXPECT_EQ(root_of(*plan), "/var/lib/containerd");
+  // The logs still go to the data disk, beside Docker's data (as TKE links them).
+  ASSERT_EQ(plan->links.size(), 1u);
+  EXPECT_EQ(plan->links.front().target, "/data/log/pods");
+  const plan_note* hint = note_about(*plan, "root", plan_note::level::info);
+  ASSERT_NE(hint, nullptr);
+  EXPECT_NE(hint->text.find("--containerd-root /data/containerd"), std::string::npos) << hint->text;
+}
+
+TEST(planner, containerd_root_option_names_the_root) {
+  node_copy node("tke-data-disk");
+  move_disk_to_data(node);
+  plan_options options;
+  options.containerd_root = "/data//containerd/";
+  auto plan = plan_for(node.root(), options, "1.20.6");
+  ASSERT_TRUE(plan) << plan.error().describe();
+  EXPECT_EQ(root_of(*plan), "/data/containerd");
+}
+
+TEST(planner, containerd_root_inside_dockers_data_root_is_refused) {
+  for (const char* bad : {"/var/lib/docker/containerd", "/var/lib/docker", "/var/lib",
+                          "/var/lib/docker/../docker/x"}) {
+    SCOPED_TRACE(bad);
+    plan_options options;
+    options.containerd_root = bad;
+    auto plan = plan_for(std::string(DESHIM_SOURCE_DIR) + "/tests/fixtures/nodes/tke-data-disk",
+                         options, "1.20.6");
+    ASSERT_FALSE(plan);
+    EXPECT_EQ(plan.error().exit_status(), 2);
+    EXPECT_NE(plan.error().describe().find("--containerd-root"), std::string::npos)
+        << plan.error().describe();
+    EXPECT_NE(plan.error().describe().find("Docker's data root /var/lib/docker"), std::string::npos)
+        << plan.error().describe();
+  }
+  plan_options relative;
+  relative.containerd_root = "containerd";
+  auto plan = plan_for(std::string(DESHIM_SOURCE_DIR) + "/tests/fixtures/nodes/tke-data-disk",
+                       relative, "1.20.6");
+  ASSERT_FALSE(plan);
+  EXPECT_NE(plan.error().describe().find("is not an absolute path"), std::string::npos)
+      << plan.error().describe();
+}
+
+TEST(planner, tke_node_plan_starts_with_the_node_pool_and_warns_about_inline_mirrors) {
+  auto plan = plan_for(std::string(DESHIM_SOURCE_DIR) + "/tests/fixtures/nodes/tke-data-disk", {},
+                       "1.20.6");
+  ASSERT_TRUE(plan) << plan.error().describe();
+  ASSERT_FALSE(plan->steps.empty());
+  EXPECT_EQ(plan->steps.front().id, "switch-node-pool");
+  EXPECT_TRUE(plan->steps.front().command.empty());
+  EXPECT_NE(plan->steps.front().description.find("node pool runtime to containerd"),
+            std::string::npos);
+  EXPECT_NE(plan->steps.front().description.find("github.com/tencentyun/qcloud-documents"),
+            std::string::npos);
+  const plan_note* mirrors = note_about(*plan, "registry mirrors", plan_note::level::warning);
+  ASSERT_NE(mirrors, nullptr);
+  EXPECT_NE(mirrors->text.find("/etc/containerd/certs.d/<registry>/hosts.toml"), std::string::npos);
+
+  node_copy plain("tke-data-disk");
+  make_not_tke(plain);
+  auto other = plan_for(plain.root(), {}, "1.20.6");
+  ASSERT_TRUE(other) << other.error().describe();
+  EXPECT_EQ(other->steps.front().id, "drain");
+  EXPECT_EQ(note_about(*other, "registry mirrors", plan_note::level::warning), nullptr);
 }
 
 }  // namespace

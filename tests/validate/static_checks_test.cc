@@ -60,6 +60,22 @@ TEST(static_checks, good_node_passes_every_check) {
   EXPECT_EQ(ids, static_check_ids());
 }
 
+TEST(static_checks, inline_mirror_next_to_config_path_names_the_hosts_toml_to_write) {
+  node_tree tree("tke-mirror-appended");
+  auto results = run_case(tree, "1.6.20");
+  auto refused = std::find_if(results.begin(), results.end(), [](const check_result& result) {
+    return result.id == "containerd-refused-keys";
+  });
+  ASSERT_NE(refused, results.end());
+  EXPECT_EQ(refused->status, check_status::fail);
+  EXPECT_EQ(refused->fix,
+            "delete the mirrors tables from config.toml and write each registry's mirrors to "
+            "/etc/containerd/certs.d/quay.io/hosts.toml instead: server = \"https://quay.io\", "
+            "then one [host.\"<mirror URL>\"] with capabilities = [\"pull\", \"resolve\"] per "
+            "endpoint (deshim migrate plan does this; a sed that appends mirrors to config.toml "
+            "brings it back)");
+}
+
 class broken_node : public ::testing::TestWithParam<static_case> {};
 
 TEST_P(broken_node, fails_exactly_as_expected) {
@@ -322,9 +338,29 @@ INSTANTIATE_TEST_SUITE_P(
         static_case{
             "pods-log-off-data-disk",
             {{"pods-log-location", F,
-              "/var/log/pods is on / (/etc/fstab) but Docker's data-root /var/lib/docker was on "
-              "the data disk /var/lib/docker: container logs now fill the root filesystem"}}},
-        static_case{"pods-log-on-data-disk", {}},
+              "/var/log/pods is on / (/etc/fstab) but Docker's data-root /data/docker was on "
+              "the data disk /data: container logs now fill the root filesystem"}}},
+        // The data disk mounted at Docker's data-root: logs belong outside it.
+        static_case{"pods-log-outside-docker-root", {}},
+        static_case{
+            "pods-log-inside-docker-root",
+            {{"pods-log-location", F,
+              "/var/log/pods resolves to /var/lib/docker/pod-logs, inside Docker's data-root "
+              "/var/lib/docker (the data disk's mount point): removing Docker's data deletes the "
+              "container logs"}}},
+        static_case{"root-inside-docker-root",
+                    {{"containerd-root-state", W,
+                      "<root>/etc/containerd/config.toml:3:1: root "
+                      "\"/var/lib/docker/containerd-root\" is inside Docker's data-root "
+                      "\"/var/lib/docker\": removing Docker's data after the switch deletes "
+                      "containerd's images and snapshots"}}},
+        // A migrated node where a mirror was then added inline, as TKE's guides do it.
+        static_case{"tke-mirror-appended",
+                    {{"containerd-refused-keys", F,
+                      "<root>/etc/containerd/config.toml:35:51: "
+                      "plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors next to "
+                      "config_path: containerd does not load its CRI plugin (\"`mirrors` cannot "
+                      "be set when `config_path` is provided\")"}}},
         static_case{"registry-bad-host",
                     {{"registry-hosts", F,
                       "<root>/etc/containerd/certs.d/docker.io/hosts.toml: host \"mirror "
