@@ -348,10 +348,13 @@ void add_cri_command(CLI::App& app, const global_options& options, int& exit_sta
       ->envname("CRICTL_AUTH");
   pull->callback([&exit_status, args] { exit_status = run_pull(*args); });
   auto* inspecti = command->add_subcommand("inspecti", "Show an image (ImageStatus)");
-  inspecti->add_option("image", args->images, "Image names or ids")->required();
+  inspecti->add_option("image", args->images,
+                       "Image names or ids (none: the help, exit 0, as crictl)");
   inspecti->add_flag("-q,--quiet", args->quiet, "Without the verbose info");
-  inspecti->callback(
-      [&options, &exit_status, args] { exit_status = run_inspecti(options, *args); });
+  inspecti->callback([inspecti, &options, &exit_status, args] {
+    if (args->images.empty()) return cri_show_help(*inspecti, exit_status);
+    exit_status = run_inspecti(options, *args);
+  });
   auto* rmi = command->add_subcommand("rmi", "Remove images (RemoveImage)");
   rmi->add_option("image", args->images, "Image names or ids");
   rmi->add_flag("-a,--all", args->all, "Every image");

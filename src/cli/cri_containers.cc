@@ -80,9 +80,9 @@ int run_create(const cri_connection& connection, const container_arguments& args
   auto settings = cri_resolve(connection);
   if (!settings) return cri_fail(settings.error());
   auto container = runtime::load_container_config(args.container_config);
-  if (!container) return cri_fail(container.error().with_context("creating container"));
+  if (!container) return cri_fail(container.error());
   auto pod = runtime::load_pod_config(args.pod_config);
-  if (!pod) return cri_fail(pod.error().with_context("creating container"));
+  if (!pod) return cri_fail(pod.error());
   for (const auto* warnings : {&container->warnings, &pod->warnings}) {
     for (const auto& warning : *warnings)
       std::cerr << "deshim: warning: " << warning << "\n";
@@ -330,11 +330,7 @@ int run_rm(const cri_connection& connection, const container_arguments& args) {
     for (const auto& container : listed->containers())
       ids.push_back(container.id());
   }
-  if (ids.empty()) {
-    if (args.all) return 0;
-    return cri_fail(error(error_kind::usage, "no container to remove", {},
-                          "give container ids, or -a for every container (-f stops running ones)"));
-  }
+  if (ids.empty()) return 0;  // -a and no container: nothing to remove
   bool failed = false;
   for (const auto& id : ids) {
     auto status = client->container_status(id, false);
@@ -543,10 +539,14 @@ void add_cri_container_commands(CLI::App& cri, const global_options& options, in
   stop->callback([&exit_status, args, connection] { exit_status = run_stop(*connection, *args); });
 
   auto* rm = cri.add_subcommand("rm", "Remove containers (RemoveContainer)");
-  rm->add_option("container-id", args->ids, "Container ids");
+  rm->add_option("container-id", args->ids,
+                 "Container ids (none and no -a: the help, exit 0, as crictl)");
   rm->add_flag("-f,--force", args->force, "Stop running containers first");
   rm->add_flag("-a,--all", args->all, "Every container");
-  rm->callback([&exit_status, args, connection] { exit_status = run_rm(*connection, *args); });
+  rm->callback([rm, &exit_status, args, connection] {
+    if (args->ids.empty() && !args->all) return cri_show_help(*rm, exit_status);
+    exit_status = run_rm(*connection, *args);
+  });
 
   auto* exec =
       cri.add_subcommand("exec", "Run COMMAND [ARG...] in a container and wait for it (ExecSync)");

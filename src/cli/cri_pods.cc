@@ -38,7 +38,7 @@ int run_runp(const cri_connection& connection, const pod_arguments& args) {
   cri_connection with_timeout = connection;
   if (!args.cancel_timeout.empty()) with_timeout.timeout = args.cancel_timeout;
   auto config = runtime::load_pod_config(args.config_file);
-  if (!config) return cri_fail(config.error().with_context("load podSandboxConfig"));
+  if (!config) return cri_fail(config.error());
   for (const auto& warning : config->warnings)
     std::cerr << "deshim: warning: " << warning << "\n";
   auto client = cri_connect(with_timeout);
@@ -211,11 +211,7 @@ int run_rmp(const cri_connection& connection, const pod_arguments& args) {
     for (const auto& pod : listed->items())
       ids.push_back(pod.id());
   }
-  if (ids.empty()) {
-    if (args.all) return 0;  // nothing to remove
-    return cri_fail(error(error_kind::usage, "no pod to remove", {},
-                          "give pod ids, or -a for every pod (-fa stops running ones first)"));
-  }
+  if (ids.empty()) return 0;  // -a and no pod: nothing to remove
   // crictl removes the pods in parallel and reports every failure; deshim goes one by one.
   std::vector<std::string> failures;
   for (const auto& id : ids) {
@@ -283,22 +279,28 @@ void add_cri_pod_commands(CLI::App& cri, const global_options& options, int& exi
   });
 
   auto* inspectp = cri.add_subcommand("inspectp", "Show pod sandboxes (PodSandboxStatus)");
-  inspectp->add_option("pod-id", args->ids, "Pod ids")->required();
+  inspectp->add_option("pod-id", args->ids, "Pod ids (none: the help, exit 0, as crictl)");
   inspectp->add_flag("-q,--quiet", args->quiet, "Without the verbose info");
-  inspectp->callback([&options, &exit_status, args, connection] {
+  inspectp->callback([inspectp, &options, &exit_status, args, connection] {
+    if (args->ids.empty()) return cri_show_help(*inspectp, exit_status);
     exit_status = run_inspectp(options, *connection, *args);
   });
 
   auto* stopp = cri.add_subcommand("stopp", "Stop pod sandboxes (StopPodSandbox)");
-  stopp->add_option("pod-id", args->ids, "Pod ids")->required();
-  stopp->callback(
-      [&exit_status, args, connection] { exit_status = run_stopp(*connection, *args); });
+  stopp->add_option("pod-id", args->ids, "Pod ids (none: the help, exit 0, as crictl)");
+  stopp->callback([stopp, &exit_status, args, connection] {
+    if (args->ids.empty()) return cri_show_help(*stopp, exit_status);
+    exit_status = run_stopp(*connection, *args);
+  });
 
   auto* rmp = cri.add_subcommand("rmp", "Remove pod sandboxes (RemovePodSandbox)");
-  rmp->add_option("pod-id", args->ids, "Pod ids");
+  rmp->add_option("pod-id", args->ids, "Pod ids (none and no -a: the help, exit 0, as crictl)");
   rmp->add_flag("-f,--force", args->force, "Stop running pods first");
   rmp->add_flag("-a,--all", args->all, "Every pod");
-  rmp->callback([&exit_status, args, connection] { exit_status = run_rmp(*connection, *args); });
+  rmp->callback([rmp, &exit_status, args, connection] {
+    if (args->ids.empty() && !args->all) return cri_show_help(*rmp, exit_status);
+    exit_status = run_rmp(*connection, *args);
+  });
 }
 
 }  // namespace deshim::cli

@@ -216,6 +216,11 @@ void cri_print_table(const std::vector<std::vector<std::string>>& rows) {
   }
 }
 
+void cri_show_help(const CLI::App& command, int& exit_status) {
+  std::cout << command.help();
+  exit_status = 0;
+}
+
 result<void> cri_parse_labels(const std::vector<std::string>& selectors,
                               google::protobuf::Map<std::string, std::string>& out) {
   for (const auto& selector : selectors) {

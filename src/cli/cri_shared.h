@@ -77,6 +77,10 @@ std::string cri_truncated_id(const std::string& id);
 /// Columns padded as crictl's tabwriter does (minimum width 20, padding 3).
 void cri_print_table(const std::vector<std::vector<std::string>>& rows);
 
+/// crictl's answer to a command without the ids it needs (rm, rmp, stopp, inspectp, inspecti):
+/// the command's help on stdout, exit 0. Scripts such as `crictl rm $(crictl ps -aq)` rely on it.
+void cri_show_help(const CLI::App& command, int& exit_status);
+
 /// `key=value` selectors into a label map; an error names the one without "=".
 result<void> cri_parse_labels(const std::vector<std::string>& selectors,
                               google::protobuf::Map<std::string, std::string>& out);
