@@ -332,8 +332,6 @@ void add_cri_command(CLI::App& app, const global_options& options, int& exit_sta
   info->add_flag("-q,--quiet", args->quiet, "Without the verbose info");
   info->callback([&options, &exit_status, args] { exit_status = run_info(options, *args); });
   auto* images = command->add_subcommand("images", "List images (ListImages)");
-  images->alias("image");
-  images->alias("img");
   images->add_option("image", args->image, "Only the image this name or id resolves to");
   images->add_flag("-q,--quiet", args->quiet, "Only image ids");
   images->add_flag("-v,--verbose", args->verbose, "Each image's fields, one per line");

@@ -65,6 +65,35 @@ void emit_yaml(YAML::Emitter& out, const nlohmann::json& value) {
   }
 }
 
+/// jsonpb's EmitDefaults writes an unset message field as null; protobuf's C++ printer leaves it
+/// out. Adds those nulls, so `.status.uid` or `.stats[0].cpu` is there as in crictl's output.
+void add_unset_messages(const google::protobuf::Message& message, nlohmann::ordered_json& out) {
+  if (!out.is_object()) return;
+  const auto* descriptor = message.GetDescriptor();
+  const auto* reflection = message.GetReflection();
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const auto* field = descriptor->field(i);
+    if (field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) continue;
+    if (descriptor->well_known_type() != google::protobuf::Descriptor::WELLKNOWNTYPE_UNSPECIFIED)
+      continue;
+    const std::string name = field->json_name();
+    if (field->is_map()) continue;  // string maps in the CRI
+    if (field->is_repeated()) {
+      auto found = out.find(name);
+      if (found == out.end() || !found->is_array()) continue;
+      for (int j = 0; j < reflection->FieldSize(message, field) && j < int(found->size()); ++j)
+        add_unset_messages(reflection->GetRepeatedMessage(message, field, j), (*found)[j]);
+      continue;
+    }
+    if (!reflection->HasField(message, field)) {
+      out[name] = nullptr;
+      continue;
+    }
+    if (auto found = out.find(name); found != out.end())
+      add_unset_messages(reflection->GetMessage(message, field), *found);
+  }
+}
+
 }  // namespace
 
 std::string cri_format(const global_options& options) {
@@ -77,7 +106,9 @@ nlohmann::ordered_json cri_message_json(const google::protobuf::Message& message
   print.always_print_primitive_fields = true;  // as crictl: "state": "SANDBOX_READY", "exitCode": 0
   auto status = google::protobuf::util::MessageToJsonString(message, &text, print);
   if (!status.ok()) return nlohmann::ordered_json::object();
-  return nlohmann::ordered_json::parse(text, nullptr, false);
+  auto out = nlohmann::ordered_json::parse(text, nullptr, false);
+  add_unset_messages(message, out);
+  return out;
 }
 
 nlohmann::ordered_json cri_status_document(
