@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -22,6 +23,7 @@
 #include "harness/containerd_daemon.h"
 #include "harness/daemon_requirements.h"
 #include "harness/leftovers.h"
+#include "harness/registry_daemon.h"
 #include "harness/temp_folder.h"
 #include "integration/cri_pod_fixture.h"
 #include "runtime/client/cri_client.h"
@@ -571,57 +573,143 @@ TEST_F(cri_compat, every_row_prints_and_exits_as_crictl_does) {
 }
 
 TEST_F(cri_compat, lines_that_change_state_do_it_as_crictl_does) {
-  // Each tool gets a pod and container of its own; outputs compared with ids masked.
-  using c = compare;
-  const std::vector<row> rows = {
-      {{"stop", "-t", "1", "{TWIN_CTR}"}, c::text},
-      {{"start", "{TWIN_CTR}"}, c::exit_only},  // an exited container cannot start again
-      {{"rm", "{TWIN_CTR}"}, c::text},
-      {{"create", "--no-pull", "{TWIN_POD}", "{DIR}/{TOOL}-ctr.yaml", "{DIR}/{TOOL}-pod.json"},
-       c::text},
-      {{"rm", "-f", "{TWIN_POD_CTRS}"}, c::text},
-      {{"stopp", "{TWIN_POD}"}, c::text},
-      {{"rmp", "-f", "{TWIN_POD}"}, c::text},
+  // Each tool gets a pod and container of its own, made by itself; outputs compared with ids
+  // masked.
+  auto compare_both = [&](const std::string& what,
+                          const std::function<std::vector<std::string>(bool)>& args_of,
+                          compare how) {
+    SCOPED_TRACE(what);
+    std::map<bool, process_result> ran;
+    for (bool crictl : {true, false})
+      ran[crictl] = run(crictl, args_of(crictl), {});
+    EXPECT_EQ(ran[false].exit_code, ran[true].exit_code)
+        << "crictl: " << ran[true].standard_error << "\ndeshim: " << ran[false].standard_error;
+    if (how == compare::text) {
+      EXPECT_EQ(masked_text(ran[false].standard_output), masked_text(ran[true].standard_output));
+    }
+    return ran;
   };
-  std::map<bool, std::map<std::string, std::string>> values;
+  auto tool = [](bool crictl) { return std::string(crictl ? "twin-crictl" : "twin-deshim"); };
   for (bool crictl : {true, false}) {
-    std::string tool = crictl ? "twin-crictl" : "twin-deshim";
-    auto [pod, ctr] = start_pod(tool, "exec sleep 600", true);
-    values[crictl] = {{"{TWIN_POD}", pod},
-                      {"{TWIN_CTR}", ctr},
-                      {"{DIR}", folder_->path().string()},
-                      {"{TOOL}", tool}};
+    write_text_file(path(tool(crictl) + "-pod.json"), pod_config(tool(crictl)));
+    write_text_file(path(tool(crictl) + "-ctr.yaml"),
+                    container_config(tool(crictl) + "-ctr", "exec sleep 600"));
   }
-  for (const auto& line : rows) {
-    SCOPED_TRACE(joined(line.args));
-    std::map<bool, outcome> outcomes;
-    for (bool crictl : {true, false}) {
-      std::vector<std::string> args;
-      for (const auto& word : line.args) {
-        if (word == "{TWIN_POD_CTRS}") {
-          // The containers `create` made in this tool's pod.
-          auto listed = run(false, {"ps", "-aq", "-p", values[crictl]["{TWIN_POD}"]}, {});
-          std::istringstream ids(listed.standard_output);
-          for (std::string id; ids >> id;)
-            args.push_back(id);
-          continue;
-        }
-        args.push_back(substituted(word, values[crictl]));
-      }
-      // crictl must be able to start what it created: the exec'd sleep keeps it running.
-      auto ran = run(crictl, args, {});
-      std::string why;
-      outcomes[crictl] = parse(ran, line.how, why);
-      if (line.args.front() == "create" && ran.exit_code == 0)
-        (void)run(false, {"start", single_line(ran)}, {});
-    }
-    EXPECT_EQ(outcomes[false].exit_code, outcomes[true].exit_code);
-    if (line.how == compare::text) {
-      EXPECT_EQ(outcomes[false].output, outcomes[true].output);
-    }
+  std::map<bool, std::string> pods, ctrs;
+  auto runp = compare_both(
+      "runp",
+      [&](bool c) {
+        return std::vector<std::string>{"runp", path(tool(c) + "-pod.json")};
+      },
+      compare::text);
+  for (bool crictl : {true, false})
+    pods[crictl] = single_line(runp[crictl]);
+  auto created = compare_both(
+      "create",
+      [&](bool c) {
+        return std::vector<std::string>{"create", "--no-pull", pods[c], path(tool(c) + "-ctr.yaml"),
+                                        path(tool(c) + "-pod.json")};
+      },
+      compare::text);
+  for (bool crictl : {true, false})
+    ctrs[crictl] = single_line(created[crictl]);
+  compare_both(
+      "start",
+      [&](bool c) {
+        return std::vector<std::string>{"start", ctrs[c]};
+      },
+      compare::text);
+  compare_both(
+      "stop",
+      [&](bool c) {
+        return std::vector<std::string>{"stop", "-t", "1", ctrs[c]};
+      },
+      compare::text);
+  // An exited container cannot start again: both fail.
+  compare_both(
+      "start again",
+      [&](bool c) {
+        return std::vector<std::string>{"start", ctrs[c]};
+      },
+      compare::exit_only);
+  compare_both(
+      "rm",
+      [&](bool c) {
+        return std::vector<std::string>{"rm", ctrs[c]};
+      },
+      compare::text);
+  created = compare_both(
+      "create again",
+      [&](bool c) {
+        return std::vector<std::string>{"create", pods[c], path(tool(c) + "-ctr.yaml"),
+                                        path(tool(c) + "-pod.json")};
+      },
+      compare::text);
+  for (bool crictl : {true, false}) {
+    ctrs[crictl] = single_line(created[crictl]);
+    (void)run(crictl, {"start", ctrs[crictl]}, {});
   }
-  // Both pods are gone.
+  // rm -f stops the running container first (printing its id), then removes it.
+  compare_both(
+      "rm -f",
+      [&](bool c) {
+        return std::vector<std::string>{"rm", "-f", ctrs[c]};
+      },
+      compare::text);
+  compare_both(
+      "rm -a -f: nothing is left to remove",
+      [&](bool) {
+        return std::vector<std::string>{"rm", "--all", "--force"};
+      },
+      compare::exit_only);
+  // rmp -f of a ready pod: "Stopped sandbox", then "Removed sandbox".
+  compare_both(
+      "rmp -f",
+      [&](bool c) {
+        return std::vector<std::string>{"rmp", "-f", pods[c]};
+      },
+      compare::text);
+  compare_both(
+      "stopp of a removed pod",
+      [&](bool c) {
+        return std::vector<std::string>{"stopp", pods[c]};
+      },
+      compare::exit_only);
   EXPECT_EQ(run(false, {"pods", "-q", "--name", "^twin-"}, {}).standard_output, "");
+
+  // pull and rmi through the loopback registry (plain HTTP, as containerd does for 127.0.0.1).
+  registry_options options;
+  options.name = "cricompat-registry";
+  auto registry = registry_daemon::start(options);
+  ASSERT_TRUE(registry) << registry.error().describe();
+  scope_->pids.push_back(registry->pid());
+  const std::string pushed = registry->address() + "/library/busybox:compat";
+  ASSERT_TRUE(containerd_->ctr_output(
+      {"-n", "k8s.io", "images", "tag", "docker.io/library/busybox:test", pushed}));
+  auto push = containerd_->ctr_output({"-n", "k8s.io", "images", "push", "--plain-http", pushed},
+                                      {.timeout = 120s});
+  ASSERT_TRUE(push) << push.error().describe();
+  ASSERT_TRUE(containerd_->ctr_output({"-n", "k8s.io", "images", "rm", pushed}));
+  for (bool crictl : {true, false}) {
+    // Each tool pulls, lists and removes the image in turn.
+    SCOPED_TRACE(crictl ? "crictl" : "deshim");
+    auto pulled = run(crictl, {"pull", "--creds", "any:thing", pushed}, {});
+    EXPECT_EQ(pulled.exit_code, 0) << pulled.standard_error;
+    EXPECT_EQ(masked_text(pulled.standard_output), "Image is up to date for <id>\n");
+    auto listed = run(crictl, {"images", "-q", pushed}, {});
+    EXPECT_EQ(listed.exit_code, 0);
+    auto removed = run(crictl, {"rmi", pushed}, {});
+    EXPECT_EQ(removed.exit_code, 0) << removed.standard_error;
+    EXPECT_NE(removed.standard_output.find("Deleted: " + pushed + "\n"), std::string::npos)
+        << removed.standard_output;
+  }
+  compare_both(
+      "pull of a missing tag",
+      [&](bool) {
+        return std::vector<std::string>{"pull", registry->address() + "/nosuch:tag"};
+      },
+      compare::exit_only);
+  (void)registry->stop_and_remove();
 }
 
 }  // namespace
