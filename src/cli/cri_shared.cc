@@ -45,7 +45,9 @@ result<std::chrono::milliseconds> parse_go_duration(const std::string& text) {
     if (number_end == i || number_end == std::string::npos) return bad();
     double number = 0;
     try {
-      number = std::stod(text.substr(i, number_end - i));
+      std::size_t used = 0;
+      number = std::stod(text.substr(i, number_end - i), &used);
+      if (used != number_end - i) return bad();
     } catch (const std::exception&) {
       return bad();
     }
