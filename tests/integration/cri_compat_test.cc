@@ -662,6 +662,23 @@ TEST_F(cri_compat, lines_that_change_state_do_it_as_crictl_does) {
         return std::vector<std::string>{"rm", "--all", "--force"};
       },
       compare::exit_only);
+  // logs -f follows the file of a running container until it exits.
+  for (bool crictl : {true, false}) {
+    SCOPED_TRACE(crictl ? "crictl logs -f" : "deshim cri logs -f");
+    write_text_file(path(tool(crictl) + "-follow.yaml"),
+                    container_config(tool(crictl) + "-follow", "echo one; sleep 2; echo two"));
+    std::string followed =
+        single_line(run(false,
+                        {"create", pods[crictl], path(tool(crictl) + "-follow.yaml"),
+                         path(tool(crictl) + "-pod.json")},
+                        {}));
+    EXPECT_EQ(single_line(run(false, {"start", followed}, {})), followed);
+    auto start = std::chrono::steady_clock::now();
+    auto logs = run(crictl, {"logs", "-f", followed}, {});
+    EXPECT_EQ(logs.exit_code, 0) << logs.standard_error;
+    EXPECT_EQ(logs.standard_output, "one\ntwo\n");
+    EXPECT_GE(std::chrono::steady_clock::now() - start, 1500ms);  // it waited for "two"
+  }
   // rmp -f of a ready pod: "Stopped sandbox", then "Removed sandbox".
   compare_both(
       "rmp -f",
