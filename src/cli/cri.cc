@@ -39,7 +39,7 @@ int run_version(const global_options& options, const cri_arguments& args) {
   if (!version) return cri_fail(version.error());
   // crictl's version has no -o; deshim keeps its -o json and -o yaml.
   if (auto format = cri_format(options); format == "json" || format == "yaml") {
-    if (auto shown = cri_emit(cri_message_json(*version), format, {}); !shown)
+    if (auto shown = cri_emit(cri_message_json(*version), format, {}, true); !shown)
       return cri_fail(shown.error());
     return 0;
   }
@@ -92,7 +92,7 @@ int run_images(const global_options& options, const cri_arguments& args) {
     v1::ListImagesResponse response;
     for (const auto& image : shown)
       *response.add_images() = image;
-    if (auto printed = cri_emit(cri_message_json(response), format, {}); !printed)
+    if (auto printed = cri_emit(cri_message_json(response), format, {}, true); !printed)
       return cri_fail(printed.error());
     return 0;
   }

@@ -178,7 +178,7 @@ int run_ps(const global_options& options, const cri_connection& connection,
     v1::ListContainersResponse shown;
     for (const auto& container : containers)
       *shown.add_containers() = container;
-    if (auto printed = cri_emit(cri_message_json(shown), format, {}); !printed)
+    if (auto printed = cri_emit(cri_message_json(shown), format, {}, true); !printed)
       return cri_fail(printed.error());
     return 0;
   }
@@ -266,7 +266,7 @@ nlohmann::ordered_json container_status_json(const v1::ContainerStatus& status) 
   bool finished = status.state() == v1::CONTAINER_EXITED ||
                   (status.state() == v1::CONTAINER_UNKNOWN && status.finished_at() > 0);
   out["finishedAt"] = finished ? go_rfc3339_nano(status.finished_at()) : std::string(go_zero_time);
-  return out;
+  return cri_sorted_below_top(out);
 }
 
 int run_inspect(const global_options& options, const cri_connection& connection,
@@ -434,7 +434,7 @@ int run_stats(const global_options& options, const cri_connection& connection,
     v1::ListContainerStatsResponse shown;
     for (const auto& stats : *before)
       *shown.add_stats() = stats;
-    if (auto printed = cri_emit(cri_message_json(shown), format, {}); !printed)
+    if (auto printed = cri_emit(cri_message_json(shown), format, {}, true); !printed)
       return cri_fail(printed.error());
     return 0;
   }

@@ -65,32 +65,68 @@ void emit_yaml(YAML::Emitter& out, const nlohmann::json& value) {
   }
 }
 
-/// jsonpb's EmitDefaults writes an unset message field as null; protobuf's C++ printer leaves it
-/// out. Adds those nulls, so `.status.uid` or `.stats[0].cpu` is there as in crictl's output.
+/// jsonpb's EmitDefaults writes an unset message field as null where protobuf's C++ printer
+/// leaves it out: the object is rebuilt in the fields' declared order with those nulls, so
+/// `.status.uid` or `.stats[0].cpu` is there, and where, as in crictl's output; map keys sorted.
 void add_unset_messages(const google::protobuf::Message& message, nlohmann::ordered_json& out) {
   if (!out.is_object()) return;
   const auto* descriptor = message.GetDescriptor();
+  if (descriptor->well_known_type() != google::protobuf::Descriptor::WELLKNOWNTYPE_UNSPECIFIED)
+    return;
   const auto* reflection = message.GetReflection();
+  nlohmann::ordered_json rebuilt = nlohmann::ordered_json::object();
   for (int i = 0; i < descriptor->field_count(); ++i) {
     const auto* field = descriptor->field(i);
-    if (field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) continue;
-    if (descriptor->well_known_type() != google::protobuf::Descriptor::WELLKNOWNTYPE_UNSPECIFIED)
-      continue;
     const std::string name = field->json_name();
-    if (field->is_map()) continue;  // string maps in the CRI
-    if (field->is_repeated()) {
-      auto found = out.find(name);
-      if (found == out.end() || !found->is_array()) continue;
-      for (int j = 0; j < reflection->FieldSize(message, field) && j < int(found->size()); ++j)
-        add_unset_messages(reflection->GetRepeatedMessage(message, field, j), (*found)[j]);
+    auto found = out.find(name);
+    const bool is_message =
+        field->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE && !field->is_map();
+    if (found == out.end()) {
+      if (is_message && !field->is_repeated() && !reflection->HasField(message, field))
+        rebuilt[name] = nullptr;
       continue;
     }
-    if (!reflection->HasField(message, field)) {
-      out[name] = nullptr;
-      continue;
+    nlohmann::ordered_json value = std::move(*found);
+    if (field->is_map() && value.is_object()) {
+      // Go's encoder sorts map keys; protobuf's C++ printer keeps the hash map's order.
+      value = nlohmann::ordered_json::parse(nlohmann::json::parse(value.dump()).dump());
+    } else if (is_message && field->is_repeated() && value.is_array()) {
+      for (int j = 0; j < reflection->FieldSize(message, field) && j < int(value.size()); ++j)
+        add_unset_messages(reflection->GetRepeatedMessage(message, field, j), value[j]);
+    } else if (is_message && !field->is_repeated()) {
+      add_unset_messages(reflection->GetMessage(message, field), value);
     }
-    if (auto found = out.find(name); found != out.end())
-      add_unset_messages(reflection->GetMessage(message, field), *found);
+    rebuilt[name] = std::move(value);
+  }
+  out = std::move(rebuilt);
+}
+
+/// golang/protobuf's jsonpb with Indent: as JSON indented by two, except that an empty object
+/// or list is written open, `{` newline indent `}` (json.Indent, for the status documents,
+/// writes `{}`).
+void dump_jsonpb(const nlohmann::ordered_json& value, int depth, std::string& out) {
+  const std::string inner(static_cast<std::size_t>(depth + 1) * 2, ' ');
+  const std::string closing(static_cast<std::size_t>(depth) * 2, ' ');
+  if (value.is_object()) {
+    out += "{\n";
+    bool first = true;
+    for (const auto& [key, item] : value.items()) {
+      if (!first) out += ",\n";
+      first = false;
+      out += inner + nlohmann::ordered_json(key).dump() + ": ";
+      dump_jsonpb(item, depth + 1, out);
+    }
+    out += (value.empty() ? "" : "\n") + closing + "}";
+  } else if (value.is_array()) {
+    out += "[\n";
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      if (i > 0) out += ",\n";
+      out += inner;
+      dump_jsonpb(value[i], depth + 1, out);
+    }
+    out += (value.empty() ? "" : "\n") + closing + "]";
+  } else {
+    out += value.dump();
   }
 }
 
@@ -108,6 +144,17 @@ nlohmann::ordered_json cri_message_json(const google::protobuf::Message& message
   if (!status.ok()) return nlohmann::ordered_json::object();
   auto out = nlohmann::ordered_json::parse(text, nullptr, false);
   add_unset_messages(message, out);
+  return out;
+}
+
+nlohmann::ordered_json cri_sorted_below_top(const nlohmann::ordered_json& status) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  for (const auto& [key, value] : status.items()) {
+    // nlohmann::json keeps its keys sorted: a round trip through it sorts every level.
+    out[key] = value.is_structured()
+                   ? nlohmann::ordered_json::parse(nlohmann::json::parse(value.dump()).dump())
+                   : value;
+  }
   return out;
 }
 
@@ -129,10 +176,16 @@ std::string cri_yaml(const nlohmann::json& value) {
   return std::string(out.c_str()) + "\n";
 }
 
+std::string cri_jsonpb_text(const nlohmann::ordered_json& document) {
+  std::string out;
+  dump_jsonpb(document, 0, out);
+  return out;
+}
+
 result<void> cri_emit(const nlohmann::ordered_json& document, const std::string& format,
-                      const std::string& template_text) {
+                      const std::string& template_text, bool jsonpb_layout) {
   if (format == "json") {
-    std::cout << document.dump(2) << "\n";
+    std::cout << (jsonpb_layout ? cri_jsonpb_text(document) : document.dump(2)) << "\n";
   } else if (format == "yaml") {
     // fmt.Println after a text that ends in a newline: crictl's YAML ends with an empty line.
     std::cout << cri_yaml(nlohmann::json::parse(document.dump())) << "\n";

@@ -24,15 +24,23 @@ std::string cri_format(const global_options& options);
 /// values shown), as crictl's jsonpb marshaler with EmitDefaults.
 nlohmann::ordered_json cri_message_json(const google::protobuf::Message& message);
 
+/// crictl's marshalMapInOrder: the top-level fields in proto order, the keys of the objects
+/// below them sorted (they went through a Go map). For inspect's and inspectp's status.
+nlohmann::ordered_json cri_sorted_below_top(const nlohmann::ordered_json& status);
+
 /// `{"status": STATUS, KEY: VALUE...}`: each verbose info value as JSON when it parses, else as
 /// a string, keys sorted (crictl's outputStatusInfo).
 nlohmann::ordered_json cri_status_document(
     nlohmann::ordered_json status, const google::protobuf::Map<std::string, std::string>& info);
 
 /// Prints `document` as json, yaml or go-template (with `template_text`) on stdout. Errors for
-/// another format or a template that does not parse or run.
+/// another format or a template that does not parse or run. `jsonpb_layout`: the JSON of a
+/// whole CRI response (ps, pods, images, stats, version), laid out as crictl's jsonpb writes it
+/// (empty objects and lists open over two lines); else as json.Indent (the status documents).
 result<void> cri_emit(const nlohmann::ordered_json& document, const std::string& format,
-                      const std::string& template_text);
+                      const std::string& template_text, bool jsonpb_layout = false);
+/// The JSON text jsonpb's Marshaler with Indent "  " writes.
+std::string cri_jsonpb_text(const nlohmann::ordered_json& document);
 
 /// JSON as YAML as sigs.k8s.io/yaml writes it: keys sorted, strings quoted only when a YAML
 /// reader would take them for something else.

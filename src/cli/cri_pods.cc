@@ -115,7 +115,7 @@ int run_pods(const global_options& options, const cri_connection& connection,
     v1::ListPodSandboxResponse shown;
     for (const auto& pod : pods)
       *shown.add_items() = pod;
-    if (auto printed = cri_emit(cri_message_json(shown), format, {}); !printed)
+    if (auto printed = cri_emit(cri_message_json(shown), format, {}, true); !printed)
       return cri_fail(printed.error());
     return 0;
   }
@@ -182,7 +182,7 @@ int run_inspectp(const global_options& options, const cri_connection& connection
     }
     auto shown = cri_message_json(status);
     shown["createdAt"] = go_rfc3339_nano(status.created_at());
-    auto document = cri_status_document(std::move(shown), response->info());
+    auto document = cri_status_document(cri_sorted_below_top(shown), response->info());
     if (auto printed = cri_emit(document, format, connection.template_text); !printed)
       return cri_fail(printed.error());
   }
