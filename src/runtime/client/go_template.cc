@@ -149,6 +149,10 @@ result<std::vector<token>> lex_action(const std::string& body, std::size_t base)
   return out;
 }
 
+/// Parentheses and blocks deeper than this are refused: the parser and the runner recurse, and
+/// a template is user input (a hostile one must be an error, not a stack overflow).
+constexpr int max_nesting = 64;
+
 const std::map<std::string, int>& known_functions() {
   // Name to the number of arguments (-1: one or more).
   static const std::map<std::string, int> functions = {
@@ -253,7 +257,9 @@ class action_parser {
         arg.function = t.text;
         return arg;
       case token::kind::open: {
+        if (++depth_ > max_nesting) return syntax_error("parentheses nested too deeply", t.offset);
         auto inner = parse_pipeline(true);
+        --depth_;
         if (!inner) return inner.error();
         arg.what = argument::kind::nested;
         arg.inner = std::make_shared<pipeline>(std::move(*inner));
@@ -267,6 +273,7 @@ class action_parser {
 
   std::vector<token> tokens_;
   std::size_t at_ = 0;
+  int depth_ = 0;
 };
 
 // ---- Splitting the template into text and actions ------------------------------------------
@@ -380,6 +387,11 @@ class tree_parser {
   }
 
   result<node> block(const std::string& word, const std::string& rest, std::size_t offset) {
+    if (++depth_ > max_nesting) return syntax_error("blocks nested too deeply", offset);
+    struct leave {
+      int& depth;
+      ~leave() { --depth; }
+    } left{depth_};
     node out;
     out.what = word == "if"      ? node::kind::if_
                : word == "range" ? node::kind::range
@@ -414,6 +426,7 @@ class tree_parser {
   std::vector<segment> segments_;
   std::size_t at_ = 0;
   std::size_t stop_offset_ = 0;
+  int depth_ = 0;
 };
 
 // ---- Running -------------------------------------------------------------------------------

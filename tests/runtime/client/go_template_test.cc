@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 namespace deshim::runtime {
 namespace {
 
@@ -75,10 +77,41 @@ TEST(go_template, unsupported_constructs_are_named) {
     EXPECT_NE(out.error().describe().find("not supported"), std::string::npos)
         << out.error().describe();
   }
-  for (const char* text : {"{{.info.pid", "{{if .info.pid}}x", "{{end}}", "{{nosuch .x}}"}) {
+  // Deep nesting is an error, not a stack overflow.
+  std::string parens =
+      "{{" + std::string(100000, '(') + ".info.pid" + std::string(100000, ')') + "}}";
+  std::string blocks;
+  for (int i = 0; i < 100000; ++i)
+    blocks += "{{if .info.pid}}";
+  for (const std::string& deep : {parens, blocks}) {
+    auto out = run_go_template(deep, data);
+    ASSERT_FALSE(out);
+    EXPECT_NE(out.error().describe().find("nested too deeply"), std::string::npos);
+  }
+  EXPECT_EQ(run("{{((.info.pid))}}"), "4242");
+  for (const char* text : {"{{.info.pid", "{{if .info.pid}}x", "{{end}}", "{{nosuch .x}}", "{{",
+                           "{{}}", "{{-}}", "{{()}}", "{{|}}", "{{.a|}}", "{{\"}}"}) {
     auto out = run_go_template(text, data);
     EXPECT_FALSE(out) << text;
   }
+}
+
+TEST(go_template, random_token_soup_never_crashes) {
+  // Templates are user input: any mix of the pieces either runs or is an error.
+  const std::vector<std::string> pieces = {
+      "{{",    "}}", "{{-", "-}}",  " ",   ".",     ".info", ".pid",  ".status", "$",     "(",
+      ")",     "|",  "if",  "else", "end", "range", "with",  "json",  "len",     "index", "eq",
+      "\"a\"", "1",  "x",   "/*",   "*/",  "not",   "and",   "print", ":=",      "`",     "\\"};
+  std::mt19937 random(26);
+  int ran = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    for (int n = 0, count = static_cast<int>(random() % 12) + 1; n < count; ++n)
+      text += pieces[random() % pieces.size()];
+    auto out = run_go_template(text, data);
+    if (out) ++ran;
+  }
+  EXPECT_GT(ran, 0);
 }
 
 }  // namespace
