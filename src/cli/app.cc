@@ -19,7 +19,8 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("-o,--output", options.output,
                  "Output format; each command has its own (its --help says which)")
-      ->check(CLI::IsMember({"text", "json", "yaml", "markdown", "html", "junit", "csv"}))
+      ->check(CLI::IsMember(
+          {"text", "json", "yaml", "markdown", "html", "junit", "csv", "table", "go-template"}))
       ->capture_default_str();
   app.add_flag("-v,--verbose", options.verbose, "Say more about what is read and why");
   app.add_flag("--no-color", options.no_color, "Never color the output");
@@ -48,6 +49,11 @@ int run(int argc, char** argv) {
     throw CLI::RuntimeError(2);
   });
 
+  // `deshim cri` is a drop-in for crictl, which exits 1 for a wrong command line too.
+  auto usage_status = [&app] {
+    auto path = selected_command_path(app);
+    return !path.empty() && path.front() == "cri" ? 1 : 2;
+  };
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -60,18 +66,18 @@ int run(int argc, char** argv) {
     auto left = app.remaining(true);
     if (left.empty() || left.front().empty() || left.front()[0] == '-') {
       app.exit(e);
-      return 2;
+      return usage_status();
     }
     std::string command = "deshim";
     for (const auto& word : path)
       command += " " + word;
     std::cerr << "deshim: " << command << " has no command \"" << left.front()
               << "\"\n  hint: " << command << " --help lists its commands\n";
-    return 2;
+    return usage_status();
   } catch (const CLI::ParseError& e) {
-    if (format_refused) return 2;
+    if (format_refused) return usage_status();
     app.exit(e);
-    return 2;  // usage errors share exit 2 with bad input
+    return usage_status();  // usage errors share exit 2 with bad input (1 under cri)
   }
   std::fflush(stdout);
   return exit_status;

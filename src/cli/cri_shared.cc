@@ -1,94 +1,144 @@
 #include "cli/cri_shared.h"
 
-#include <google/protobuf/util/json_util.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <fstream>
 #include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
+
+#include "common/rooted_fs.h"
+#include "runtime/client/crictl_config.h"
 
 namespace deshim::cli {
 
 int cri_fail(const error& failure) {
   std::cerr << "deshim: " << failure.describe() << "\n";
-  return failure.exit_status();
+  return 1;
 }
 
-std::string cri_endpoint(const cri_connection& connection) {
-  if (!connection.endpoint.empty()) return connection.endpoint;
-  if (const char* env = std::getenv("CONTAINER_RUNTIME_ENDPOINT"); env != nullptr && *env != '\0')
-    return env;
-  return "unix:///run/containerd/containerd.sock";
+result<std::chrono::milliseconds> parse_go_duration(const std::string& text) {
+  auto bad = [&] {
+    return error(error_kind::usage, "--timeout \"" + text + "\" is not a duration", {},
+                 "write it as Go does: 2s, 500ms, 1m30s");
+  };
+  if (text.empty()) return bad();
+  if (text.find_first_not_of("0123456789") == std::string::npos)
+    return std::chrono::milliseconds(std::stoll(text) * 1000);
+  static const std::map<std::string, double> units = {
+      {"ns", 1e-6}, {"us", 1e-3}, {"\xc2\xb5s", 1e-3}, {"ms", 1},
+      {"s", 1e3},   {"m", 6e4},   {"h", 3.6e6}};
+  double total = 0;
+  std::size_t i = 0;
+  bool negative = false;
+  if (text[0] == '-' || text[0] == '+') {
+    negative = text[0] == '-';
+    ++i;
+  }
+  if (text.substr(i) == "0") return std::chrono::milliseconds(0);
+  while (i < text.size()) {
+    std::size_t number_end = text.find_first_not_of("0123456789.", i);
+    if (number_end == i || number_end == std::string::npos) return bad();
+    double number = 0;
+    try {
+      std::size_t used = 0;
+      number = std::stod(text.substr(i, number_end - i), &used);
+      if (used != number_end - i) return bad();
+    } catch (const std::exception&) {
+      return bad();
+    }
+    std::size_t unit_end = text.find_first_of("0123456789.", number_end);
+    if (unit_end == std::string::npos) unit_end = text.size();
+    auto unit = units.find(text.substr(number_end, unit_end - number_end));
+    if (unit == units.end()) return bad();
+    total += number * unit->second;
+    i = unit_end;
+  }
+  return std::chrono::milliseconds(static_cast<std::int64_t>(negative ? -total : total));
 }
 
-result<runtime::cri_client> cri_connect(const cri_connection& connection) {
-  return runtime::cri_client::connect(cri_endpoint(connection),
-                                      std::chrono::seconds(connection.timeout_seconds));
+namespace {
+
+std::string env_or(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr ? std::string() : std::string(value);
 }
 
-nlohmann::json cri_message_json(const google::protobuf::Message& message) {
-  std::string text;
-  google::protobuf::util::JsonPrintOptions print;
-  print.always_print_primitive_fields = true;  // as crictl: "state": "SANDBOX_READY", "exitCode": 0
-  auto status = google::protobuf::util::MessageToJsonString(message, &text, print);
-  if (!status.ok()) return nlohmann::json::object();
-  return nlohmann::json::parse(text, nullptr, false);
+/// crictl.yaml: --config (or $CRI_CONFIG_FILE), read as given and an error when it cannot be
+/// read; else /etc/crictl.yaml below --root, skipped when absent (and with a warning when it
+/// does not parse, where crictl is silent).
+result<std::optional<runtime::crictl_config>> read_crictl_config(const cri_connection& connection) {
+  std::string explicit_file = connection.config_file;
+  if (explicit_file.empty()) explicit_file = env_or("CRI_CONFIG_FILE");
+  if (!explicit_file.empty()) {
+    std::ifstream in(explicit_file, std::ios::binary);
+    if (!in)
+      return error(error_kind::not_found, "cannot read crictl's config " + explicit_file, {},
+                   "give the path of a crictl.yaml with --config, or leave it out");
+    std::ostringstream text;
+    text << in.rdbuf();
+    auto parsed = runtime::parse_crictl_config(text.str(), explicit_file);
+    if (!parsed) return parsed.error();
+    return std::optional<runtime::crictl_config>(*parsed);
+  }
+  const std::string root = connection.options != nullptr ? connection.options->root : "/";
+  auto node = rooted_fs::open(root);
+  if (!node) return std::optional<runtime::crictl_config>();
+  auto text = node->read_file_if_exists("/etc/crictl.yaml");
+  if (!text || !*text) return std::optional<runtime::crictl_config>();
+  auto parsed = runtime::parse_crictl_config(**text, node->display("/etc/crictl.yaml"));
+  if (!parsed) {
+    std::cerr << "deshim: warning: " << parsed.error().describe() << "\n  (the file is ignored)\n";
+    return std::optional<runtime::crictl_config>();
+  }
+  return std::optional<runtime::crictl_config>(*parsed);
 }
 
-nlohmann::json cri_info_json(const google::protobuf::Map<std::string, std::string>& info) {
-  nlohmann::json out = nlohmann::json::object();
-  for (const auto& [key, value] : info) {
-    nlohmann::json parsed = nlohmann::json::parse(value, nullptr, false);
-    out[key] = parsed.is_discarded() ? nlohmann::json(value) : parsed;
+}  // namespace
+
+result<cri_settings> cri_resolve(const cri_connection& connection) {
+  cri_settings out;
+  auto config = read_crictl_config(connection);
+  if (!config) return config.error();
+  out.runtime_endpoint = connection.endpoint;
+  if (out.runtime_endpoint.empty()) out.runtime_endpoint = env_or("CONTAINER_RUNTIME_ENDPOINT");
+  if (out.runtime_endpoint.empty() && *config) out.runtime_endpoint = (*config)->runtime_endpoint;
+  out.image_endpoint = connection.image_endpoint;
+  if (out.image_endpoint.empty()) out.image_endpoint = env_or("IMAGE_SERVICE_ENDPOINT");
+  if (out.image_endpoint.empty() && *config) out.image_endpoint = (*config)->image_endpoint;
+  if (out.runtime_endpoint.empty()) out.runtime_endpoint = "unix:///run/containerd/containerd.sock";
+  if (out.image_endpoint.empty()) out.image_endpoint = out.runtime_endpoint;
+  if (!connection.timeout.empty()) {
+    auto timeout = parse_go_duration(connection.timeout);
+    if (!timeout) return timeout.error();
+    if (timeout->count() > 0) out.timeout = *timeout;  // crictl: 0 or less is the default
+  } else if (*config && (*config)->timeout_seconds > 0) {
+    out.timeout = std::chrono::seconds((*config)->timeout_seconds);
+  }
+  if (*config) {
+    out.pull_image_on_create = (*config)->pull_image_on_create;
+    out.disable_pull_on_run = (*config)->disable_pull_on_run;
   }
   return out;
 }
 
-std::string rfc3339_nano(std::int64_t nanoseconds) {
-  std::time_t seconds = static_cast<std::time_t>(nanoseconds / 1000000000);
-  long fraction = static_cast<long>(nanoseconds % 1000000000);
-  if (fraction < 0) {
-    fraction += 1000000000;
-    --seconds;
-  }
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buffer[64];
-  std::snprintf(buffer, sizeof(buffer), "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", utc.tm_year + 1900,
-                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, fraction);
-  return buffer;
+result<runtime::cri_client> cri_connect(const cri_connection& connection) {
+  auto settings = cri_resolve(connection);
+  if (!settings) return settings.error();
+  return runtime::cri_client::connect(settings->runtime_endpoint, settings->timeout);
 }
 
-void cri_render_times(nlohmann::json& value) {
-  if (value.is_array()) {
-    for (auto& item : value)
-      cri_render_times(item);
-    return;
-  }
-  if (!value.is_object()) return;
-  for (auto& [key, item] : value.items()) {
-    if ((key == "createdAt" || key == "startedAt" || key == "finishedAt") && item.is_string()) {
-      try {
-        item = rfc3339_nano(std::stoll(item.get<std::string>()));
-      } catch (const std::exception&) {
-      }
-    } else {
-      cri_render_times(item);
-    }
-  }
+result<runtime::cri_client> cri_connect_images(const cri_connection& connection) {
+  auto settings = cri_resolve(connection);
+  if (!settings) return settings.error();
+  return runtime::cri_client::connect(settings->image_endpoint, settings->timeout);
 }
 
-void cri_print_status(const google::protobuf::Message& status,
-                      const google::protobuf::Map<std::string, std::string>& info, bool quiet) {
-  nlohmann::json out = {{"status", cri_message_json(status)}};
-  if (!quiet) out["info"] = cri_info_json(info);
-  cri_render_times(out);
-  std::cout << out.dump(2) << "\n";
-}
-
-std::string cri_human_size(double size) {
+std::string cri_human_size(double size, int precision) {
   static const char* units[] = {"B", "kB", "MB", "GB", "TB", "PB"};
   int unit = 0;
   while (size >= 1000 && unit < 5) {
@@ -96,7 +146,7 @@ std::string cri_human_size(double size) {
     ++unit;
   }
   char buffer[64];
-  std::snprintf(buffer, sizeof(buffer), "%.3g%s", size, units[unit]);
+  std::snprintf(buffer, sizeof(buffer), "%.*g%s", precision, size, units[unit]);
   return buffer;
 }
 
@@ -136,6 +186,14 @@ std::string cri_age(std::int64_t created_at_nanoseconds,
   return text + " ago";
 }
 
+std::string cri_go_map(const google::protobuf::Map<std::string, std::string>& values) {
+  std::map<std::string, std::string> sorted(values.begin(), values.end());
+  std::string out = "map[";
+  for (const auto& [key, value] : sorted)
+    out += (out.size() > 4 ? " " : "") + key + ":" + value;
+  return out + "]";
+}
+
 std::string cri_truncated_id(const std::string& id) {
   std::string hex = id.rfind("sha256:", 0) == 0 ? id.substr(7) : id;
   return hex.substr(0, 13);
@@ -158,6 +216,11 @@ void cri_print_table(const std::vector<std::vector<std::string>>& rows) {
     }
     std::cout << line << "\n";
   }
+}
+
+void cri_show_help(const CLI::App& command, int& exit_status) {
+  std::cout << command.help();
+  exit_status = 0;
 }
 
 result<void> cri_parse_labels(const std::vector<std::string>& selectors,

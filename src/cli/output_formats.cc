@@ -23,7 +23,8 @@ const std::map<std::vector<std::string>, format_list>& format_table() {
       {{"version"}, text_json},
       {{"runtime", "serve"}, {"text"}},
       {{"runtime", "import"}, text_json},
-      {{"cri"}, text_json},
+      // crictl's formats; each cri command refuses the ones it does not print (cli/cri_*.cc).
+      {{"cri"}, {"text", "table", "json", "yaml", "go-template"}},
       {{"completion"}, {"text"}},
       {{"man"}, {"text"}},
   };

@@ -35,9 +35,14 @@ TEST(output_formats, a_format_the_command_does_not_print_is_refused) {
                  "translate prints text or json, not html");
   expect_refused({"-o", "junit", "translate", "--list"},
                  "translate prints text or json, not junit");
-  // Refused before any connection is tried: no runtime listens at this endpoint.
-  expect_refused({"cri", "-r", "unix:///nonexistent/deshim.sock", "version", "-o", "yaml"},
-                 "cri version prints text or json, not yaml");
+  // Refused before any connection is tried: no runtime listens at this endpoint. `cri` exits 1,
+  // as crictl does for a wrong command line.
+  auto cri = deshim({"cri", "-r", "unix:///nonexistent/deshim.sock", "ps", "-o", "markdown"});
+  EXPECT_EQ(cri.exit_code, 1) << cri.standard_error;
+  EXPECT_NE(
+      cri.standard_error.find("cri ps prints text, table, json, yaml or go-template, not markdown"),
+      std::string::npos)
+      << cri.standard_error;
   auto docs = deshim({"translate", "--docs", "-o", "json"});
   EXPECT_EQ(docs.exit_code, 2);
   EXPECT_NE(docs.standard_error.find("--docs prints Markdown, not json"), std::string::npos);

@@ -66,7 +66,7 @@ TEST(runtime_cli, serve_answers_crictl_style_calls_and_stops_on_sigterm) {
   EXPECT_EQ(images.standard_output,
             "IMAGE               TAG                 IMAGE ID            SIZE\n");
   auto missing = run_deshim({"cri", "-r", socket, "inspecti", "busybox"});
-  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_EQ(missing.exit_code, 1);  // crictl's status for every failure
   EXPECT_NE(missing.standard_error.find("no such image \"busybox\" present"), std::string::npos);
 
   EXPECT_EQ(server->stop(std::chrono::seconds(10)), 0);
@@ -78,16 +78,16 @@ TEST(runtime_cli, serve_answers_crictl_style_calls_and_stops_on_sigterm) {
   EXPECT_FALSE(std::filesystem::exists(socket));
 }
 
-TEST(runtime_cli, cri_against_a_missing_socket_is_an_environment_failure) {
+TEST(runtime_cli, cri_against_a_missing_socket_fails_with_crictls_status) {
   scratch_dir dir;
   auto version =
       run_deshim({"cri", "-r", (dir / "none.sock").string(), "--timeout", "1", "version"});
-  EXPECT_EQ(version.exit_code, 3);
+  EXPECT_EQ(version.exit_code, 1);
   EXPECT_NE(version.standard_error.find("Version on " + (dir / "none.sock").string() + " failed"),
             std::string::npos)
       << version.standard_error;
   auto relative = run_deshim({"cri", "-r", "relative.sock", "version"});
-  EXPECT_EQ(relative.exit_code, 2);
+  EXPECT_EQ(relative.exit_code, 1);
 }
 
 TEST(runtime_cli, import_then_list_with_the_crictl_table) {
@@ -164,12 +164,12 @@ TEST(runtime_cli, serve_becomes_deshim_cri_and_pulls_through_a_deshim_child) {
   EXPECT_EQ(exe, std::filesystem::canonical(std::filesystem::path(DESHIM_BINARY).parent_path() /
                                             "deshim-cri"));
   auto bad = run_deshim({"cri", "-r", socket, "pull", "Not A Reference"});
-  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.standard_error.find("invalid image reference \"Not A Reference\""),
             std::string::npos)
       << bad.standard_error;
   auto unreachable = run_deshim({"cri", "-r", socket, "pull", "127.0.0.1:1/library/busybox:test"});
-  EXPECT_EQ(unreachable.exit_code, 3);
+  EXPECT_EQ(unreachable.exit_code, 1);
   EXPECT_NE(unreachable.standard_error.find("cannot resolve 127.0.0.1:1/library/busybox:test"),
             std::string::npos)
       << unreachable.standard_error;
