@@ -1,12 +1,13 @@
 // `deshim cri create|start|ps|inspect|stop|rm|logs|exec|stats`: containers, with crictl's
-// arguments and output. `exec` is ExecSync (crictl's `exec -s`): streaming exec is the next
-// step of the runtime core (docs/cri.md).
+// arguments and output. `exec` is ExecSync (crictl's `exec -s`); with -i or -t it goes through
+// the stream server (cri_streaming.h).
 #include <algorithm>
 #include <iostream>
 #include <regex>
 #include <thread>
 
 #include "cli/cri_shared.h"
+#include "cli/cri_streaming.h"
 #include "common/rooted_fs.h"
 #include "runtime/client/cri_config_file.h"
 #include "runtime/monitor/cri_log_reader.h"
@@ -222,13 +223,8 @@ int run_logs(const global_options& options, const cri_connection& connection,
 }
 
 int run_exec(const cri_connection& connection, const container_arguments& args) {
-  if (args.interactive || args.tty) {
-    return cri_fail(error(error_kind::usage,
-                          "interactive exec (-i/-t) needs the CRI streaming server, which deshim "
-                          "cri does not speak yet",
-                          {},
-                          "run the command without -i/-t: deshim cri exec runs it with ExecSync"));
-  }
+  if (args.interactive || args.tty)
+    return run_cri_streaming_exec(connection, args.id, args.command, args.interactive, args.tty);
   if (args.command.empty()) {
     return cri_fail(error(error_kind::usage, "no command to run", {},
                           "deshim cri exec CONTAINER COMMAND [ARG...]"));
@@ -375,9 +371,11 @@ void add_cri_container_commands(CLI::App& cri, const global_options& options, in
       "Usage: deshim cri exec [OPTIONS] CONTAINER-ID COMMAND [ARG...]\n"
       "Every word after the container id is the command's, dashes included: "
       "deshim cri exec ID sh -c 'echo hi'.");
-  exec->add_flag("-s,--sync", args->sync, "Run synchronously (the only mode deshim has)");
-  exec->add_flag("-i,--interactive", args->interactive, "Not supported yet (streaming)");
-  exec->add_flag("-t,--tty", args->tty, "Not supported yet (streaming)");
+  exec->add_flag("-s,--sync", args->sync,
+                 "Run synchronously (ExecSync; the default without -i/-t)");
+  exec->add_flag("-i,--interactive", args->interactive,
+                 "Forward stdin (through the stream server: Exec)");
+  exec->add_flag("-t,--tty", args->tty, "Give the command a terminal (through the stream server)");
   exec->add_option("--timeout", args->exec_timeout, "Seconds the command may run (0: no limit)")
       ->capture_default_str();
   exec->add_option("container-id", args->id, "Container id")->required();

@@ -1,5 +1,6 @@
 #include "runtime/server/stream_backend.h"
 
+#include "runtime/pod/attach_stream.h"
 #include "runtime/pod/exec_stream.h"
 #include "runtime/pod/pod_port.h"
 
@@ -33,10 +34,21 @@ class pod_stream_backend final : public stream_backend {
   }
 
   result<joined_process> attach(const stream_request& request) override {
-    return error(error_kind::invalid_input,
-                 "attach to container " + request.container_id +
-                     " is not served by the deshim runtime core yet",
-                 {"", 0, 0, "container_id"}, "use exec, or read the output with `crictl logs -f`");
+    attach_stream_options options;
+    options.container_id = request.container_id;
+    options.stdin = request.stdin;
+    options.stdout = request.stdout;
+    options.stderr = request.stderr && !request.tty;
+    auto started = attach_stream::start(context_, options);
+    if (!started) return started.error();
+    std::shared_ptr<attach_stream> session = *started;
+    joined_process out;
+    out.stdin_fd = session->take_stdin();
+    out.stdout_fd = session->take_stdout();
+    out.stderr_fd = session->take_stderr();
+    out.wait = [session] { return session->wait(); };
+    out.detach = [session] { session->detach(); };
+    return out;
   }
 
   result<int> connect(const std::string& pod_id, int32_t port) override {
