@@ -390,6 +390,50 @@ TEST_F(runtime_streaming, crictl_attach_i_feeds_a_stdin_once_container_and_reads
   EXPECT_NE(log.find(" stdout F bye\n"), std::string::npos) << log;
 }
 
+TEST_F(runtime_streaming, deshims_own_client_execs_attaches_and_forwards) {
+  std::vector<std::string> deshim = {DESHIM_BINARY, "cri", "--runtime-endpoint",
+                                     "unix://" + socket()};
+  auto with = [&](std::vector<std::string> args) {
+    auto argv = deshim;
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+  };
+  auto piped = run_process(with({"exec", "-i", sleeper_, "sh", "-c", "cat; exit 5"}),
+                           {.timeout = 60s, .standard_input = "through deshim\n"});
+  ASSERT_TRUE(piped);
+  EXPECT_EQ(piped->exit_code, 5) << piped->standard_error;
+  EXPECT_EQ(piped->standard_output, "through deshim\n");
+  auto terminal = run_in_terminal(
+      with({"exec", "-it", sleeper_, "sh", "-c", "stty size; read line; echo \"read $line\""}),
+      "30 100\r\n", "typed\r");
+  EXPECT_EQ(terminal.exit_code, 0) << terminal.output << server_log();
+  EXPECT_EQ(terminal.output, "30 100\r\ntyped\r\nread typed\r\n");
+
+  uint16_t local = free_port();
+  auto forwarder = child_process::start(
+      with({"port-forward", pod_, std::to_string(local) + ":8080"}), path("deshim-pf.log"));
+  ASSERT_TRUE(forwarder) << forwarder.error().describe();
+  result<http_response> got = error(error_kind::internal, "not tried");
+  for (int i = 0; i < 100; ++i) {
+    got = http_get("127.0.0.1:" + std::to_string(local), "/index.html");
+    if (got) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(got) << got.error().describe() << read_text(path("deshim-pf.log"));
+  EXPECT_EQ(got->body, "hello-from-the-pod\n");
+  forwarder->stop(5s);
+  EXPECT_NE(read_text(path("deshim-pf.log"))
+                .find("Forwarding from 127.0.0.1:" + std::to_string(local) + " -> 8080"),
+            std::string::npos)
+      << read_text(path("deshim-pf.log"));
+
+  auto refused = run_process(with({"port-forward", pod_, "80:"}), {.timeout = 30s});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->exit_code, 2);
+  EXPECT_NE(refused->standard_error.find("\"80:\" is not a port mapping"), std::string::npos)
+      << refused->standard_error;
+}
+
 TEST_F(runtime_streaming, a_streaming_url_is_good_once) {
   v1::ExecRequest request;
   request.set_container_id(sleeper_);
