@@ -42,10 +42,13 @@ namespace v1 = ::runtime::v1;
 using namespace std::chrono_literals;
 
 constexpr const char* bridge_name = "dshstr0";
+constexpr const char* hostnet_web_image = "gcr.io/k8s-staging-cri-tools/hostnet-nginx-amd64:latest";
 
-/// crictl from DESHIM_CRICTL, else built (once) by scripts/cri-tools.
-std::string find_crictl(std::string& failure) {
-  if (const char* set = std::getenv("DESHIM_CRICTL"); set && *set) return set;
+/// crictl (or critest) from DESHIM_CRICTL (DESHIM_CRITEST), else built (once) by
+/// scripts/cri-tools.
+std::string find_cri_tool(const std::string& tool, std::string& failure) {
+  const char* variable = tool == "crictl" ? "DESHIM_CRICTL" : "DESHIM_CRITEST";
+  if (const char* set = std::getenv(variable); set && *set) return set;
   auto built = run_process({"scripts/cri-tools"}, {.timeout = std::chrono::minutes(30)});
   if (!built || !built->succeeded()) {
     failure =
@@ -55,7 +58,7 @@ std::string find_crictl(std::string& failure) {
   std::string folder = built->standard_output;
   while (!folder.empty() && folder.back() == '\n')
     folder.pop_back();
-  return fs::absolute(fs::path(folder) / "crictl").string();
+  return fs::absolute(fs::path(folder) / tool).string();
 }
 
 /// What a program printed on a terminal, and how it ended.
@@ -123,6 +126,11 @@ terminal_run run_in_terminal(const std::vector<std::string>& argv, const std::st
   return out;
 }
 
+/// runc sets the container terminal's size just after the command started (its SIGWINCH
+/// handling), so a command that asks at once may see 0x0: this prefix waits for the size.
+const std::string wait_for_size =
+    "while [ \"$(stty size 2>/dev/null)\" != \"30 100\" ]; do sleep 0.1; done; ";
+
 /// A TCP port nothing listens on right now.
 uint16_t free_port() {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -143,8 +151,10 @@ class runtime_streaming : public ::testing::Test {
     auto fail = [](const std::string& what, const error& failure) {
       startup_error_ = what + ": " + failure.describe();
     };
-    crictl_ = find_crictl(startup_error_);
+    crictl_ = find_cri_tool("crictl", startup_error_);
     if (crictl_.empty()) return;
+    critest_ = find_cri_tool("critest", startup_error_);
+    if (critest_.empty()) return;
     scope_ = std::make_unique<leftover_scope>(start_leftover_scope());
     auto folder = temp_folder::create("rstream");
     if (!folder) return fail("temp folder", folder.error());
@@ -156,8 +166,24 @@ class runtime_streaming : public ::testing::Test {
       return fail("busybox image", imported.error());
     if (auto imported = import_busybox_image(*docker, "pause:test", sleeping_cmd); !imported)
       return fail("pause image", imported.error());
-    if (auto saved = docker->docker_output(
-            {"save", "-o", path("images.tar").string(), "busybox:test", "pause:test"});
+    // critest's web server image: busybox httpd answering on port 80.
+    if (auto imported = import_busybox_image(
+            *docker, "web:test",
+            {"/bin/sh", "-c",
+             "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 80 -h /www"});
+        !imported)
+      return fail("web image", imported.error());
+    // And its host-network web server, under the name critest uses (no flag renames it):
+    // httpd on 127.0.0.1:12003 of the host.
+    if (auto imported = import_busybox_image(*docker, hostnet_web_image,
+                                             {"/bin/sh", "-c",
+                                              "mkdir -p /www && echo ok > /www/index.html && "
+                                              "exec httpd -f -p 127.0.0.1:12003 -h /www"});
+        !imported)
+      return fail("host-network web image", imported.error());
+    if (auto saved =
+            docker->docker_output({"save", "-o", path("images.tar").string(), "busybox:test",
+                                   "pause:test", "web:test", hostnet_web_image});
         !saved)
       return fail("docker save", saved.error());
     if (auto stopped = docker->stop_and_remove(); !stopped)
@@ -298,6 +324,7 @@ class runtime_streaming : public ::testing::Test {
 
   static inline std::string startup_error_;
   static inline std::string crictl_;
+  static inline std::string critest_;
   static inline std::unique_ptr<temp_folder> folder_;
   static inline std::unique_ptr<leftover_scope> scope_;
   static inline std::unique_ptr<child_process> server_;
@@ -337,8 +364,9 @@ TEST_F(runtime_streaming, crictl_exec_t_gives_the_command_a_terminal) {
     argv.insert(argv.end(), command.begin(), command.end());
     return argv;
   };
-  auto ran = run_in_terminal(with({"sh", "-c", "tty; stty size; read line; echo \"read $line\""}),
-                             "30 100\r\n", "typed\r");
+  auto ran = run_in_terminal(
+      with({"sh", "-c", wait_for_size + "tty; stty size; read line; echo \"read $line\""}),
+      "30 100\r\n", "typed\r");
   EXPECT_EQ(ran.exit_code, 0) << ran.output << server_log();
   EXPECT_EQ(ran.output, "/dev/pts/0\r\n30 100\r\ntyped\r\nread typed\r\n");
   auto failing = run_in_terminal(with({"sh", "-c", "exit 3"}), "", "");
@@ -403,9 +431,10 @@ TEST_F(runtime_streaming, deshims_own_client_execs_attaches_and_forwards) {
   ASSERT_TRUE(piped);
   EXPECT_EQ(piped->exit_code, 5) << piped->standard_error;
   EXPECT_EQ(piped->standard_output, "through deshim\n");
-  auto terminal = run_in_terminal(
-      with({"exec", "-it", sleeper_, "sh", "-c", "stty size; read line; echo \"read $line\""}),
-      "30 100\r\n", "typed\r");
+  auto terminal =
+      run_in_terminal(with({"exec", "-it", sleeper_, "sh", "-c",
+                            wait_for_size + "stty size; read line; echo \"read $line\""}),
+                      "30 100\r\n", "typed\r");
   EXPECT_EQ(terminal.exit_code, 0) << terminal.output << server_log();
   EXPECT_EQ(terminal.output, "30 100\r\ntyped\r\nread typed\r\n");
 
@@ -432,6 +461,24 @@ TEST_F(runtime_streaming, deshims_own_client_execs_attaches_and_forwards) {
   EXPECT_EQ(refused->exit_code, 2);
   EXPECT_NE(refused->standard_error.find("\"80:\" is not a port mapping"), std::string::npos)
       << refused->standard_error;
+}
+
+// critest's own streaming specs (exec without and with a tty, attach, port-forward in the
+// pod's network and in the host's), the conformance target: every one passes against the core.
+TEST_F(runtime_streaming, critest_streaming_specs_pass) {
+  write_text(path("test-images.yaml"),
+             "defaultTestContainerImage: docker.io/library/busybox:test\n"
+             "webServerTestImage: docker.io/library/web:test\n");
+  auto ran =
+      run_process({critest_, "--runtime-endpoint", "unix://" + socket(), "--image-endpoint",
+                   "unix://" + socket(), "--test-images-file", path("test-images.yaml").string(),
+                   "--ginkgo.focus", "Streaming", "--ginkgo.no-color"},
+                  {.timeout = std::chrono::minutes(10)});
+  ASSERT_TRUE(ran) << ran.error().describe();
+  std::string output = ran->standard_output + ran->standard_error;
+  EXPECT_EQ(ran->exit_code, 0) << output << server_log();
+  EXPECT_NE(output.find("Ran 5 of"), std::string::npos) << output;
+  EXPECT_NE(output.find("5 Passed | 0 Failed"), std::string::npos) << output;
 }
 
 TEST_F(runtime_streaming, a_streaming_url_is_good_once) {
