@@ -1,7 +1,7 @@
 // Streaming against the runtime core as the kubelet's tools use it: crictl v1.26.1 (built
 // offline by scripts/cri-tools) runs `exec`, `exec -i`, `exec -t`, `attach` and
 // `port-forward` against `deshim runtime serve` with real runc, the real CNI bridge
-// (198.18.66.0/24, bridge dshstr0, no masquerade) and busybox made by dockerd; deshim's own
+// (198.18.67.0/24, bridge dshstr0, no masquerade) and busybox made by dockerd; deshim's own
 // client (`deshim cri exec -it`, `deshim cri port-forward`) does the same. Output, exit codes
 // and forwarded bytes are checked exactly, and nothing may be left behind.
 #include <arpa/inet.h>
@@ -30,7 +30,9 @@
 #include "harness/leftovers.h"
 #include "harness/temp_folder.h"
 #include "harness/text_files.h"
+#include "integration/cri_pod_fixture.h"
 #include "integration/runtime_channel.h"
+#include "runtime/client/cri_client.h"
 #include "runtime/client/stream_client.h"
 #include "runtime/proto/cri.grpc.pb.h"
 
@@ -193,7 +195,7 @@ class runtime_streaming : public ::testing::Test {
                R"("bridge": ")" +
                    std::string(bridge_name) +
                    R"(", "isGateway": true, "ipMasq": false, "ipam": {"type": "host-local", )"
-                   R"("ranges": [[{"subnet": "198.18.66.0/24"}]], "dataDir": ")" +
+                   R"("ranges": [[{"subnet": "198.18.67.0/24"}]], "dataDir": ")" +
                    path("cni-data").string() + R"("}}]})");
     write_text(path("config.toml"), "version = 2\nroot = \"" + path("root").string() +
                                         "\"\nstate = \"" + path("state").string() +
@@ -523,6 +525,157 @@ TEST_F(runtime_streaming, exec_in_a_missing_container_is_not_found) {
   status = runtime_->Exec(context().get(), request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(status.error_message().find("tty and stderr cannot both be true"), std::string::npos);
+}
+
+// Interop: deshim's own client (`deshim cri exec -i/-t`, `attach -i`, `port-forward`) against
+// the harness's containerd 1.6 and its stream server, on the CNI bridge dshstc0
+// (198.18.68.0/24, no masquerade), pods under the cgroup parent /dshstream.
+class containerd_streaming : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (!missing_daemon_requirements().empty()) return;
+    scope_ = std::make_unique<leftover_scope>(start_leftover_scope());
+    auto folder = temp_folder::create("cstream");
+    if (!folder) {
+      startup_error_ = folder.error().describe();
+      return;
+    }
+    folder_ = std::make_unique<temp_folder>(std::move(*folder));
+    auto containerd = start_containerd_with_pod_images("cstream", *folder_, *scope_);
+    if (!containerd) {
+      startup_error_ = containerd.error().describe();
+      return;
+    }
+    containerd_ = std::make_unique<containerd_daemon>(std::move(*containerd));
+    write_text_file(
+        containerd_->layout().cni_conf_dir() / "10-dsh.conflist",
+        bridge_conflist("dsh-cstream", "dshstc0", "198.18.68.0/24", folder_->path() / "cni-data"));
+    auto client = runtime::cri_client::connect(containerd_->socket_path().string(), 60s);
+    if (!client) {
+      startup_error_ = client.error().describe();
+      return;
+    }
+    client_ = std::make_unique<runtime::cri_client>(std::move(*client));
+    pod_config_.mutable_metadata()->set_name("cstreams");
+    pod_config_.mutable_metadata()->set_namespace_("default");
+    pod_config_.mutable_metadata()->set_uid("uid-cstreams");
+    pod_config_.set_log_directory((folder_->path() / "pods").string());
+    pod_config_.mutable_linux()->set_cgroup_parent("/dshstream");
+    auto pod = client_->run_pod_sandbox(pod_config_);
+    if (!pod) {
+      startup_error_ = "RunPodSandbox: " + pod.error().describe();
+      return;
+    }
+    pod_ = *pod;
+    sleeper_ = start("sleeper", {"/bin/sleep", "2147483647"}, false);
+    web_ = start("web",
+                 {"/bin/sh", "-c",
+                  "mkdir -p /www && echo hello-from-containerd > /www/index.html && "
+                  "exec httpd -f -p 8080 -h /www"},
+                 false);
+    talker_ =
+        start("talker",
+              {"/bin/sh", "-c", "while read line; do echo \"got: $line\"; done; echo bye"}, true);
+  }
+
+  static std::string start(const std::string& name, const std::vector<std::string>& command,
+                           bool with_stdin) {
+    v1::ContainerConfig config;
+    config.mutable_metadata()->set_name(name);
+    config.mutable_image()->set_image("docker.io/library/busybox:test");
+    for (const auto& arg : command)
+      config.add_command(arg);
+    config.set_log_path(name + ".log");
+    config.set_stdin(with_stdin);
+    config.set_stdin_once(with_stdin);
+    auto id = client_->create_container(pod_, config, pod_config_);
+    if (!id) {
+      startup_error_ = "CreateContainer " + name + ": " + id.error().describe();
+      return {};
+    }
+    if (auto started = client_->start_container(*id); !started)
+      startup_error_ = "StartContainer " + name + ": " + started.error().describe();
+    return *id;
+  }
+
+  static void TearDownTestSuite() {
+    if (client_ && !pod_.empty()) {
+      (void)client_->stop_pod_sandbox(pod_);
+      (void)client_->remove_pod_sandbox(pod_);
+    }
+    client_.reset();
+    if (containerd_) (void)containerd_->stop_and_remove();
+    containerd_.reset();
+    remove_pod_host_leftovers("dshstc0", "dshstream");
+    if (scope_ && folder_) {
+      std::string left = remove_folder_and_find_leftovers(*scope_, *folder_);
+      if (!left.empty()) ADD_FAILURE() << "left behind: " << left;
+    }
+    folder_.reset();
+    scope_.reset();
+  }
+
+  void SetUp() override {
+    DESHIM_REQUIRE_DAEMONS();
+    ASSERT_TRUE(startup_error_.empty()) << startup_error_;
+  }
+
+  static std::vector<std::string> deshim_cri(std::vector<std::string> args) {
+    std::vector<std::string> argv = {DESHIM_BINARY, "cri", "--runtime-endpoint",
+                                     "unix://" + containerd_->socket_path().string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return argv;
+  }
+
+  static inline std::string startup_error_;
+  static inline std::unique_ptr<temp_folder> folder_;
+  static inline std::unique_ptr<leftover_scope> scope_;
+  static inline std::unique_ptr<containerd_daemon> containerd_;
+  static inline std::unique_ptr<runtime::cri_client> client_;
+  static inline v1::PodSandboxConfig pod_config_;
+  static inline std::string pod_, sleeper_, web_, talker_;
+};
+
+TEST_F(containerd_streaming, deshim_cri_exec_i_and_exec_it_against_containerd) {
+  auto piped = run_process(deshim_cri({"exec", "-i", sleeper_, "sh", "-c", "cat; exit 5"}),
+                           {.timeout = 60s, .standard_input = "through containerd\n"});
+  ASSERT_TRUE(piped);
+  EXPECT_EQ(piped->exit_code, 5) << piped->standard_error;
+  EXPECT_EQ(piped->standard_output, "through containerd\n");
+  auto terminal = run_in_terminal(
+      deshim_cri({"exec", "-it", sleeper_, "sh", "-c",
+                  wait_for_size + "tty; stty size; read line; echo \"read $line\""}),
+      "30 100\r\n", "typed\r");
+  EXPECT_EQ(terminal.exit_code, 0) << terminal.output;
+  EXPECT_EQ(terminal.output, "/dev/pts/0\r\n30 100\r\ntyped\r\nread typed\r\n");
+}
+
+TEST_F(containerd_streaming, deshim_cri_attach_i_against_containerd) {
+  auto ran = run_process(deshim_cri({"attach", "-i", talker_}),
+                         {.timeout = 60s, .standard_input = "hello\nworld\n"});
+  ASSERT_TRUE(ran);
+  EXPECT_EQ(ran->exit_code, 0) << ran->standard_error;
+  EXPECT_EQ(ran->standard_output, "got: hello\ngot: world\nbye\n");
+}
+
+TEST_F(containerd_streaming, deshim_cri_port_forward_against_containerd) {
+  uint16_t local = free_port();
+  auto forwarder =
+      child_process::start(deshim_cri({"port-forward", pod_, std::to_string(local) + ":8080"}),
+                           folder_->path() / "pf.log");
+  ASSERT_TRUE(forwarder) << forwarder.error().describe();
+  result<http_response> got = error(error_kind::internal, "not tried");
+  for (int i = 0; i < 100; ++i) {
+    got = http_get("127.0.0.1:" + std::to_string(local), "/index.html");
+    if (got) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(got) << got.error().describe() << read_text(folder_->path() / "pf.log");
+  EXPECT_EQ(got->body, "hello-from-containerd\n");
+  auto again = http_get("127.0.0.1:" + std::to_string(local), "/index.html");
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->body, "hello-from-containerd\n");
+  forwarder->stop(5s);
 }
 
 }  // namespace
