@@ -527,6 +527,43 @@ TEST_F(runtime_streaming, exec_in_a_missing_container_is_not_found) {
   EXPECT_NE(status.error_message().find("tty and stderr cannot both be true"), std::string::npos);
 }
 
+// Last, as it restarts the core: with enable_tls_streaming and no key pair, the core makes a
+// self-signed certificate, its URLs are https, and crictl (which does not verify the stream
+// server's certificate, as the kubelet's proxy) and deshim's client exec over TLS in the
+// container that outlived the restart.
+TEST_F(runtime_streaming, zz_tls_streaming_after_a_restart_with_a_self_signed_certificate) {
+  std::string config = read_text(path("config.toml"));
+  std::string tls_config = config;
+  tls_config.replace(tls_config.find("  stream_server_port"), 0, "  enable_tls_streaming = true\n");
+  write_text(path("config.toml"), tls_config);
+  server_->stop();
+  runtime_.reset();
+  channel_.reset();
+  std::error_code ignored;
+  fs::remove(socket(), ignored);
+  auto server = child_process::start({DESHIM_BINARY, "runtime", "serve", "--config",
+                                      path("config.toml").string(), "--socket", socket()},
+                                     path("serve-tls.log"));
+  ASSERT_TRUE(server) << server.error().describe();
+  server_ = std::make_unique<child_process>(std::move(*server));
+  scope_->pids.push_back(server_->pid());
+  channel_ = connect_to_runtime(socket());
+  ASSERT_TRUE(channel_) << read_text(path("serve-tls.log"));
+  runtime_ = v1::RuntimeService::NewStub(channel_);
+  EXPECT_NE(read_text(path("serve-tls.log")).find("on https://127.0.0.1:"), std::string::npos)
+      << read_text(path("serve-tls.log"));
+
+  auto ran = crictl({"exec", "-i", sleeper_, "sh", "-c", "cat; echo over-tls"}, "secret\n");
+  EXPECT_EQ(ran.exit_code, 0) << ran.standard_error << read_text(path("serve-tls.log"));
+  EXPECT_EQ(ran.standard_output, "secret\nover-tls\n");
+  auto own = run_process({DESHIM_BINARY, "cri", "--runtime-endpoint", "unix://" + socket(), "exec",
+                          "-i", sleeper_, "sh", "-c", "cat; exit 4"},
+                         {.timeout = 60s, .standard_input = "deshim over tls\n"});
+  ASSERT_TRUE(own);
+  EXPECT_EQ(own->exit_code, 4) << own->standard_error;
+  EXPECT_EQ(own->standard_output, "deshim over tls\n");
+}
+
 // Interop: deshim's own client (`deshim cri exec -i/-t`, `attach -i`, `port-forward`) against
 // the harness's containerd 1.6 and its stream server, on the CNI bridge dshstc0
 // (198.18.68.0/24, no masquerade), pods under the cgroup parent /dshstream.

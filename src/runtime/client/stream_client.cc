@@ -25,6 +25,7 @@
 #include "runtime/stream/port_forward.h"
 #include "runtime/stream/remote_command.h"
 #include "runtime/stream/spdy_connection.h"
+#include "runtime/stream/tls_terminator.h"
 
 namespace deshim::runtime {
 
@@ -33,27 +34,23 @@ namespace http = boost::beast::http;
 namespace {
 
 struct parsed_url {
+  bool tls = false;
   std::string host;
   std::string port;
   std::string target;
 };
 
 result<parsed_url> parse_url(const std::string& url) {
-  const std::string scheme = "http://";
-  if (url.rfind("https://", 0) == 0) {
-    return invalid_input("the stream URL " + url +
-                             " is https, which deshim's client does not "
-                             "speak yet",
-                         {"", 0, 0, "url"},
-                         "serve streams without TLS on a loopback address (enable_tls_streaming "
-                         "= false), or use crictl");
+  parsed_url out;
+  out.tls = url.rfind("https://", 0) == 0;
+  const std::string scheme = out.tls ? "https://" : "http://";
+  if (url.rfind(scheme, 0) != 0) {
+    return invalid_input("the stream URL " + url + " is not an http:// or https:// URL",
+                         {"", 0, 0, "url"});
   }
-  if (url.rfind(scheme, 0) != 0)
-    return invalid_input("the stream URL " + url + " is not an http:// URL", {"", 0, 0, "url"});
   std::string rest = url.substr(scheme.size());
   std::size_t slash = rest.find('/');
   std::string authority = rest.substr(0, slash);
-  parsed_url out;
   out.target = slash == std::string::npos ? "/" : rest.substr(slash);
   if (!authority.empty() && authority[0] == '[') {
     std::size_t close = authority.find(']');
@@ -67,7 +64,7 @@ result<parsed_url> parse_url(const std::string& url) {
     out.host = authority.substr(0, colon);
     if (colon != std::string::npos) out.port = authority.substr(colon + 1);
   }
-  if (out.port.empty()) out.port = "80";
+  if (out.port.empty()) out.port = out.tls ? "443" : "80";
   if (out.host.empty())
     return invalid_input("the stream URL " + url + " names no host", {"", 0, 0, "url"});
   return out;
@@ -116,6 +113,15 @@ result<upgraded> connect_and_upgrade(const std::string& url,
     return environment_error("cannot connect to the stream server " + where->host + ":" +
                                  where->port + ": " + std::strerror(failure),
                              {}, "check stream_server_address and stream_server_port");
+  }
+  if (where->tls) {
+    // As crictl (and the kubelet's proxy), the stream server's certificate is not verified:
+    // the URL came from the runtime over its own socket.
+    auto tls = tls_terminator::insecure_client();
+    if (!tls) return tls.error();
+    auto plain = (*tls)->terminate(fd);
+    if (!plain) return plain.error();
+    fd = *plain;
   }
   std::string request = "POST " + where->target + " HTTP/1.1\r\nHost: " + where->host + ":" +
                         where->port +

@@ -2,8 +2,8 @@
 // attach` and `deshim cri port-forward`: what crictl does with the URL that Exec, Attach and
 // PortForward return, against the deshim core or containerd alike.
 //
-// It connects to the URL (http only: the kubelet of 1.11 and later proxies streams, so stream
-// servers listen on loopback without TLS), asks to upgrade to SPDY/3.1 with the subprotocols
+// It connects to the URL (http, or https without verifying the certificate, as crictl does:
+// the URL came from the runtime itself), asks to upgrade to SPDY/3.1 with the subprotocols
 // it speaks, and then opens the streams of remote command (error, stdin, stdout, stderr,
 // resize) or of port forward (an error and a data stream per connection).
 #pragma once

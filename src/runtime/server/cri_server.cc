@@ -647,6 +647,15 @@ result<std::unique_ptr<cri_server>> cri_server::start(runtime_core& core, const 
     stream_options.address = core.settings.cri.stream_server_address;
     stream_options.port = core.settings.cri.stream_server_port;
     stream_options.tls = core.settings.cri.enable_tls_streaming;
+    // Node paths, found under --root like every node file.
+    for (auto [from, to] :
+         {std::pair{&core.settings.cri.tls_cert_file, &stream_options.tls_cert_file},
+          std::pair{&core.settings.cri.tls_key_file, &stream_options.tls_key_file}}) {
+      if (from->empty()) continue;
+      auto host = core.fs.resolve(*from);
+      if (!host) return host.error().with_context("resolving x509_key_pair_streaming");
+      *to = host->string();
+    }
     stream_options.config_file = core.config_file;
     stream_options.log = [](const std::string& line) { core_log(line); };
     auto streams = stream_server::start(stream_options, make_pod_stream_backend(*core.pods));

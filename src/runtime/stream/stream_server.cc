@@ -94,13 +94,19 @@ result<std::unique_ptr<stream_server>> stream_server::start(
     stream_server_options options, std::shared_ptr<stream_backend> backend) {
   source_location address_key(options.config_file, 0, 0, "stream_server_address");
   source_location port_key(options.config_file, 0, 0, "stream_server_port");
-  if (options.tls) {
-    return invalid_input(
-        "enable_tls_streaming = true: the deshim runtime core serves streams over plain HTTP "
-        "only so far",
-        {options.config_file, 0, 0, "enable_tls_streaming"},
-        "set enable_tls_streaming = false (the kubelet of 1.11 and later proxies streams and "
-        "needs no TLS on a loopback stream address), or run containerd");
+  if (!options.tls && (!options.tls_cert_file.empty() || !options.tls_key_file.empty())) {
+    // containerd serves plain HTTP then too; say that the files are not used.
+    if (options.log)
+      options.log(
+          "stream server: x509_key_pair_streaming is set but enable_tls_streaming is "
+          "not: serving plain HTTP");
+  }
+  if (options.tls && options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return invalid_input("x509_key_pair_streaming needs both tls_cert_file and tls_key_file",
+                         {options.config_file, 0, 0,
+                          options.tls_cert_file.empty() ? "x509_key_pair_streaming.tls_cert_file"
+                                                        : "x509_key_pair_streaming.tls_key_file"},
+                         "give both files, or neither for a self-signed certificate made at start");
   }
   unsigned long port = 0;
   try {
@@ -168,13 +174,26 @@ result<std::unique_ptr<stream_server>> stream_server::start(
   sockaddr_storage bound{};
   socklen_t bound_length = sizeof(bound);
   ::getsockname(listener, reinterpret_cast<sockaddr*>(&bound), &bound_length);
+  std::shared_ptr<tls_terminator> tls;
+  if (options.tls) {
+    auto made = options.tls_cert_file.empty()
+                    ? tls_terminator::self_signed(options.address)
+                    : tls_terminator::from_files(options.tls_cert_file, options.tls_key_file,
+                                                 options.config_file);
+    if (!made) {
+      ::close(listener);
+      return made.error();
+    }
+    tls = *made;
+  }
   std::unique_ptr<stream_server> out(new stream_server());
+  out->tls_ = tls;
   out->port_ = ntohs(family == AF_INET ? reinterpret_cast<sockaddr_in*>(&bound)->sin_port
                                        : reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port);
   out->listener_ = listener;
   out->backend_ = std::move(backend);
   out->tokens_ = std::make_unique<stream_tokens>(options.token_ttl);
-  out->base_url_ = "http://" +
+  out->base_url_ = std::string(tls ? "https://" : "http://") +
                    (family == AF_INET6 ? "[" + options.address + "]" : options.address) + ":" +
                    std::to_string(out->port_);
   out->options_ = std::move(options);
@@ -241,6 +260,14 @@ void stream_server::accept_loop() {
 }
 
 void stream_server::serve_connection(int fd) {
+  if (tls_) {
+    auto plain = tls_->terminate(fd);
+    if (!plain) {
+      log(plain.error().message());
+      return;
+    }
+    fd = *plain;
+  }
   timeval timeout{request_timeout_seconds, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
   http::request_parser<http::empty_body> parser;

@@ -7,7 +7,9 @@
 // asks to upgrade to SPDY/3.1 with the subprotocols it speaks (`X-Stream-Protocol-Version`),
 // and the server answers 101 with the one it picked, then serves remote command or port
 // forward over the connection. HTTP requests are parsed with Boost.Beast; one thread per
-// connection (a node has few streams at once, and each needs blocking copies anyway).
+// connection (a node has few streams at once, and each needs blocking copies anyway). With
+// `enable_tls_streaming` the URLs are https and each connection's TLS is terminated first
+// (tls_terminator.h).
 #pragma once
 
 #include <atomic>
@@ -23,6 +25,7 @@
 #include "common/result.h"
 #include "runtime/stream/stream_request.h"
 #include "runtime/stream/stream_tokens.h"
+#include "runtime/stream/tls_terminator.h"
 
 namespace deshim::runtime {
 
@@ -30,7 +33,10 @@ struct stream_server_options {
   std::string address = "127.0.0.1";  ///< an address of the node, IPv4 or IPv6
   std::string port = "0";             ///< decimal; 0 picks a free port
   bool tls = false;                   ///< enable_tls_streaming
-  std::string config_file;            ///< for messages
+  /// x509_key_pair_streaming as host paths; both empty with `tls`: a self-signed certificate.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string config_file;  ///< for messages
   std::chrono::milliseconds token_ttl = std::chrono::minutes(1);
   std::function<void(const std::string&)> log;  ///< one line per stream; may be empty
 };
@@ -47,7 +53,7 @@ class stream_server {
   /// The URL a client uses for `request`, with a fresh single-use token.
   result<std::string> url_for(stream_request request);
   uint16_t port() const { return port_; }
-  /// `http://ADDRESS:PORT` (brackets around an IPv6 address).
+  /// `http://ADDRESS:PORT` or `https://...` (brackets around an IPv6 address).
   const std::string& base_url() const { return base_url_; }
   /// Stops accepting and ends the open connections (waits up to `grace` for them).
   void shutdown(std::chrono::milliseconds grace = std::chrono::seconds(5));
@@ -61,6 +67,7 @@ class stream_server {
   stream_server_options options_;
   std::shared_ptr<stream_backend> backend_;
   std::unique_ptr<stream_tokens> tokens_;
+  std::shared_ptr<tls_terminator> tls_;  ///< null: plain HTTP
   int listener_ = -1;
   uint16_t port_ = 0;
   std::string base_url_;

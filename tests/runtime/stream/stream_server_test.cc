@@ -18,9 +18,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <thread>
 
 #include "common/fd_io.h"
+#include "common/subprocess.h"
 #include "runtime/client/stream_client.h"
 
 extern char** environ;
@@ -263,6 +265,83 @@ TEST_F(stream_server_test, port_forward_carries_data_both_ways_on_several_connec
   echo.join();
   ::close(listener);
   EXPECT_TRUE(forwarded) << forwarded.error().describe();
+}
+
+TEST(stream_server_tls, a_self_signed_server_serves_https) {
+  stream_server_options options;
+  options.tls = true;
+  auto backend = std::make_shared<host_process_stand_in>();
+  auto started = stream_server::start(options, backend);
+  ASSERT_TRUE(started) << started.error().describe();
+  stream_request request;
+  request.kind = stream_kind::exec;
+  request.container_id = "stand-in";
+  request.command = {"cat; echo done"};
+  request.stdin = true;
+  request.stdout = true;
+  auto url = (*started)->url_for(request);
+  ASSERT_TRUE(url);
+  EXPECT_EQ(url->rfind("https://127.0.0.1:", 0), 0u) << *url;
+  int in[2], out[2];
+  ASSERT_EQ(::pipe(in), 0);
+  ASSERT_EQ(::pipe(out), 0);
+  write_all_to_fd(in[1], "over tls\n");
+  ::close(in[1]);
+  remote_command_io io;
+  io.stdin_fd = in[0];
+  io.stdout_fd = out[1];
+  io.stderr_fd = -1;
+  auto code = run_remote_command(*url, io);
+  ::close(out[1]);
+  ::close(in[0]);
+  std::string text;
+  char buffer[256];
+  ssize_t got;
+  while ((got = ::read(out[0], buffer, sizeof(buffer))) > 0)
+    text.append(buffer, static_cast<std::size_t>(got));
+  ::close(out[0]);
+  ASSERT_TRUE(code) << code.error().describe();
+  EXPECT_EQ(*code, 0);
+  EXPECT_EQ(text, "over tls\ndone\n");
+}
+
+TEST(stream_server_tls, key_pair_files_that_are_missing_or_do_not_match_name_the_key) {
+  stream_server_options options;
+  options.tls = true;
+  options.config_file = "/etc/containerd/config.toml";
+  options.tls_cert_file = "/nonexistent/cert.pem";
+  options.tls_key_file = "/nonexistent/key.pem";
+  auto missing = stream_server::start(options, std::make_shared<host_process_stand_in>());
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().where().field, "x509_key_pair_streaming.tls_cert_file");
+  EXPECT_NE(missing.error().message().find("/nonexistent/cert.pem"), std::string::npos);
+  // A certificate with another key.
+  char folder[] = "/tmp/deshim-tls-XXXXXX";
+  ASSERT_NE(::mkdtemp(folder), nullptr);
+  std::string dir = folder;
+  auto made = run_process({"openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                           "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=x", "-days", "1",
+                           "-keyout", dir + "/a.key", "-out", dir + "/a.crt"});
+  auto other = run_process({"openssl", "genpkey", "-algorithm", "EC", "-pkeyopt",
+                            "ec_paramgen_curve:P-256", "-out", dir + "/b.key"});
+  ASSERT_TRUE(made && made->succeeded()) << (made ? made->standard_error : "");
+  ASSERT_TRUE(other && other->succeeded());
+  options.tls_cert_file = dir + "/a.crt";
+  options.tls_key_file = dir + "/b.key";
+  auto mismatched = stream_server::start(options, std::make_shared<host_process_stand_in>());
+  ASSERT_FALSE(mismatched);
+  EXPECT_EQ(mismatched.error().where().field, "x509_key_pair_streaming.tls_key_file");
+  // OpenSSL checks the pair as the key is loaded.
+  EXPECT_NE(mismatched.error().message().find("key values mismatch"), std::string::npos)
+      << mismatched.error().message();
+  options.tls_key_file = dir + "/a.key";
+  auto matched = stream_server::start(options, std::make_shared<host_process_stand_in>());
+  EXPECT_TRUE(matched) << matched.error().describe();
+  std::filesystem::remove_all(dir);
+  options.tls_key_file.clear();
+  auto half = stream_server::start(options, std::make_shared<host_process_stand_in>());
+  ASSERT_FALSE(half);
+  EXPECT_NE(half.error().message().find("needs both"), std::string::npos);
 }
 
 TEST(stream_server_start, an_address_not_on_the_node_names_the_key) {
