@@ -295,8 +295,10 @@ result<int> exit_code_of(const std::string& protocol, const std::string& text) {
 
 result<int> run_remote_command(const std::string& url, const remote_command_io& io) {
   pipe_signal_blocked no_sigpipe;
-  auto link = connect_and_upgrade(
-      url, {remote_command_v4, remote_command_v3, remote_command_v2, remote_command_v1});
+  std::vector<std::string> offered = io.protocols;
+  if (offered.empty())
+    offered = {remote_command_v4, remote_command_v3, remote_command_v2, remote_command_v1};
+  auto link = connect_and_upgrade(url, offered);
   if (!link) return link.error();
   std::string protocol = link->protocol.empty() ? remote_command_v1 : link->protocol;
   spdy::connection connection(link->fd, std::move(link->leftover), spdy::connection::side::client);

@@ -26,6 +26,8 @@ struct remote_command_io {
   /// With a tty: the terminal whose size is sent at the start and whenever it changes (-1: no
   /// resize stream).
   int terminal_fd = -1;
+  /// The subprotocols offered, preferred first (empty: v4 down to channel.k8s.io).
+  std::vector<std::string> protocols;
 };
 
 /// Runs the remote command behind `url` (an Exec or Attach URL) with the local descriptors of

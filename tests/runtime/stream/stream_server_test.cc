@@ -179,6 +179,42 @@ TEST_F(stream_server_test, a_command_that_succeeds_reports_zero) {
   EXPECT_EQ(ran.err, "");
 }
 
+TEST_F(stream_server_test, older_protocols_report_failures_as_text_and_success_as_nothing) {
+  for (const char* protocol : {"v3.channel.k8s.io", "v2.channel.k8s.io", "channel.k8s.io"}) {
+    SCOPED_TRACE(protocol);
+    for (int code : {0, 3}) {
+      int out[2];
+      ASSERT_EQ(::pipe(out), 0);
+      remote_command_io io;
+      io.stdout_fd = out[1];
+      io.stderr_fd = out[1];
+      io.protocols = {protocol};
+      auto ran = run_remote_command(exec_url("echo old; exit " + std::to_string(code), false), io);
+      ::close(out[1]);
+      EXPECT_EQ(drain(out[0]), "old\n");
+      if (code == 0) {
+        ASSERT_TRUE(ran) << ran.error().describe();
+        EXPECT_EQ(*ran, 0);
+      } else {
+        ASSERT_FALSE(ran);
+        EXPECT_EQ(ran.error().message(),
+                  "error executing remote command: command terminated with non-zero exit code: "
+                  "exit status 3");
+      }
+    }
+  }
+}
+
+TEST_F(stream_server_test, a_client_without_a_common_protocol_is_refused) {
+  remote_command_io io;
+  io.protocols = {"v9.channel.k8s.io"};
+  auto ran = run_remote_command(exec_url("true", false), io);
+  ASSERT_FALSE(ran);
+  EXPECT_NE(ran.error().message().find("403"), std::string::npos) << ran.error().message();
+  EXPECT_NE(ran.error().message().find("the server speaks v4.channel.k8s.io"), std::string::npos);
+  EXPECT_EQ(backend->execs, 0);
+}
+
 TEST_F(stream_server_test, large_output_arrives_whole) {
   // 3 MiB through many DATA frames.
   auto ran = run(exec_url("head -c 3145728 /dev/zero | tr '\\0' x", false), std::nullopt);
