@@ -221,10 +221,10 @@ void stream_server::shutdown(std::chrono::milliseconds grace) {
   ::shutdown(listener_, SHUT_RDWR);
   if (acceptor_.joinable()) acceptor_.join();
   ::close(listener_);
-  std::unique_lock guard(lock_);
-  for (int fd : open_)
+  std::unique_lock guard(open_->lock);
+  for (int fd : open_->fds)
     ::shutdown(fd, SHUT_RDWR);
-  idle_.wait_for(guard, grace, [&] { return open_.empty(); });
+  open_->idle.wait_for(guard, grace, [&] { return open_->fds.empty(); });
 }
 
 void stream_server::accept_loop() {
@@ -247,14 +247,14 @@ void stream_server::accept_loop() {
       break;
     }
     {
-      std::lock_guard guard(lock_);
-      open_.push_back(fd);
+      std::lock_guard guard(open_->lock);
+      open_->fds.push_back(fd);
     }
-    std::thread([this, fd] {
+    std::thread([this, fd, open = open_] {
       serve_connection(fd);
-      std::lock_guard guard(lock_);
-      open_.erase(std::find(open_.begin(), open_.end(), fd));
-      idle_.notify_all();
+      std::lock_guard guard(open->lock);
+      open->fds.erase(std::find(open->fds.begin(), open->fds.end(), fd));
+      open->idle.notify_all();
     }).detach();
   }
 }

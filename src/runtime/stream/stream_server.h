@@ -73,9 +73,14 @@ class stream_server {
   std::string base_url_;
   std::thread acceptor_;
   std::atomic<bool> stopping_{false};
-  std::mutex lock_;
-  std::condition_variable idle_;
-  std::vector<int> open_;  ///< connections being served
+  /// The connections being served. Shared with their threads, which still unlock it after
+  /// the server, woken by their last notify, may be gone.
+  struct open_connections {
+    std::mutex lock;
+    std::condition_variable idle;
+    std::vector<int> fds;
+  };
+  std::shared_ptr<open_connections> open_ = std::make_shared<open_connections>();
 };
 
 }  // namespace deshim::runtime
