@@ -11,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/cri_shared.h"
+#include "cli/cri_streaming.h"
 #include "runtime/client/cri_client.h"
 
 namespace deshim::cli {
@@ -364,6 +365,7 @@ void add_cri_command(CLI::App& app, const global_options& options, int& exit_sta
   add_cri_pod_commands(*command, options, exit_status, args->connection);
   add_cri_container_commands(*command, options, exit_status, args->connection);
   add_cri_logs_command(*command, options, exit_status, args->connection);
+  add_cri_streaming_commands(*command, exit_status, args->connection);
 }
 
 }  // namespace deshim::cli

@@ -1,5 +1,6 @@
 // `deshim cri create|start|ps|inspect|stop|rm|exec|stats`: containers, with crictl's flags,
-// output and exit status (`logs` is in cri_logs.cc). `exec` runs the command with ExecSync.
+// output and exit status (`logs` is in cri_logs.cc). `exec` is ExecSync (crictl's `exec -s`);
+// with -i or -t it goes through the stream server (cri_streaming.h).
 #include <algorithm>
 #include <iostream>
 #include <map>
@@ -8,6 +9,8 @@
 #include <thread>
 
 #include "cli/cri_shared.h"
+#include "cli/cri_streaming.h"
+#include "common/rooted_fs.h"
 #include "runtime/client/cri_config_file.h"
 
 namespace deshim::cli {
@@ -368,13 +371,8 @@ int run_rm(const cri_connection& connection, const container_arguments& args) {
 }
 
 int run_exec(const cri_connection& connection, const container_arguments& args) {
-  if (args.interactive || args.tty) {
-    return cri_fail(error(error_kind::usage,
-                          "interactive exec (-i/-t) needs the CRI streaming server, which deshim "
-                          "cri does not speak yet",
-                          {},
-                          "run the command without -i/-t: deshim cri exec runs it with ExecSync"));
-  }
+  if (args.interactive || args.tty)
+    return run_cri_streaming_exec(connection, args.id, args.command, args.interactive, args.tty);
   if (args.command.empty()) {
     return cri_fail(error(error_kind::usage, "no command to run", {},
                           "deshim cri exec CONTAINER COMMAND [ARG...]"));
@@ -557,8 +555,9 @@ void add_cri_container_commands(CLI::App& cri, const global_options& options, in
       "deshim cri exec ID sh -c 'echo hi'.");
   exec->add_flag("-s,--sync", args->sync,
                  "crictl's synchronous form: output only when the command succeeds");
-  exec->add_flag("-i,--interactive", args->interactive, "Not supported yet (streaming)");
-  exec->add_flag("-t,--tty", args->tty, "Not supported yet (streaming)");
+  exec->add_flag("-i,--interactive", args->interactive,
+                 "Forward stdin (through the stream server: Exec)");
+  exec->add_flag("-t,--tty", args->tty, "Give the command a terminal (through the stream server)");
   exec->add_option("--timeout", args->exec_timeout, "Seconds the command may run (0: no limit)")
       ->capture_default_str();
   exec->add_option("container-id", args->id, "Container id")->required();

@@ -487,6 +487,7 @@ TEST_F(validate_containerd, scenario_passes_against_containerd_host_and_pod_netw
                                              "cri-start-container",
                                              "cri-container-log",
                                              "cri-exec-sync",
+                                             "cri-exec-stream",
                                              "cri-container-stats",
                                              "cri-stop-container",
                                              "cri-remove-container",
@@ -571,12 +572,12 @@ TEST_F(validate_containerd, boot_scenario_passes_against_the_runtime_core) {
     ids.push_back(step["id"]);
     EXPECT_EQ(step["status"], "pass") << step.dump(2);
   }
-  EXPECT_EQ(ids,
-            (std::vector<std::string>{
-                "cri-boot", "cri-version", "cri-status", "cri-sandbox-image", "cri-test-image",
-                "cri-run-pod-sandbox", "cri-create-container", "cri-start-container",
-                "cri-container-log", "cri-exec-sync", "cri-container-stats", "cri-stop-container",
-                "cri-remove-container", "cri-stop-pod-sandbox", "cri-remove-pod-sandbox"}))
+  EXPECT_EQ(ids, (std::vector<std::string>{
+                     "cri-boot", "cri-version", "cri-status", "cri-sandbox-image", "cri-test-image",
+                     "cri-run-pod-sandbox", "cri-create-container", "cri-start-container",
+                     "cri-container-log", "cri-exec-sync", "cri-exec-stream", "cri-container-stats",
+                     "cri-stop-container", "cri-remove-container", "cri-stop-pod-sandbox",
+                     "cri-remove-pod-sandbox"}))
       << report.dump(2);
   // Every static check passes on this tree too (the good node), so validate exits 0.
   EXPECT_EQ(status, 0) << report.dump(2);

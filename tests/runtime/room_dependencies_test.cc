@@ -22,9 +22,10 @@ const std::map<std::string, std::set<std::string>>& allowed_rooms() {
       {"monitor", {}},
       {"image", {}},
       {"pod", {"config", "image", "monitor", "proto"}},
-      {"server", {"pod", "config", "image", "monitor", "proto"}},
+      {"stream", {}},
+      {"server", {"pod", "stream", "config", "image", "monitor", "proto"}},
       {"transfer", {"config", "image"}},
-      {"client", {"image", "proto"}},
+      {"client", {"image", "proto", "stream"}},
   };
   return allowed;
 }

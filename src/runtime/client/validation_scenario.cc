@@ -1,9 +1,14 @@
 #include "runtime/client/validation_scenario.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <regex>
 #include <sstream>
 #include <thread>
+
+#include "runtime/client/stream_client.h"
 
 namespace deshim::runtime {
 namespace {
@@ -334,6 +339,49 @@ std::vector<scenario_step> run_validation_scenario(cri_client& client,
                   "ExecSync must run the command in the container and return its output");
       } else {
         step.pass("`sh -c 'echo exec-ok'` printed exec-ok, exit code 0");
+      }
+    }
+    {
+      // Exec through the stream server of the config (its address, port and TLS), as
+      // `kubectl exec` reaches it through the kubelet; the exit code comes back on the error
+      // stream.
+      step_timer step(steps, "exec-stream", "Exec, then the stream server");
+      ::runtime::v1::ExecRequest request;
+      request.set_container_id(container_id);
+      for (const char* word : {"/bin/sh", "-c", "echo stream-ok; exit 3"})
+        request.add_cmd(word);
+      request.set_stdout(true);
+      request.set_stderr(true);
+      const char* fix =
+          "the stream server must answer on stream_server_address:stream_server_port (an "
+          "address of this node; with enable_tls_streaming, a certificate and key that match)";
+      auto url = client.exec(request);
+      int out[2] = {-1, -1};
+      if (!url) {
+        step.fail(url.error(), fix);
+      } else if (::pipe2(out, O_CLOEXEC) != 0) {
+        step.fail("cannot make a pipe", "see the system's limits");
+      } else {
+        remote_command_io io;
+        io.stdout_fd = out[1];
+        io.stderr_fd = out[1];
+        auto code = run_remote_command(*url, io);
+        ::close(out[1]);
+        std::string printed;
+        char buffer[256];
+        ssize_t got;
+        while ((got = ::read(out[0], buffer, sizeof(buffer))) > 0)
+          printed.append(buffer, static_cast<std::size_t>(got));
+        ::close(out[0]);
+        if (!code) {
+          step.fail(code.error().message() + " (" + *url + ")", fix);
+        } else if (*code != 3 || printed != "stream-ok\n") {
+          step.fail("exit code " + std::to_string(*code) + ", output \"" + printed + "\"",
+                    "Exec must run the command and report its exit code on the error stream");
+        } else {
+          step.pass("`sh -c 'echo stream-ok; exit 3'` printed stream-ok, exit code 3, through " +
+                    url->substr(0, url->find('/', url->find("//") + 2)));
+        }
       }
     }
     {

@@ -5,10 +5,11 @@
 // Version; Status (RuntimeReady, NetworkReady); the sandbox image and a test image present or
 // pulled; RunPodSandbox (host network unless `with_network`); CreateContainer and
 // StartContainer of a container that prints a line; that line in the CRI log format in the
-// file the kubelet would read; ExecSync; ContainerStats; then StopContainer, RemoveContainer,
-// StopPodSandbox and RemovePodSandbox, which run whatever failed before. A failed step carries
-// the runtime's message, its likely cause and the fix (runc's "can't get final child's PID from
-// pipe" on hosts that forbid lowering oom_score_adj points to `restrict_oom_score_adj`).
+// file the kubelet would read; ExecSync; Exec through the stream server; ContainerStats; then
+// StopContainer, RemoveContainer, StopPodSandbox and RemovePodSandbox, which run whatever failed
+// before. A failed step carries the runtime's message, its likely cause and the fix (runc's "can't
+// get final child's PID from pipe" on hosts that forbid lowering oom_score_adj points to
+// `restrict_oom_score_adj`).
 #pragma once
 
 #include <chrono>

@@ -239,6 +239,15 @@ result<void> read_handlers(const toml::table* containerd, table_reader reader,
   return {};
 }
 
+/// `x509_key_pair_streaming`: the stream server's certificate and key (TLS streaming).
+result<void> read_key_pair(const toml::table* plugin, const table_reader& reader,
+                           cri_settings& cri) {
+  const toml::table* pair = table_at(plugin, "x509_key_pair_streaming");
+  auto p = reader.sub("x509_key_pair_streaming");
+  if (auto e = p.read_string(pair, "tls_cert_file", cri.tls_cert_file); !e) return e;
+  return p.read_string(pair, "tls_key_file", cri.tls_key_file);
+}
+
 /// `version = 2` (and 1, whose plugin is called `cri`): one table holds everything.
 result<void> read_cri_v2(const toml::table& root, const char* plugin_id, const std::string& file,
                          cri_settings& cri) {
@@ -252,6 +261,7 @@ result<void> read_cri_v2(const toml::table& root, const char* plugin_id, const s
   if (auto e = r.read_string(plugin, "stream_server_port", cri.stream_server_port); !e) return e;
   if (auto e = r.read_string(plugin, "stream_idle_timeout", cri.stream_idle_timeout); !e) return e;
   if (auto e = r.read_bool(plugin, "enable_tls_streaming", cri.enable_tls_streaming); !e) return e;
+  if (auto e = read_key_pair(plugin, r, cri); !e) return e;
   if (auto e = r.read_int(plugin, "max_container_log_line_size", cri.max_container_log_line_size);
       !e)
     return e;
@@ -327,6 +337,7 @@ result<void> read_cri_v3(const toml::table& root, const std::string& file, cri_s
   if (auto e = g.read_string(grpc, "stream_server_port", cri.stream_server_port); !e) return e;
   if (auto e = g.read_string(grpc, "stream_idle_timeout", cri.stream_idle_timeout); !e) return e;
   if (auto e = g.read_bool(grpc, "enable_tls_streaming", cri.enable_tls_streaming); !e) return e;
+  if (auto e = read_key_pair(grpc, g, cri); !e) return e;
   return {};
 }
 

@@ -70,6 +70,9 @@ struct cri_settings {
   std::string stream_server_port = "0";
   std::string stream_idle_timeout = "4h0m0s";
   bool enable_tls_streaming = false;
+  /// x509_key_pair_streaming; both empty: a self-signed certificate made at start.
+  std::string tls_cert_file;
+  std::string tls_key_file;
   std::string default_runtime_name = "runc";
   std::vector<cri_runtime_handler> runtimes;
   int64_t max_container_log_line_size = 16384;

@@ -104,6 +104,10 @@ result<monitor_started> start_monitor(const monitor_launch& launch) {
     args.push_back("--oom-events");
     args.push_back(launch.oom_events);
   }
+  if (!launch.stdin_mode.empty()) {
+    args.push_back("--stdin");
+    args.push_back(launch.stdin_mode);
+  }
   args.push_back("--");
   args.insert(args.end(), launch.runc_command.begin(), launch.runc_command.end());
   auto argv = c_strings(args);

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include "common/atomic_write.h"
 #include "common/fd_io.h"
 #include "common/unix_time.h"
+#include "runtime/monitor/attach_socket.h"
 #include "runtime/monitor/cri_log_writer.h"
 #include "runtime/monitor/exit_record.h"
 
@@ -58,6 +60,9 @@ result<monitor_options> parse_monitor_arguments(const std::vector<std::string>& 
         out.log_path = *v;
       } else if (arg == "--oom-events") {
         out.oom_events = *v;
+      } else if (arg == "--stdin") {
+        if (*v != "open" && *v != "once") return invalid_input("--stdin takes open or once");
+        out.stdin_mode = *v;
       } else if (arg == "--max-line-size") {
         out.max_line_size = std::stol(*v);
       } else if (arg == "--sync-fd") {
@@ -107,10 +112,17 @@ int run_monitor(const monitor_options& options) {
 
   int out_pipe[2];
   int err_pipe[2];
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) {
+  int in_pipe[2] = {-1, -1};
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0 ||
+      (!options.stdin_mode.empty() && ::pipe2(in_pipe, O_CLOEXEC) != 0)) {
     report(std::string("error cannot create pipes: ") + std::strerror(errno));
     return 1;
   }
+  // Our end of the container's stdin never blocks the monitor: input the container does not
+  // read fast enough is dropped rather than stalling its output.
+  if (in_pipe[1] >= 0) ::fcntl(in_pipe[1], F_SETFL, O_NONBLOCK);
+  auto attach_listener = listen_attach_socket(options.object_dir);
+  int attach_fd = attach_listener ? *attach_listener : -1;
   std::vector<std::string> runc_args = options.runc_command;
   auto argv = c_strings(runc_args);
   pid_t runc = ::fork();
@@ -120,7 +132,7 @@ int run_monitor(const monitor_options& options) {
   }
   if (runc == 0) {
     int null_fd = ::open("/dev/null", O_RDONLY);
-    ::dup2(null_fd, 0);
+    ::dup2(in_pipe[0] >= 0 ? in_pipe[0] : null_fd, 0);
     ::dup2(out_pipe[1], 1);
     ::dup2(err_pipe[1], 2);
     sigset_t none;
@@ -133,6 +145,8 @@ int run_monitor(const monitor_options& options) {
   }
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
+  if (in_pipe[0] >= 0) ::close(in_pipe[0]);
+  int stdin_fd = in_pipe[1];
 
   int runc_status = 0;
   bool runc_done = false;
@@ -249,6 +263,31 @@ int run_monitor(const monitor_options& options) {
     (void)replace_state_file(monitor_reopen_answer(options.object_dir), answer, 0600);
   };
 
+  // Attached clients: their socket and whether their input still reaches the container.
+  struct attach_client {
+    int fd;
+    bool reading;
+  };
+  std::vector<attach_client> clients;
+  auto drop_client = [&](std::size_t i) {
+    ::close(clients[i].fd);
+    clients.erase(clients.begin() + static_cast<long>(i));
+  };
+  auto close_stdin = [&] {
+    if (stdin_fd >= 0) ::close(stdin_fd);
+    stdin_fd = -1;
+  };
+  // Output goes to every client without waiting: one that cannot take it now is dropped
+  // rather than holding up the container (and its log).
+  auto fan_out = [&](uint8_t stream, std::string_view data) {
+    if (clients.empty()) return;
+    std::string frame = attach_frame(stream, data);
+    for (std::size_t i = clients.size(); i-- > 0;) {
+      ssize_t sent = ::send(clients[i].fd, frame.data(), frame.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (sent != static_cast<ssize_t>(frame.size())) drop_client(i);
+    }
+  };
+
   bool out_open = true;
   bool err_open = true;
   std::string control_buffer;
@@ -260,12 +299,37 @@ int run_monitor(const monitor_options& options) {
       drain_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
     }
     if (container_done && std::chrono::steady_clock::now() > drain_deadline) break;
-    pollfd fds[4] = {{signal_fd, POLLIN, 0},
-                     {control_fd, POLLIN, 0},
-                     {out_open ? out_pipe[0] : -1, POLLIN, 0},
-                     {err_open ? err_pipe[0] : -1, POLLIN, 0}};
-    int ready = ::poll(fds, 4, container_done ? 100 : 1000);
+    std::vector<pollfd> fds = {{signal_fd, POLLIN, 0},
+                               {control_fd, POLLIN, 0},
+                               {out_open ? out_pipe[0] : -1, POLLIN, 0},
+                               {err_open ? err_pipe[0] : -1, POLLIN, 0},
+                               {attach_fd, POLLIN, 0}};
+    for (const auto& client : clients)
+      fds.push_back({client.reading ? client.fd : -1, POLLIN, 0});
+    int ready = ::poll(fds.data(), fds.size(), container_done ? 100 : 1000);
     if (ready < 0 && errno != EINTR) break;
+    if (attach_fd >= 0 && (fds[4].revents & POLLIN)) {
+      int client = ::accept4(attach_fd, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+      if (client >= 0) {
+        int buffer_size = 4 << 20;
+        ::setsockopt(client, SOL_SOCKET, SO_SNDBUF, &buffer_size, sizeof(buffer_size));
+        clients.push_back({client, true});
+      }
+    }
+    for (std::size_t i = clients.size(); i-- > 0;) {
+      if (5 + i >= fds.size() || !(fds[5 + i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      char input[65536];
+      ssize_t n = ::read(clients[i].fd, input, sizeof(input));
+      if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+      if (n > 0) {
+        if (stdin_fd >= 0) (void)!::write(stdin_fd, input, static_cast<std::size_t>(n));
+        continue;
+      }
+      // The client's input ended: with stdin_once, so does the container's.
+      clients[i].reading = false;
+      if (options.stdin_mode == "once") close_stdin();
+      if (n < 0) drop_client(i);
+    }
     if (drain_signals()) do_reopen();
     reap();
     if (fds[1].revents & POLLIN) {
@@ -291,8 +355,18 @@ int run_monitor(const monitor_options& options) {
         continue;
       }
       if (log) (void)log->write(stream, std::string_view(buffer, static_cast<std::size_t>(n)));
+      fan_out(i == 2 ? attach_stdout : attach_stderr,
+              std::string_view(buffer, static_cast<std::size_t>(n)));
     }
   }
+  // The container's output has ended: so do the attached sessions.
+  for (std::size_t i = clients.size(); i-- > 0;)
+    drop_client(i);
+  if (attach_fd >= 0) {
+    ::close(attach_fd);
+    ::unlink(monitor_attach_socket(options.object_dir).c_str());
+  }
+  close_stdin();
   if (log) {
     if (out_open) (void)log->close_stream(log_stream::standard_output);
     if (err_open) (void)log->close_stream(log_stream::standard_error);

@@ -15,7 +15,10 @@
 //   atomically (exit code, 128+signal when killed, finish time, reason) and exits. The reason
 //   is "OOMKilled" when the `oom_kill` count of the container's memory cgroup (`--oom-events`)
 //   grew while it ran, as containerd reports any OOM kill in the container; it reads the
-//   count while the cgroup still exists (runc removes it only at `runc delete`).
+//   count while the cgroup still exists (runc removes it only at `runc delete`);
+// - serves Attach on `<dir>/attach` (attach_socket.h): clients get the live stdout and stderr,
+//   and with `--stdin open|once` the container's stdin is a pipe the monitor holds, fed by
+//   the clients (`once`: closed when the first client's input ends, as `stdin_once`).
 #pragma once
 
 #include <filesystem>
@@ -39,12 +42,13 @@ struct monitor_options {
   std::string log_path;
   std::string oom_events;  ///< the container's memory.events (v2) or memory.oom_control (v1)
   long max_line_size = 16384;
+  std::string stdin_mode;  ///< "": /dev/null; "open": a pipe; "once": closed after one attach
   int sync_fd = -1;
   std::vector<std::string> runc_command;
 };
 
-/// Parses `--id ID --dir DIR [--log PATH] [--oom-events PATH] --max-line-size N --sync-fd FD
-/// -- runc ...`.
+/// Parses `--id ID --dir DIR [--log PATH] [--oom-events PATH] [--stdin open|once]
+/// --max-line-size N --sync-fd FD -- runc ...`.
 result<monitor_options> parse_monitor_arguments(const std::vector<std::string>& args);
 
 /// The monitor's main: returns its exit status.

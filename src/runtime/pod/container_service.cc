@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
@@ -352,6 +353,15 @@ result<void> container_service::start(const std::string& id) {
   launch.object_dir = dir;
   launch.log_path = record.log_path;
   launch.max_line_size = static_cast<long>(context_.settings->cri.max_container_log_line_size);
+  // `stdin: true` gives the container a stdin the monitor feeds from Attach; `stdin_once`
+  // closes it when the first attached client's input ends.
+  try {
+    auto config = nlohmann::json::parse(record.config_json.empty() ? "{}" : record.config_json);
+    if (config.value("stdin", false))
+      launch.stdin_mode = config.value("stdinOnce", false) ? "once" : "open";
+  } catch (const std::exception&) {
+    // A record without a readable config starts with stdin from /dev/null, as before.
+  }
   if (auto relative = cgroup_relative_path(
           context_.cgroups_path_for(sandbox->cgroup_parent, record.id, sandbox->runtime_handler))) {
     launch.oom_events =

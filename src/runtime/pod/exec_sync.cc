@@ -9,8 +9,6 @@
 namespace deshim::runtime {
 namespace fs = std::filesystem;
 
-namespace {
-
 /// Kills the exec process runc started and its process group (runc puts it in a session of
 /// its own): what a timed-out `runc exec` leaves when runc itself is killed.
 void kill_exec_process(const fs::path& pid_file) {
@@ -27,8 +25,6 @@ void kill_exec_process(const fs::path& pid_file) {
   if (group > 1 && group != ::getpgid(0)) ::kill(-group, SIGKILL);
   ::kill(pid, SIGKILL);
 }
-
-}  // namespace
 
 bool cap_exec_output(std::string& standard_output, std::string& standard_error, std::size_t cap) {
   if (standard_output.size() + standard_error.size() <= cap) return false;

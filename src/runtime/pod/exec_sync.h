@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,10 @@ struct exec_sync_result {
 result<exec_sync_result> exec_sync(pod_context& context, const std::string& container_id,
                                    const std::vector<std::string>& command,
                                    std::chrono::seconds timeout);
+
+/// Kills the process whose host pid runc wrote to `pid_file` (`runc exec --pid-file`) and
+/// its process group: what a `runc exec` leaves running when runc itself is killed.
+void kill_exec_process(const std::filesystem::path& pid_file);
 
 /// Cuts the two streams so that together they hold at most `cap` bytes: a stream within half
 /// the cap keeps all of it and leaves the rest to the other. True when something was cut.

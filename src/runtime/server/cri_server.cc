@@ -18,9 +18,11 @@
 #include "runtime/pod/exec_sync.h"
 #include "runtime/pod/network_status.h"
 #include "runtime/pod/oci_spec.h"
+#include "runtime/pod/pod_port.h"
 #include "runtime/pod/sandbox_service.h"
 #include "runtime/proto/cri.grpc.pb.h"
 #include "runtime/proto/grpc_status.h"
+#include "runtime/server/stream_backend.h"
 
 namespace deshim::runtime {
 namespace fs = std::filesystem;
@@ -317,18 +319,48 @@ class runtime_service_impl final : public v1::RuntimeService::Service {
     });
   }
 
-  // --- streaming: the next step ----------------------------------------------------------------
+  // --- streaming: URLs on the stream server (runtime/stream/) --------------------------------
 
-  grpc::Status Exec(grpc::ServerContext*, const v1::ExecRequest*, v1::ExecResponse*) override {
-    return streaming_not_yet("Exec");
+  grpc::Status Exec(grpc::ServerContext*, const v1::ExecRequest* request,
+                    v1::ExecResponse* response) override {
+    return guarded("Exec", [&] {
+      stream_request wanted;
+      wanted.kind = stream_kind::exec;
+      wanted.container_id = request->container_id();
+      wanted.command.assign(request->cmd().begin(), request->cmd().end());
+      wanted.tty = request->tty();
+      wanted.stdin = request->stdin();
+      wanted.stdout = request->stdout();
+      wanted.stderr = request->stderr();
+      return stream_url(std::move(wanted), response->mutable_url());
+    });
   }
-  grpc::Status Attach(grpc::ServerContext*, const v1::AttachRequest*,
-                      v1::AttachResponse*) override {
-    return streaming_not_yet("Attach");
+
+  grpc::Status Attach(grpc::ServerContext*, const v1::AttachRequest* request,
+                      v1::AttachResponse* response) override {
+    return guarded("Attach", [&] {
+      stream_request wanted;
+      wanted.kind = stream_kind::attach;
+      wanted.container_id = request->container_id();
+      wanted.tty = request->tty();
+      wanted.stdin = request->stdin();
+      wanted.stdout = request->stdout();
+      wanted.stderr = request->stderr();
+      return stream_url(std::move(wanted), response->mutable_url());
+    });
   }
-  grpc::Status PortForward(grpc::ServerContext*, const v1::PortForwardRequest*,
-                           v1::PortForwardResponse*) override {
-    return streaming_not_yet("PortForward");
+
+  grpc::Status PortForward(grpc::ServerContext*, const v1::PortForwardRequest* request,
+                           v1::PortForwardResponse* response) override {
+    return guarded("PortForward", [&] {
+      auto pod = find_forwardable_pod(*core_.pods, request->pod_sandbox_id());
+      if (!pod) return to_grpc_status(pod.error());
+      stream_request wanted;
+      wanted.kind = stream_kind::port_forward;
+      wanted.pod_id = pod->id;
+      wanted.ports.assign(request->port().begin(), request->port().end());
+      return stream_url(std::move(wanted), response->mutable_url());
+    });
   }
 
  private:
@@ -336,11 +368,18 @@ class runtime_service_impl final : public v1::RuntimeService::Service {
     return done ? grpc::Status::OK : to_grpc_status(done.error());
   }
 
-  static grpc::Status streaming_not_yet(const char* rpc) {
-    return {grpc::StatusCode::UNIMPLEMENTED,
-            std::string(rpc) +
-                " is not implemented yet in the deshim runtime core: the streaming server "
-                "(stream_server_address/port) is the next step; use ExecSync for commands"};
+  grpc::Status stream_url(stream_request wanted, std::string* url) {
+    if (!core_.streams) {
+      return {grpc::StatusCode::UNAVAILABLE, "the stream server is not running"};
+    }
+    if (wanted.kind != stream_kind::port_forward) {
+      if (auto checked = check_stream_request(*core_.pods, wanted); !checked)
+        return to_grpc_status(checked.error());
+    }
+    auto made = core_.streams->url_for(std::move(wanted));
+    if (!made) return to_grpc_status(made.error());
+    *url = std::move(*made);
+    return grpc::Status::OK;
   }
 
   /// The pod's figures: the sum of its running containers (the pause process is negligible).
@@ -522,6 +561,7 @@ result<std::unique_ptr<runtime_core>> runtime_core::open(containerd_settings set
                                                           {},
                                                           {},
                                                           {},
+                                                          {},
                                                           {}});
   auto pods = pod_state::open(*state);
   if (!pods) return pods.error();
@@ -602,6 +642,27 @@ result<std::unique_ptr<cri_server>> cri_server::start(runtime_core& core, const 
   if (auto prepared = prepare_socket_path(socket); !prepared) return prepared.error();
   std::unique_ptr<cri_server> out(new cri_server());
   out->socket_ = socket;
+  if (!core.streams) {
+    stream_server_options stream_options;
+    stream_options.address = core.settings.cri.stream_server_address;
+    stream_options.port = core.settings.cri.stream_server_port;
+    stream_options.tls = core.settings.cri.enable_tls_streaming;
+    // Node paths, found under --root like every node file.
+    for (auto [from, to] :
+         {std::pair{&core.settings.cri.tls_cert_file, &stream_options.tls_cert_file},
+          std::pair{&core.settings.cri.tls_key_file, &stream_options.tls_key_file}}) {
+      if (from->empty()) continue;
+      auto host = core.fs.resolve(*from);
+      if (!host) return host.error().with_context("resolving x509_key_pair_streaming");
+      *to = host->string();
+    }
+    stream_options.config_file = core.config_file;
+    stream_options.log = [](const std::string& line) { core_log(line); };
+    auto streams = stream_server::start(stream_options, make_pod_stream_backend(*core.pods));
+    if (!streams) return streams.error();
+    core.streams = std::move(*streams);
+    out->core_ = &core;
+  }
   grpc::ServerBuilder builder;
   int bound_port = 0;
   builder.AddListeningPort("unix:" + socket.string(), grpc::InsecureServerCredentials(),
@@ -631,6 +692,7 @@ void cri_server::shutdown(std::chrono::milliseconds grace) {
   if (stopped_ || !server_) return;
   stopped_ = true;
   server_->Shutdown(std::chrono::system_clock::now() + grace);
+  if (core_ && core_->streams) core_->streams->shutdown(grace);
   std::error_code ignored;
   fs::remove(socket_, ignored);
 }

@@ -8,7 +8,8 @@
 //
 // `cri_server` owns a running server: `start` prepares the socket path (creating its folder,
 // replacing a stale socket but never a live one or a non-socket file), listens, and sets the
-// socket's mode to 0660; `shutdown` stops it and removes the socket.
+// socket's mode to 0660, and starts the stream server (stream_server_address/port) before
+// listening; `shutdown` stops both and removes the socket.
 #pragma once
 
 #include <grpcpp/server.h>
@@ -24,6 +25,7 @@
 #include "runtime/config/containerd_config.h"
 #include "runtime/image/image_service.h"
 #include "runtime/pod/pod_context.h"
+#include "runtime/stream/stream_server.h"
 
 namespace deshim::runtime {
 
@@ -46,6 +48,9 @@ struct runtime_core {
   std::shared_ptr<container_service> containers;
   /// What the restart recovery did, one line each (serve logs them).
   std::vector<std::string> recovery_log;
+  /// Where the URLs of Exec, Attach and PortForward lead (started by cri_server::start;
+  /// declared last, so that it stops before the pods it streams from go away).
+  std::unique_ptr<stream_server> streams;
 
   /// Resolves root and state under `fs`, creates them, opens the image service and reloads
   /// the pods and containers of the state folder (cleaning crashed starts).
@@ -74,6 +79,7 @@ class cri_server {
  private:
   cri_server() = default;
   std::filesystem::path socket_;
+  runtime_core* core_ = nullptr;  ///< set when this server started the core's stream server
   std::shared_ptr<void> services_;
   std::unique_ptr<grpc::Server> server_;
   bool stopped_ = false;

@@ -78,6 +78,8 @@ result<void> serve_until_signal(const rooted_fs& fs, const serve_options& option
   if (!server) return server.error();
   log("serving CRI (runtime.v1) on unix://" + socket->string() + " with the " +
       to_string((*core)->images->snapshots().kind()) + " snapshotter");
+  if ((*core)->streams)
+    log("stream server (exec, attach, port-forward) on " + (*core)->streams->base_url());
   int received = 0;
   sigwait(&signals, &received);
   log(std::string("received ") + (received == SIGTERM ? "SIGTERM" : "SIGINT") + ", shutting down");
