@@ -37,9 +37,9 @@ int run_stream(const std::string& url, bool interactive, bool tty) {
   if (!ran) return cri_fail(ran.error());
   // As crictl: a command that fails is an error of the call, exit 1, its code in the message.
   if (*ran != 0) {
-    return cri_fail(error(error_kind::environment,
-                          "execing command in container: command terminated with exit code " +
-                              std::to_string(*ran)));
+    return cri_fail(error(
+        error_kind::environment,
+        "execing command in container: command terminated with exit code " + std::to_string(*ran)));
   }
   return 0;
 }
