@@ -79,9 +79,10 @@ class completion : public ::testing::Test {
 };
 
 TEST_F(completion, bash_offers_subcommands_options_and_choices_for_the_command_typed) {
-  EXPECT_EQ(bash({"deshim", "migrate", ""}), "plan apply rollback carry-images");
+  EXPECT_EQ(bash({"deshim", "migrate", ""}), "plan apply rollback carry-images hand-over");
   EXPECT_EQ(bash({"deshim", "migrate", "carry-images", "--d"}), "--docker-host --dry-run");
-  EXPECT_EQ(bash({"deshim", "analyze", "-o", ""}), "text json yaml markdown html junit csv");
+  EXPECT_EQ(bash({"deshim", "analyze", "-o", ""}),
+            "text json yaml markdown html junit csv table go-template");
   // A global option's value before the command does not hide the command.
   EXPECT_EQ(bash({"deshim", "--root", "/node", "ana"}), "analyze");
   // Global options are offered after any command, as deshim takes them there.
@@ -91,16 +92,16 @@ TEST_F(completion, bash_offers_subcommands_options_and_choices_for_the_command_t
 }
 
 TEST_F(completion, zsh_offers_the_same) {
-  EXPECT_EQ(zsh({"deshim", "migrate", ""}), "plan apply rollback carry-images");
+  EXPECT_EQ(zsh({"deshim", "migrate", ""}), "plan apply rollback carry-images hand-over");
   EXPECT_EQ(zsh({"deshim", "analyze", "--fail-on", ""}),
             bash({"deshim", "analyze", "--fail-on", ""}));
   EXPECT_EQ(zsh({"deshim", "analyze", "--workloads", ""}), "FILES");
 }
 
 TEST_F(completion, fish_offers_the_same_through_its_own_complete) {
-  EXPECT_EQ(fish("deshim migrate "), "apply carry-images plan rollback");
+  EXPECT_EQ(fish("deshim migrate "), "apply carry-images hand-over plan rollback");
   EXPECT_EQ(fish("deshim migrate carry-images --d"), "--docker-host --dry-run");
-  EXPECT_EQ(fish("deshim analyze -o "), "csv html json junit markdown text yaml");
+  EXPECT_EQ(fish("deshim analyze -o "), "csv go-template html json junit markdown table text yaml");
 }
 
 TEST_F(completion, every_command_the_completion_offers_exists) {
