@@ -11,6 +11,7 @@
 
 #include "runtime/image/digest.h"
 #include "runtime/image/image_reference.h"
+#include "runtime/transfer/archive_message.h"
 #include "runtime/transfer/layer_unpack.h"
 
 namespace deshim::runtime {
@@ -63,18 +64,15 @@ class import_session {
     archive_read_support_format_tar(reader.get());
     archive_read_support_format_gnutar(reader.get());
     if (archive_read_open_filename(reader.get(), file_.c_str(), 256 * 1024) != ARCHIVE_OK)
-      return bad_archive(file_, archive_error_string(reader.get()));
+      return bad_archive(file_, archive_message(reader.get(), "it cannot be opened as an archive"));
     std::vector<char> buffer(256 * 1024);
     while (true) {
       archive_entry* entry = nullptr;
       int status = archive_read_next_header(reader.get(), &entry);
       if (status == ARCHIVE_EOF) break;
       if (status != ARCHIVE_OK && status != ARCHIVE_WARN) {
-        return bad_archive(
-            file_, std::string("it is not a readable tar archive (") +
-                       (archive_error_string(reader.get()) ? archive_error_string(reader.get())
-                                                           : "bad header") +
-                       ")");
+        return bad_archive(file_, "it is not a readable tar archive (" +
+                                      archive_message(reader.get(), "bad header") + ")");
       }
       const char* raw = archive_entry_pathname(entry);
       auto name = clean_entry_name(raw ? raw : "");
@@ -133,11 +131,8 @@ class import_session {
       while (true) {
         la_ssize_t got = archive_read_data(reader.get(), buffer.data(), buffer.size());
         if (got < 0) {
-          return bad_archive(
-              file_,
-              "the archive is truncated or corrupted at " + *name + " (" +
-                  (archive_error_string(reader.get()) ? archive_error_string(reader.get()) : "") +
-                  ")");
+          return bad_archive(file_, "the archive is truncated or corrupted at " + *name + " (" +
+                                        archive_message(reader.get(), "read error") + ")");
         }
         if (got == 0) break;
         for (la_ssize_t i = 0; i < got && seen + static_cast<uint64_t>(i) < 2; ++i)

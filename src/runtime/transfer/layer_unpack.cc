@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "runtime/image/digest.h"
+#include "runtime/transfer/archive_message.h"
 
 namespace deshim::runtime {
 namespace fs = std::filesystem;
@@ -44,8 +45,7 @@ la_ssize_t read_decompressed(archive* inner, void* context, const void** block) 
   la_ssize_t got = archive_read_data(source->outer, source->buffer.data(), source->buffer.size());
   if (got < 0) {
     source->failed = true;
-    source->failure = archive_error_string(source->outer) ? archive_error_string(source->outer)
-                                                          : "decompression failed";
+    source->failure = archive_message(source->outer, "decompression failed");
     archive_set_error(inner, EIO, "%s", source->failure.c_str());
     return -1;
   }
@@ -198,9 +198,8 @@ class unpacker {
       int status = archive_read_data_block(tar, &block, &size, &offset);
       if (status == ARCHIVE_EOF) break;
       if (status != ARCHIVE_OK && status != ARCHIVE_WARN) {
-        return invalid_input(
-            std::string("layer is corrupted or truncated: ") +
-            (archive_error_string(tar) ? archive_error_string(tar) : "read error"));
+        return invalid_input("layer is corrupted or truncated: " +
+                             archive_message(tar, "read error"));
       }
       if (offset < 0 || (declared >= 0 && offset + static_cast<la_int64_t>(size) > declared)) {
         return unsafe(
@@ -381,7 +380,7 @@ result<unpack_result> unpack_layer(const fs::path& layer_file, const fs::path& t
   archive_read_support_format_raw(outer.get());
   if (archive_read_open_filename(outer.get(), layer_file.c_str(), 256 * 1024) != ARCHIVE_OK)
     return environment_error("cannot open layer " + layer_file.string() + ": " +
-                             archive_error_string(outer.get()));
+                             archive_message(outer.get(), "its compression is unreadable"));
   archive_entry* raw_entry = nullptr;
   if (archive_read_next_header(outer.get(), &raw_entry) != ARCHIVE_OK)
     return invalid_input("layer " + layer_file.filename().string() + " is empty or unreadable");
@@ -392,8 +391,7 @@ result<unpack_result> unpack_layer(const fs::path& layer_file, const fs::path& t
   archive_read_support_format_tar(tar.get());
   archive_read_support_format_gnutar(tar.get());
   if (archive_read_open(tar.get(), &source, nullptr, read_decompressed, nullptr) != ARCHIVE_OK)
-    return invalid_input(std::string("layer is not a tar archive: ") +
-                         (archive_error_string(tar.get()) ? archive_error_string(tar.get()) : ""));
+    return invalid_input("layer is not a tar archive: " + archive_message(tar.get(), "no header"));
   unpacker writer(target, mode);
   unpack_result out;
   while (true) {
@@ -401,10 +399,9 @@ result<unpack_result> unpack_layer(const fs::path& layer_file, const fs::path& t
     int status = archive_read_next_header(tar.get(), &entry);
     if (status == ARCHIVE_EOF) break;
     if (status != ARCHIVE_OK && status != ARCHIVE_WARN) {
-      return invalid_input(std::string("layer is corrupted or truncated: ") +
-                               (archive_error_string(tar.get()) ? archive_error_string(tar.get())
-                                                                : "bad tar header"),
-                           {}, "pull or import the image again");
+      return invalid_input(
+          "layer is corrupted or truncated: " + archive_message(tar.get(), "bad tar header"), {},
+          "pull or import the image again");
     }
     if (auto handled = writer.handle(tar.get(), entry, out); !handled) return handled.error();
   }

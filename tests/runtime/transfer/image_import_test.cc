@@ -242,6 +242,17 @@ TEST(image_import, truncated_and_foreign_archives_fail_cleanly) {
   auto missing = import_image_archive(*f.images, f.dir / "nope.tar");
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().kind(), error_kind::not_found);
+  // A gzip header libarchive gives up on without a message (found by the layer_tar fuzzer):
+  // an error naming the file, not a string built from a null pointer.
+  const std::string damaged_gzip =
+      read_all(std::filesystem::path(DESHIM_SOURCE_DIR) /
+               "fuzz/corpus/layer_tar/regression-null-archive-error-on-open");
+  testing::write_all(f.dir / "damaged.tar.gz", damaged_gzip);
+  auto damaged = import_image_archive(*f.images, f.dir / "damaged.tar.gz");
+  ASSERT_FALSE(damaged.ok());
+  EXPECT_NE(damaged.error().message().find("damaged.tar.gz"), std::string::npos)
+      << damaged.error().message();
+  EXPECT_EQ(f.stored(), std::vector<std::string>{});
 }
 
 }  // namespace
