@@ -256,6 +256,19 @@ result<journal> journal::open(const rooted_fs& node, const std::string& id) {
                              "folder's history, or remove the backup folder if you know the "
                              "node's state");
       }
+      // The fields every reader of the journal looks up must have their types: reading a
+      // `"record": []` as text would throw (found by the journal fuzzer).
+      const auto kind = parsed.find("record");
+      const auto step = parsed.find("step");
+      if ((kind != parsed.end() && !kind->is_string()) ||
+          (step != parsed.end() && !step->is_number_integer())) {
+        return invalid_input("journal record " + std::to_string(line) +
+                                 ": \"record\" must be text and \"step\" a whole number",
+                             {node.display(node_file), line, 1},
+                             "the journal was edited or damaged; restore it from the backup "
+                             "folder's history, or remove the backup folder if you know the "
+                             "node's state");
+      }
       opened.records_.push_back(std::move(parsed));
     } catch (const nlohmann::json::exception& failure) {
       // The last line of a journal that a crash cut short was never acted on.

@@ -154,5 +154,29 @@ TEST(journal, a_record_that_is_not_an_object_is_damage_not_a_crash) {
   }
 }
 
+TEST(journal, a_record_whose_fields_have_the_wrong_type_is_damage_not_a_crash) {
+  // Found by fuzzing (fuzz/corpus/journal/regression-record-field-not-text): reading
+  // `"record": []` as text threw out of deshim.
+  for (const char* text : {"{\"record\":[]}\n", "{\"record\":\"start\"}\n{\"step\":\"1\"}\n",
+                           "{\"record\":\"start\"}\n{\"record\":\"done\",\"step\":1.5}\n"}) {
+    temp_node node;
+    node.write("/var/lib/deshim/backups/20260101T000000.000000Z-aaaaaa/journal.jsonl", text);
+    auto opened = journal::open(node.fs(), "20260101T000000.000000Z-aaaaaa");
+    ASSERT_FALSE(opened) << text;
+    EXPECT_NE(opened.error().message().find("\"record\" must be text and \"step\" a whole number"),
+              std::string::npos)
+        << opened.error().message();
+    EXPECT_EQ(opened.error().exit_status(), 2);
+    EXPECT_FALSE(find_interrupted_apply(node.fs()));
+  }
+  // Well-typed records still read.
+  temp_node node;
+  node.write("/var/lib/deshim/backups/20260101T000000.000000Z-aaaaaa/journal.jsonl",
+             "{\"record\":\"start\"}\n{\"record\":\"done\",\"step\":1}\n");
+  auto opened = journal::open(node.fs(), "20260101T000000.000000Z-aaaaaa");
+  ASSERT_TRUE(opened) << opened.error().describe();
+  EXPECT_EQ(opened->done_steps().count(1), 1u);
+}
+
 }  // namespace
 }  // namespace deshim::migrate
