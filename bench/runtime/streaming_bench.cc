@@ -111,7 +111,9 @@ result<double> forward_once(side& s, int megabytes) {
   options.stop = &stop;
   options.ready = [&](const std::vector<uint16_t>& ports) { local = ports.at(0); };
   result<void> forwarded;
-  std::thread forwarder([&] { forwarded = deshim::runtime::run_port_forward(*url, {{0, 8080}}, options); });
+  std::thread forwarder([&] {
+    forwarded = deshim::runtime::run_port_forward(*url, {{0, 8080}}, options);
+  });
   for (int i = 0; i < 200 && local == 0; ++i)
     std::this_thread::sleep_for(10ms);
   // httpd needs a moment to write the file: retry until the whole body arrives.

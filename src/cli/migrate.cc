@@ -343,8 +343,9 @@ void add_migrate_command(CLI::App& app, const global_options& options, int& exit
       ->add_option("--force", args->forced,
                    "Apply despite these blocker rule ids (each blocker must be named)")
       ->delimiter(',');
-  apply->add_flag("--execute-steps", args->execute_steps,
-                  "Also run the service steps around the file changes (systemctl, and carry-images)");
+  apply->add_flag(
+      "--execute-steps", args->execute_steps,
+      "Also run the service steps around the file changes (systemctl, and carry-images)");
   apply->callback([&options, &exit_status, args] { exit_status = run_apply(options, *args); });
 
   auto* rollback = migrate->add_subcommand(

@@ -290,7 +290,9 @@ TEST(applier, refuses_a_service_step_that_is_not_systemctl) {
   options.executor = &executor;
   auto applied = apply_plan(node.fs(), plan, options);
   ASSERT_FALSE(applied.ok());
-  EXPECT_NE(applied.error().message().find("is neither a systemctl command nor deshim's carry-images"), std::string::npos);
+  EXPECT_NE(
+      applied.error().message().find("is neither a systemctl command nor deshim's carry-images"),
+      std::string::npos);
   EXPECT_TRUE(executor.commands.empty());
 }
 
