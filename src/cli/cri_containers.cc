@@ -130,21 +130,11 @@ int run_start(const cri_connection& connection, const container_arguments& args)
   return 0;
 }
 
-void print_map(const char* title, const google::protobuf::Map<std::string, std::string>& values) {
-  if (values.empty()) return;
-  std::cout << title << ":\n";
-  std::map<std::string, std::string> sorted(values.begin(), values.end());
-  for (const auto& [key, value] : sorted)
-    std::cout << "\t" << key << " -> " << value << "\n";
-}
-
 int run_ps(const global_options& options, const cri_connection& connection,
            const container_arguments& args) {
-  std::string format = cri_format(options);
-  if (format.empty()) format = "table";
-  if (format != "json" && format != "yaml" && format != "table")
-    return cri_fail(error(error_kind::usage, "unsupported output format \"" + format + "\"", {},
-                          "ps prints -o json, yaml or table"));
+  auto listing_format = cri_listing_format(options, "ps");
+  if (!listing_format) return cri_fail(listing_format.error());
+  const std::string& format = *listing_format;
   v1::ContainerFilter filter;
   filter.set_id(args.id);
   filter.set_pod_sandbox_id(args.pod);
@@ -236,8 +226,8 @@ int run_ps(const global_options& options, const cri_connection& connection,
                 << "State: " << state_name(c.state()) << "\n"
                 << "Image: " << c.image().image() << "\n"
                 << "Created: " << age << "\n";
-      print_map("Labels", c.labels());
-      print_map("Annotations", c.annotations());
+      print_cri_map("Labels", c.labels());
+      print_cri_map("Annotations", c.annotations());
       std::cout << "\n";
       continue;
     }
@@ -299,8 +289,8 @@ int run_inspect(const global_options& options, const cri_connection& connection,
           std::cout << "Finished: " << cri_age(status.finished_at()) << "\n";
         std::cout << "Exit Code: " << status.exit_code() << "\n";
       }
-      print_map("Labels", status.labels());
-      print_map("Annotations", status.annotations());
+      print_cri_map("Labels", status.labels());
+      print_cri_map("Annotations", status.annotations());
       if (!args.quiet) std::cout << "Info: " << cri_go_map(response->info()) << "\n";
       continue;
     }

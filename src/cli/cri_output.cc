@@ -200,18 +200,23 @@ result<void> cri_emit(const nlohmann::ordered_json& document, const std::string&
   return {};
 }
 
-std::string go_rfc3339_nano(std::int64_t nanoseconds) {
+namespace {
+
+// Go's local date and time of a Unix time in nanoseconds, with `separator` between date and
+// time, then the fraction of a second without trailing zeros (none when whole). `local` gets
+// the broken-down time, for the zone the caller prints after it.
+std::string go_local_time(std::int64_t nanoseconds, char separator, std::tm& local) {
   std::time_t seconds = static_cast<std::time_t>(nanoseconds / 1000000000);
   long fraction = static_cast<long>(nanoseconds % 1000000000);
   if (fraction < 0) {
     fraction += 1000000000;
     --seconds;
   }
-  std::tm local{};
   localtime_r(&seconds, &local);
   char buffer[80];
-  std::snprintf(buffer, sizeof(buffer), "%04d-%02d-%02dT%02d:%02d:%02d", local.tm_year + 1900,
-                local.tm_mon + 1, local.tm_mday, local.tm_hour, local.tm_min, local.tm_sec);
+  std::snprintf(buffer, sizeof(buffer), "%04d-%02d-%02d%c%02d:%02d:%02d", local.tm_year + 1900,
+                local.tm_mon + 1, local.tm_mday, separator, local.tm_hour, local.tm_min,
+                local.tm_sec);
   std::string out = buffer;
   if (fraction != 0) {
     std::snprintf(buffer, sizeof(buffer), ".%09ld", fraction);
@@ -220,6 +225,14 @@ std::string go_rfc3339_nano(std::int64_t nanoseconds) {
       digits.pop_back();
     out += digits;
   }
+  return out;
+}
+
+}  // namespace
+
+std::string go_rfc3339_nano(std::int64_t nanoseconds) {
+  std::tm local{};
+  std::string out = go_local_time(nanoseconds, 'T', local);
   long offset = local.tm_gmtoff;
   if (offset == 0) return out + "Z";
   char zone[48];
@@ -229,30 +242,32 @@ std::string go_rfc3339_nano(std::int64_t nanoseconds) {
 }
 
 std::string go_time_string(std::int64_t nanoseconds) {
-  std::time_t seconds = static_cast<std::time_t>(nanoseconds / 1000000000);
-  long fraction = static_cast<long>(nanoseconds % 1000000000);
-  if (fraction < 0) {
-    fraction += 1000000000;
-    --seconds;
-  }
   std::tm local{};
-  localtime_r(&seconds, &local);
-  char buffer[80];
-  std::snprintf(buffer, sizeof(buffer), "%04d-%02d-%02d %02d:%02d:%02d", local.tm_year + 1900,
-                local.tm_mon + 1, local.tm_mday, local.tm_hour, local.tm_min, local.tm_sec);
-  std::string out = buffer;
-  if (fraction != 0) {
-    std::snprintf(buffer, sizeof(buffer), ".%09ld", fraction);
-    std::string digits = buffer;
-    while (digits.back() == '0')
-      digits.pop_back();
-    out += digits;
-  }
+  std::string out = go_local_time(nanoseconds, ' ', local);
   long offset = local.tm_gmtoff;
-  std::snprintf(buffer, sizeof(buffer), " %c%02ld%02ld %s", offset < 0 ? '-' : '+',
+  char zone[80];
+  std::snprintf(zone, sizeof(zone), " %c%02ld%02ld %s", offset < 0 ? '-' : '+',
                 std::labs(offset) / 3600, std::labs(offset) % 3600 / 60,
                 local.tm_zone != nullptr ? local.tm_zone : "UTC");
-  return out + buffer;
+  return out + zone;
+}
+
+result<std::string> cri_listing_format(const global_options& options, const char* command) {
+  std::string format = cri_format(options);
+  if (format.empty()) return std::string("table");
+  if (format != "json" && format != "yaml" && format != "table")
+    return error(error_kind::usage, "unsupported output format \"" + format + "\"", {},
+                 std::string(command) + " prints -o json, yaml or table");
+  return format;
+}
+
+void print_cri_map(const char* title,
+                   const google::protobuf::Map<std::string, std::string>& values) {
+  if (values.empty()) return;
+  std::cout << title << ":\n";
+  std::map<std::string, std::string> sorted(values.begin(), values.end());
+  for (const auto& [key, value] : sorted)
+    std::cout << "\t" << key << " -> " << value << "\n";
 }
 
 }  // namespace deshim::cli

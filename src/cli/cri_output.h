@@ -20,6 +20,15 @@ namespace deshim::cli {
 /// The -o the user gave to a cri command; "" for none (the global default "text").
 std::string cri_format(const global_options& options);
 
+/// The format of a listing (pods, ps): -o json, yaml or table, "table" when none was given;
+/// an error naming `command` for any other.
+result<std::string> cri_listing_format(const global_options& options, const char* command);
+
+/// crictl's verbose listing of labels or annotations: TITLE:, then "\tKEY -> VALUE" by key.
+/// Prints nothing for an empty map.
+void print_cri_map(const char* title,
+                   const google::protobuf::Map<std::string, std::string>& values);
+
 /// The message as protobuf's JSON, in field order (camelCase names, int64 as strings, zero
 /// values shown), as crictl's jsonpb marshaler with EmitDefaults.
 nlohmann::ordered_json cri_message_json(const google::protobuf::Message& message);

@@ -60,21 +60,11 @@ result<std::regex> optional_regex(const std::string& pattern, const char* flag) 
   }
 }
 
-void print_map(const char* title, const google::protobuf::Map<std::string, std::string>& values) {
-  if (values.empty()) return;
-  std::cout << title << ":\n";
-  std::map<std::string, std::string> sorted(values.begin(), values.end());
-  for (const auto& [key, value] : sorted)
-    std::cout << "\t" << key << " -> " << value << "\n";
-}
-
 int run_pods(const global_options& options, const cri_connection& connection,
              const pod_arguments& args) {
-  std::string format = cri_format(options);
-  if (format.empty()) format = "table";
-  if (format != "json" && format != "yaml" && format != "table")
-    return cri_fail(error(error_kind::usage, "unsupported output format \"" + format + "\"", {},
-                          "pods prints -o json, yaml or table"));
+  auto listing_format = cri_listing_format(options, "pods");
+  if (!listing_format) return cri_fail(listing_format.error());
+  const std::string& format = *listing_format;
   v1::PodSandboxFilter filter;
   filter.set_id(args.id);
   if (!args.state.empty()) {
@@ -135,8 +125,8 @@ int run_pods(const global_options& options, const cri_connection& connection,
       if (meta.attempt() != 0) std::cout << "Attempt: " << meta.attempt() << "\n";
       std::cout << "Status: " << state_name(pod.state()) << "\n"
                 << "Created: " << go_time_string(pod.created_at()) << "\n";
-      print_map("Labels", pod.labels());
-      print_map("Annotations", pod.annotations());
+      print_cri_map("Labels", pod.labels());
+      print_cri_map("Annotations", pod.annotations());
       std::cout << "Runtime: " << handler << "\n\n";
     } else {
       rows.push_back({args.no_trunc ? pod.id() : cri_truncated_id(pod.id()),
@@ -175,8 +165,8 @@ int run_inspectp(const global_options& options, const cri_connection& connection
         for (const auto& ip : status.network().additional_ips())
           std::cout << "Additional IP: " << ip.ip() << "\n";
       }
-      print_map("Labels", status.labels());
-      print_map("Annotations", status.annotations());
+      print_cri_map("Labels", status.labels());
+      print_cri_map("Annotations", status.annotations());
       if (!args.quiet) std::cout << "Info: " << cri_go_map(response->info()) << "\n";
       continue;
     }
