@@ -28,6 +28,7 @@
 #include "harness/registry_daemon.h"
 #include "harness/temp_folder.h"
 #include "integration/cri_pod_fixture.h"
+#include "integration/pod_suite.h"
 #include "runtime/client/cri_client.h"
 
 namespace deshim::testing {
@@ -44,28 +45,23 @@ class carry_images : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (!missing_daemon_requirements().empty()) return;
-    scope_ = std::make_unique<leftover_scope>(start_leftover_scope());
+    startup_error_ = suite_.start("carry");
+    if (!startup_error_.empty()) return;
     auto fail = [](const std::string& what, const error& failure) {
       startup_error_ = what + ": " + failure.describe();
     };
-    auto folder = temp_folder::create("carry");
-    if (!folder) return fail("temp folder", folder.error());
-    folder_ = std::make_unique<temp_folder>(std::move(*folder));
-    auto containerd = start_containerd_with_pod_images("carry", *folder_, *scope_);
-    if (!containerd) return fail("containerd", containerd.error());
-    containerd_ = std::make_unique<containerd_daemon>(std::move(*containerd));
     // Docker on the same containerd, as on a node.
-    auto docker = docker_daemon::start({.containerd = containerd_.get(), .name = "carry"});
+    auto docker = docker_daemon::start({.containerd = suite_.containerd.get(), .name = "carry"});
     if (!docker) return fail("dockerd", docker.error());
-    scope_->pids.push_back(docker->pid());
-    scope_->folders.push_back(docker->folder());
+    suite_.scope->pids.push_back(docker->pid());
+    suite_.scope->folders.push_back(docker->folder());
     docker_ = std::make_unique<docker_daemon>(std::move(*docker));
     registry_options registry_settings;
     registry_settings.name = "carry-registry";
     auto registry = registry_daemon::start(registry_settings);
     if (!registry) return fail("registry", registry.error());
-    scope_->pids.push_back(registry->pid());
-    scope_->folders.push_back(registry->folder());
+    suite_.scope->pids.push_back(registry->pid());
+    suite_.scope->folders.push_back(registry->folder());
     registry_ = std::make_unique<registry_daemon>(std::move(*registry));
     if (auto made = make_docker_images(); !made) return fail("docker images", made.error());
   }
@@ -73,17 +69,9 @@ class carry_images : public ::testing::Test {
   static void TearDownTestSuite() {
     if (registry_) (void)registry_->stop_and_remove();
     if (docker_) (void)docker_->stop_and_remove();
-    if (containerd_) (void)containerd_->stop_and_remove();
     registry_.reset();
     docker_.reset();
-    containerd_.reset();
-    remove_cgroup_folders(cgroup_parent);
-    if (scope_ && folder_) {
-      std::string left = remove_folder_and_find_leftovers(*scope_, *folder_);
-      if (!left.empty()) ADD_FAILURE() << "left behind: " << left;
-    }
-    folder_.reset();
-    scope_.reset();
+    suite_.finish({}, cgroup_parent);
   }
 
   void SetUp() override {
@@ -138,7 +126,7 @@ class carry_images : public ::testing::Test {
   static process_result deshim_carry(const std::vector<std::string>& extra) {
     std::vector<std::string> argv = {DESHIM_BINARY,
                                      "--root",
-                                     folder_->path().string(),
+                                     suite_.folder->path().string(),
                                      "-o",
                                      "json",
                                      "migrate",
@@ -146,7 +134,7 @@ class carry_images : public ::testing::Test {
                                      "--docker-host",
                                      docker_->host(),
                                      "--containerd-address",
-                                     containerd_->socket_path().string()};
+                                     suite_.containerd->socket_path().string()};
     argv.insert(argv.end(), extra.begin(), extra.end());
     auto ran = run_process(argv, {.timeout = 300s});
     EXPECT_TRUE(ran) << ran.error().describe();
@@ -154,7 +142,7 @@ class carry_images : public ::testing::Test {
   }
 
   static std::vector<std::string> containerd_names() {
-    auto listed = containerd_->ctr_output({"-n", "k8s.io", "images", "list", "--quiet"});
+    auto listed = suite_.containerd->ctr_output({"-n", "k8s.io", "images", "list", "--quiet"});
     EXPECT_TRUE(listed) << listed.error().describe();
     std::vector<std::string> names;
     std::string text = listed ? *listed : "";
@@ -194,11 +182,9 @@ class carry_images : public ::testing::Test {
     (void)client.remove_pod_sandbox(*sandbox);
   }
 
-  static inline std::unique_ptr<temp_folder> folder_;
-  static inline std::unique_ptr<containerd_daemon> containerd_;
+  static inline pod_suite suite_;
   static inline std::unique_ptr<docker_daemon> docker_;
   static inline std::unique_ptr<registry_daemon> registry_;
-  static inline std::unique_ptr<leftover_scope> scope_;
   static inline std::string startup_error_;
   static inline std::string app_digest_;
   static inline std::string pinned_digest_;
@@ -248,7 +234,7 @@ TEST_F(carry_images, carries_the_containers_and_local_images_so_pods_start_witho
   // The kubelet's view: crictl lists the carried images with their tags and digests.
   auto crictl =
       run_process({cri_tools_program("crictl")->string(), "--runtime-endpoint",
-                   "unix://" + containerd_->socket_path().string(), "images", "-o", "json"},
+                   "unix://" + suite_.containerd->socket_path().string(), "images", "-o", "json"},
                   {.timeout = 60s});
   ASSERT_TRUE(crictl && crictl->succeeded()) << (crictl ? crictl->standard_error : "");
   json images = json::parse(crictl->standard_output)["images"];
@@ -265,7 +251,7 @@ TEST_F(carry_images, carries_the_containers_and_local_images_so_pods_start_witho
 
   // With the registry gone, a container starts from each: containerd had them already.
   ASSERT_TRUE(registry_->stop());
-  auto client = runtime::cri_client::connect("unix://" + containerd_->socket_path().string());
+  auto client = runtime::cri_client::connect("unix://" + suite_.containerd->socket_path().string());
   ASSERT_TRUE(client) << client.error().describe();
   start_container_from(*client, "node-built/tool:1", "tool");
   start_container_from(*client, registry + "/team/app:2", "app");
@@ -284,7 +270,7 @@ TEST_F(carry_images, an_export_that_fails_midway_leaves_no_image_in_containerd) 
   ASSERT_TRUE(import_busybox_image(*docker_, "node-built/broken:1", sleeping_cmd));
   migrate::carry_options options;
   options.docker_host = docker_->host();
-  options.containerd.address = containerd_->socket_path().string();
+  options.containerd.address = suite_.containerd->socket_path().string();
   options.test_fail_export_after_bytes = 300000;  // inside busybox's layer
   auto report = migrate::carry_images(options);
   ASSERT_TRUE(report) << report.error().describe();
@@ -335,21 +321,23 @@ result<void> import_random_image(const docker_daemon& docker, const std::string&
 TEST_F(carry_images, a_run_killed_midway_leaves_no_image_and_the_next_run_finishes_it) {
   // SIGKILL at deshim's 8th write(2): inside the 24 MB export it streams into ctr in 512 KiB
   // reads (strace without -f: only deshim's own calls count, not ctr's).
-  ASSERT_TRUE(
-      import_random_image(*docker_, "node-built/killed:1", 24, folder_->path() / "random-image"));
-  auto killed =
-      run_process({"strace", "-o", "/dev/null", "-e", "trace=write", "-e",
-                   "inject=write:signal=SIGKILL:when=8", DESHIM_BINARY, "--root",
-                   folder_->path().string(), "migrate", "carry-images", "--docker-host",
-                   docker_->host(), "--containerd-address", containerd_->socket_path().string()},
-                  {.timeout = 300s});
+  ASSERT_TRUE(import_random_image(*docker_, "node-built/killed:1", 24,
+                                  suite_.folder->path() / "random-image"));
+  auto killed = run_process(
+      {"strace", "-o", "/dev/null", "-e", "trace=write", "-e", "inject=write:signal=SIGKILL:when=8",
+       DESHIM_BINARY, "--root", suite_.folder->path().string(), "migrate", "carry-images",
+       "--docker-host", docker_->host(), "--containerd-address",
+       suite_.containerd->socket_path().string()},
+      {.timeout = 300s});
   ASSERT_TRUE(killed) << killed.error().describe();
   EXPECT_EQ(killed->signal, SIGKILL) << "strace ends as its child did: " << killed->describe_end();
   // The importer died with deshim (PR_SET_PDEATHSIG) before the end of its input.
   for (int i = 0;
-       i < 100 && !processes_with_argument(containerd_->socket_path().string(), "ctr").empty(); ++i)
+       i < 100 &&
+       !processes_with_argument(suite_.containerd->socket_path().string(), "ctr").empty();
+       ++i)
     std::this_thread::sleep_for(50ms);
-  EXPECT_TRUE(processes_with_argument(containerd_->socket_path().string(), "ctr").empty());
+  EXPECT_TRUE(processes_with_argument(suite_.containerd->socket_path().string(), "ctr").empty());
   auto names = containerd_names();
   EXPECT_EQ(std::find(names.begin(), names.end(), "docker.io/node-built/killed:1"), names.end());
 
@@ -365,10 +353,10 @@ TEST_F(carry_images, a_run_killed_midway_leaves_no_image_and_the_next_run_finish
 }
 
 TEST_F(carry_images, a_daemon_that_is_not_there_is_an_environment_error) {
-  auto ran =
-      run_process({DESHIM_BINARY, "--root", folder_->path().string(), "migrate", "carry-images",
-                   "--docker-host", "unix://" + (folder_->path() / "no-docker.sock").string(),
-                   "--containerd-address", containerd_->socket_path().string()});
+  auto ran = run_process({DESHIM_BINARY, "--root", suite_.folder->path().string(), "migrate",
+                          "carry-images", "--docker-host",
+                          "unix://" + (suite_.folder->path() / "no-docker.sock").string(),
+                          "--containerd-address", suite_.containerd->socket_path().string()});
   ASSERT_TRUE(ran);
   EXPECT_EQ(ran->exit_code, 3);
   EXPECT_NE(ran->standard_error.find("no-docker.sock does not exist"), std::string::npos)

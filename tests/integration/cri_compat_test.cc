@@ -21,11 +21,13 @@
 
 #include "common/subprocess.h"
 #include "harness/containerd_daemon.h"
+#include "harness/cri_tools.h"
 #include "harness/daemon_requirements.h"
 #include "harness/leftovers.h"
 #include "harness/registry_daemon.h"
 #include "harness/temp_folder.h"
 #include "integration/cri_pod_fixture.h"
+#include "integration/pod_suite.h"
 #include "runtime/client/cri_client.h"
 
 namespace deshim::testing {
@@ -52,19 +54,6 @@ struct row {
 };
 
 /// crictl: DESHIM_CRICTL, else build-tools/ (scripts/cri-tools builds it there, idempotent).
-std::string find_crictl(std::string& why) {
-  if (const char* given = std::getenv("DESHIM_CRICTL"); given != nullptr && *given != '\0')
-    return given;
-  fs::path built = fs::path(DESHIM_SOURCE_DIR) / "build-tools/cri-tools-v1.26.1/crictl";
-  if (fs::exists(built)) return built.string();
-  auto made = run_process({(fs::path(DESHIM_SOURCE_DIR) / "scripts/cri-tools").string()},
-                          {.timeout = 1200s});
-  if (made && made->exit_code == 0 && fs::exists(built)) return built.string();
-  why = "crictl is missing and scripts/cri-tools could not build it: " +
-        (made ? made->standard_error : made.error().describe());
-  return {};
-}
-
 bool is_hex_id(const std::string& text) {
   static const std::regex id("(sha256:)?[0-9a-f]{64}");
   return std::regex_match(text, id);
@@ -212,53 +201,24 @@ class cri_compat : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (!missing_daemon_requirements().empty()) return;
-    crictl_ = find_crictl(startup_error_);
-    if (crictl_.empty()) return;
-    scope_ = std::make_unique<leftover_scope>(start_leftover_scope());
-    auto fail = [](const std::string& what, const error& failure) {
-      startup_error_ = what + ": " + failure.describe();
-    };
-    auto folder = temp_folder::create("cricompat");
-    if (!folder) return fail("temp folder", folder.error());
-    folder_ = std::make_unique<temp_folder>(std::move(*folder));
-    auto containerd = start_containerd_with_pod_images("cricompat", *folder_, *scope_);
-    if (!containerd) return fail("containerd for pods", containerd.error());
-    containerd_ = std::make_unique<containerd_daemon>(std::move(*containerd));
-    write_text_file(
-        containerd_->layout().cni_conf_dir() / "10-dshcc.conflist",
-        bridge_conflist("dsh-cri-compat", bridge_name, "198.18.66.0/24", path("cni-data")));
-    auto client = runtime::cri_client::connect(containerd_->socket_path().string());
-    if (!client) return fail("client", client.error());
-    bool ready = false;
-    for (int i = 0; i < 100 && !ready; ++i) {
-      if (auto status = client->status(); status) {
-        for (const auto& condition : status->status().conditions())
-          if (condition.type() == "NetworkReady" && condition.status()) ready = true;
-      }
-      if (!ready) std::this_thread::sleep_for(100ms);
-    }
-    if (!ready) startup_error_ = "containerd never reported NetworkReady";
+    auto crictl = cri_tools_program("crictl");
+    if (!crictl) return;  // SetUp says why
+    crictl_ = crictl->string();
+    startup_error_ = suite_.start("cricompat");
+    if (startup_error_.empty())
+      startup_error_ = suite_.add_bridge_network("dsh-cri-compat", bridge_name, "198.18.66.0/24");
   }
 
-  static void TearDownTestSuite() {
-    if (containerd_) (void)containerd_->stop_and_remove();
-    containerd_.reset();
-    remove_pod_host_leftovers(bridge_name, cgroup_parent);
-    if (scope_ && folder_) {
-      std::string left = remove_folder_and_find_leftovers(*scope_, *folder_);
-      if (!left.empty()) ADD_FAILURE() << "left behind: " << left;
-    }
-    folder_.reset();
-    scope_.reset();
-  }
+  static void TearDownTestSuite() { suite_.finish(bridge_name, cgroup_parent); }
 
   void SetUp() override {
     DESHIM_REQUIRE_DAEMONS();
+    DESHIM_REQUIRE_CRI_TOOLS();
     ASSERT_TRUE(startup_error_.empty()) << startup_error_;
   }
 
-  static fs::path path(const std::string& relative) { return folder_->path() / relative; }
-  static std::string endpoint() { return "unix://" + containerd_->socket_path().string(); }
+  static fs::path path(const std::string& relative) { return suite_.path(relative); }
+  static std::string endpoint() { return suite_.endpoint(); }
 
   /// The tool's command line: `crictl ARGS` or `deshim cri ARGS`, with -r and -t first unless
   /// the row sets the endpoint itself (through the environment or a config file).
@@ -319,9 +279,7 @@ class cri_compat : public ::testing::Test {
   }
 
   static inline std::string crictl_;
-  static inline std::unique_ptr<temp_folder> folder_;
-  static inline std::unique_ptr<containerd_daemon> containerd_;
-  static inline std::unique_ptr<leftover_scope> scope_;
+  static inline pod_suite suite_;
   static inline std::string startup_error_;
 };
 
@@ -515,7 +473,7 @@ TEST_F(cri_compat, every_row_prints_and_exits_as_crictl_does) {
   const std::map<std::string, std::string> values = {{"{POD}", pod},
                                                      {"{CTR}", running},
                                                      {"{EXITED}", exited},
-                                                     {"{DIR}", folder_->path().string()},
+                                                     {"{DIR}", suite_.folder->path().string()},
                                                      {"{ENDPOINT}", endpoint()}};
 
   const fs::path golden_file =
@@ -707,14 +665,14 @@ TEST_F(cri_compat, lines_that_change_state_do_it_as_crictl_does) {
   options.name = "cricompat-registry";
   auto registry = registry_daemon::start(options);
   ASSERT_TRUE(registry) << registry.error().describe();
-  scope_->pids.push_back(registry->pid());
+  suite_.scope->pids.push_back(registry->pid());
   const std::string pushed = registry->address() + "/library/busybox:compat";
-  ASSERT_TRUE(containerd_->ctr_output(
+  ASSERT_TRUE(suite_.containerd->ctr_output(
       {"-n", "k8s.io", "images", "tag", "docker.io/library/busybox:test", pushed}));
-  auto push = containerd_->ctr_output({"-n", "k8s.io", "images", "push", "--plain-http", pushed},
-                                      {.timeout = 120s});
+  auto push = suite_.containerd->ctr_output(
+      {"-n", "k8s.io", "images", "push", "--plain-http", pushed}, {.timeout = 120s});
   ASSERT_TRUE(push) << push.error().describe();
-  ASSERT_TRUE(containerd_->ctr_output({"-n", "k8s.io", "images", "rm", pushed}));
+  ASSERT_TRUE(suite_.containerd->ctr_output({"-n", "k8s.io", "images", "rm", pushed}));
   for (bool crictl : {true, false}) {
     // Each tool pulls, lists and removes the image in turn.
     SCOPED_TRACE(crictl ? "crictl" : "deshim");

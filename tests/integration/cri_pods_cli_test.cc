@@ -18,6 +18,7 @@
 #include "harness/leftovers.h"
 #include "harness/temp_folder.h"
 #include "integration/cri_pod_fixture.h"
+#include "integration/pod_suite.h"
 #include "runtime/client/cri_client.h"
 
 namespace deshim::testing {
@@ -33,57 +34,25 @@ class cri_pods_cli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (!missing_daemon_requirements().empty()) return;
-    scope_ = std::make_unique<leftover_scope>(start_leftover_scope());
-    auto fail = [](const std::string& what, const error& failure) {
-      startup_error_ = what + ": " + failure.describe();
-    };
-    auto folder = temp_folder::create("cricli");
-    if (!folder) return fail("temp folder", folder.error());
-    folder_ = std::make_unique<temp_folder>(std::move(*folder));
-    auto containerd = start_containerd_with_pod_images("cricli", *folder_, *scope_);
-    if (!containerd) return fail("containerd for pods", containerd.error());
-    containerd_ = std::make_unique<containerd_daemon>(std::move(*containerd));
-    write_text_file(
-        containerd_->layout().cni_conf_dir() / "10-dshcc.conflist",
-        bridge_conflist("dsh-cri-cli", bridge_name, "198.18.64.0/24", path("cni-data")));
-    // The CRI plugin picks the conflist up through its folder watch: wait for NetworkReady.
-    auto client = runtime::cri_client::connect(containerd_->socket_path().string());
-    if (!client) return fail("client", client.error());
-    bool ready = false;
-    for (int i = 0; i < 100 && !ready; ++i) {
-      if (auto status = client->status(); status) {
-        for (const auto& condition : status->status().conditions())
-          if (condition.type() == "NetworkReady" && condition.status()) ready = true;
-      }
-      if (!ready) std::this_thread::sleep_for(100ms);
-    }
-    if (!ready) startup_error_ = "containerd never reported NetworkReady";
+    startup_error_ = suite_.start("cricli");
+    if (startup_error_.empty())
+      startup_error_ = suite_.add_bridge_network("dsh-cri-cli", bridge_name, "198.18.64.0/24");
   }
 
-  static void TearDownTestSuite() {
-    if (containerd_) (void)containerd_->stop_and_remove();
-    containerd_.reset();
-    remove_pod_host_leftovers(bridge_name, cgroup_parent);
-    if (scope_ && folder_) {
-      std::string left = remove_folder_and_find_leftovers(*scope_, *folder_);
-      if (!left.empty()) ADD_FAILURE() << "left behind: " << left;
-    }
-    folder_.reset();
-    scope_.reset();
-  }
+  static void TearDownTestSuite() { suite_.finish(bridge_name, cgroup_parent); }
 
   void SetUp() override {
     DESHIM_REQUIRE_DAEMONS();
     ASSERT_TRUE(startup_error_.empty()) << startup_error_;
   }
 
-  static fs::path path(const std::string& relative) { return folder_->path() / relative; }
+  static fs::path path(const std::string& relative) { return suite_.path(relative); }
 
   /// `deshim cri -r SOCKET --timeout 60 args...`.
   static process_result deshim(const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {DESHIM_BINARY, "cri",
-                                     "-r",          "unix://" + containerd_->socket_path().string(),
-                                     "--timeout",   "60"};
+    std::vector<std::string> argv = {
+        DESHIM_BINARY, "cri", "-r", "unix://" + suite_.containerd->socket_path().string(),
+        "--timeout",   "60"};
     argv.insert(argv.end(), args.begin(), args.end());
     auto ran = run_process(argv, {.timeout = 120s});
     EXPECT_TRUE(ran) << ran.error().describe();
@@ -140,9 +109,7 @@ log_path: talker/0.log
 linux: {}
 )";
 
-  static inline std::unique_ptr<temp_folder> folder_;
-  static inline std::unique_ptr<containerd_daemon> containerd_;
-  static inline std::unique_ptr<leftover_scope> scope_;
+  static inline pod_suite suite_;
   static inline std::string startup_error_;
 };
 
@@ -172,7 +139,7 @@ TEST_F(cri_pods_cli, a_pod_and_its_container_go_through_their_whole_life) {
   auto pods_json = json_of(deshim({"-o", "json", "pods"}));
   // -o is a global option: it belongs before `cri`; check it there too.
   auto listed = run_process({DESHIM_BINARY, "-o", "json", "cri", "-r",
-                             "unix://" + containerd_->socket_path().string(), "pods"});
+                             "unix://" + suite_.containerd->socket_path().string(), "pods"});
   ASSERT_TRUE(listed);
   auto listed_json = nlohmann::json::parse(listed->standard_output, nullptr, false);
   ASSERT_FALSE(listed_json.is_discarded()) << listed->standard_output << listed->standard_error;
@@ -253,7 +220,7 @@ TEST_F(cri_pods_cli, a_pod_and_its_container_go_through_their_whole_life) {
   auto stats = json_of(deshim({"-o", "json", "stats", container}));
   auto global_stats =
       run_process({DESHIM_BINARY, "-o", "json", "cri", "-r",
-                   "unix://" + containerd_->socket_path().string(), "stats", container});
+                   "unix://" + suite_.containerd->socket_path().string(), "stats", container});
   ASSERT_TRUE(global_stats);
   stats = nlohmann::json::parse(global_stats->standard_output, nullptr, false);
   ASSERT_FALSE(stats.is_discarded()) << global_stats->standard_output;

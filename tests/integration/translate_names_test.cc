@@ -18,6 +18,7 @@
 #include "harness/leftovers.h"
 #include "harness/temp_folder.h"
 #include "integration/cri_pod_fixture.h"
+#include "integration/pod_suite.h"
 
 namespace deshim::testing {
 namespace {
@@ -31,38 +32,19 @@ class translate_names : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (!missing_daemon_requirements().empty()) return;
-    scope_ = std::make_unique<leftover_scope>(start_leftover_scope());
-    auto fail = [](const std::string& what, const error& failure) {
-      startup_error_ = what + ": " + failure.describe();
-    };
-    auto folder = temp_folder::create("names");
-    if (!folder) return fail("temp folder", folder.error());
-    folder_ = std::make_unique<temp_folder>(std::move(*folder));
-    auto containerd = start_containerd_with_pod_images("names", *folder_, *scope_);
-    if (!containerd) return fail("containerd for pods", containerd.error());
-    containerd_ = std::make_unique<containerd_daemon>(std::move(*containerd));
+    startup_error_ = suite_.start("names");
   }
 
-  static void TearDownTestSuite() {
-    if (containerd_) (void)containerd_->stop_and_remove();
-    containerd_.reset();
-    remove_cgroup_folders(cgroup_parent);
-    if (scope_ && folder_) {
-      std::string left = remove_folder_and_find_leftovers(*scope_, *folder_);
-      if (!left.empty()) ADD_FAILURE() << "left behind: " << left;
-    }
-    folder_.reset();
-    scope_.reset();
-  }
+  static void TearDownTestSuite() { suite_.finish({}, cgroup_parent); }
 
   void SetUp() override {
     DESHIM_REQUIRE_DAEMONS();
     ASSERT_TRUE(startup_error_.empty()) << startup_error_;
   }
 
-  static fs::path path(const std::string& relative) { return folder_->path() / relative; }
+  static fs::path path(const std::string& relative) { return suite_.path(relative); }
 
-  static std::string endpoint() { return "unix://" + containerd_->socket_path().string(); }
+  static std::string endpoint() { return suite_.endpoint(); }
 
   /// `deshim cri ARGS...` on our containerd; its trimmed output.
   static std::string cri(const std::vector<std::string>& args) {
@@ -137,9 +119,7 @@ class translate_names : public ::testing::Test {
     return id;
   }
 
-  static inline std::unique_ptr<temp_folder> folder_;
-  static inline std::unique_ptr<containerd_daemon> containerd_;
-  static inline std::unique_ptr<leftover_scope> scope_;
+  static inline pod_suite suite_;
   static inline std::string startup_error_;
 };
 
