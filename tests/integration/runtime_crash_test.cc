@@ -34,6 +34,7 @@
 #include "harness/leftovers.h"
 #include "harness/temp_folder.h"
 #include "harness/text_files.h"
+#include "integration/cri_pod_fixture.h"
 #include "integration/runtime_channel.h"
 #include "runtime/proto/cri.grpc.pb.h"
 
@@ -71,34 +72,15 @@ class runtime_crash : public ::testing::Test {
     auto folder = temp_folder::create("rcrash");
     if (!folder) return fail("temp folder", folder.error());
     folder_ = std::make_unique<temp_folder>(std::move(*folder));
-    auto docker = docker_daemon::start();
-    if (!docker) return fail("starting dockerd", docker.error());
-    if (auto imported = import_busybox_image(*docker, "busybox:test"); !imported)
-      return fail("busybox image", imported.error());
-    if (auto imported = import_busybox_image(*docker, "pause:test", sleeping_cmd); !imported)
-      return fail("pause image", imported.error());
-    if (auto saved = docker->docker_output(
-            {"save", "-o", path("images.tar").string(), "busybox:test", "pause:test"});
-        !saved)
-      return fail("docker save", saved.error());
-    if (auto stopped = docker->stop_and_remove(); !stopped)
-      return fail("stopping dockerd", stopped.error());
-    scope_->pids.push_back(docker->pid());
+    pid_t docker_pid = -1;
+    auto saved = save_pod_images(path("images.tar"), docker_pid);
+    scope_->pids.push_back(docker_pid);
+    if (!saved) return fail("the pod images", saved.error());
 
     write_text(path("net.d/10-crash.conflist"),
-               std::string(R"({"cniVersion": "0.4.0", "name": ")") + network_name +
-                   R"(", "plugins": [{"type": "bridge", "bridge": ")" + bridge_name +
-                   R"(", "isGateway": true, "ipMasq": false, "ipam": {"type": "host-local", )"
-                   R"("ranges": [[{"subnet": "198.18.71.0/24"}]], "dataDir": ")" +
-                   path("cni-data").string() + R"("}}]})");
-    write_text(path("config.toml"), "version = 2\nroot = \"" + path("root").string() +
-                                        "\"\nstate = \"" + path("state").string() +
-                                        "\"\n[plugins.\"io.containerd.grpc.v1.cri\"]\n"
-                                        "  sandbox_image = \"docker.io/library/pause:test\"\n"
-                                        "  restrict_oom_score_adj = true\n"
-                                        "  [plugins.\"io.containerd.grpc.v1.cri\".cni]\n"
-                                        "    bin_dir = \"/usr/lib/cni\"\n    conf_dir = \"" +
-                                        path("net.d").string() + "\"\n");
+               bridge_conflist(network_name, bridge_name, "198.18.71.0/24", path("cni-data")));
+    write_text(path("config.toml"),
+               core_config_toml(folder_->path(), "docker.io/library/pause:test"));
     auto imported = run_checked({DESHIM_BINARY, "runtime", "import", "--config",
                                  path("config.toml").string(), path("images.tar").string()});
     if (!imported) return fail("deshim runtime import", imported.error());
@@ -127,30 +109,16 @@ class runtime_crash : public ::testing::Test {
 
   /// Starts the server; `crash_at` (a count or a point name) arms a kill point.
   static bool start_server(const std::string& crash_at = {}) {
-    std::error_code ignored;
-    fs::remove(socket(), ignored);
     std::vector<std::string> environment;
     if (!crash_at.empty()) environment.push_back("DESHIM_TEST_CRASH_AT=" + crash_at);
-    auto server = child_process::start({DESHIM_BINARY, "runtime", "serve", "--config",
-                                        path("config.toml").string(), "--socket", socket()},
-                                       path("serve.log"), environment);
-    if (!server) {
-      ADD_FAILURE() << "deshim runtime serve: " << server.error().describe();
+    auto started = start_core_server(path("config.toml"), socket(), path("serve.log"), environment);
+    if (!started) {
+      ADD_FAILURE() << started.error().describe();
       return false;
     }
-    server_ = std::make_unique<child_process>(std::move(*server));
+    server_ = std::make_unique<child_process>(std::move(started->process));
     started_pids_.push_back(server_->pid());
-    for (int i = 0; i < 400 && !fs::exists(socket()); ++i)
-      std::this_thread::sleep_for(25ms);
-    if (!fs::exists(socket())) {
-      ADD_FAILURE() << "deshim runtime serve did not listen: " << server_log();
-      return false;
-    }
-    channel_ = testing::connect_to_runtime(socket());
-    if (!channel_) {
-      ADD_FAILURE() << "deshim runtime serve did not accept a connection: " << server_log();
-      return false;
-    }
+    channel_ = std::move(started->channel);
     runtime_ = v1::RuntimeService::NewStub(channel_);
     return true;
   }

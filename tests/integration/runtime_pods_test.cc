@@ -24,6 +24,7 @@
 #include "harness/leftovers.h"
 #include "harness/temp_folder.h"
 #include "harness/text_files.h"
+#include "integration/cri_pod_fixture.h"
 #include "integration/runtime_channel.h"
 #include "runtime/proto/cri.grpc.pb.h"
 
@@ -83,60 +84,33 @@ class runtime_pods : public ::testing::Test {
     auto folder = temp_folder::create("rpods");
     if (!folder) return fail("temp folder", folder.error());
     folder_ = std::make_unique<temp_folder>(std::move(*folder));
-    auto docker = docker_daemon::start();
-    if (!docker) return fail("starting dockerd", docker.error());
-    if (auto imported = import_busybox_image(*docker, "busybox:test"); !imported)
-      return fail("busybox image", imported.error());
-    // The pause image: the same busybox tree, sleeping.
-    if (auto imported = import_busybox_image(*docker, "pause:test", sleeping_cmd); !imported)
-      return fail("pause image", imported.error());
-    if (auto saved = docker->docker_output(
-            {"save", "-o", path("images.tar").string(), "busybox:test", "pause:test"});
-        !saved)
-      return fail("docker save", saved.error());
-    if (auto stopped = docker->stop_and_remove(); !stopped)
-      return fail("stopping dockerd", stopped.error());
-    scope_->pids.push_back(docker->pid());
+    pid_t docker_pid = -1;
+    auto saved = save_pod_images(path("images.tar"), docker_pid);
+    scope_->pids.push_back(docker_pid);
+    if (!saved) return fail("the pod images", saved.error());
 
     write_text(path("net.d/10-dsh.conflist"),
-               R"({"cniVersion": "0.4.0", "name": "dsh-pods", "plugins": [{"type": "bridge", )"
-               R"("bridge": ")" +
-                   std::string(bridge_name) +
-                   R"(", "isGateway": true, "ipMasq": false, "ipam": {"type": "host-local", )"
-                   R"("ranges": [[{"subnet": "198.18.60.0/24"}]], "dataDir": ")" +
-                   path("cni-data").string() + R"("}}]})");
+               bridge_conflist("dsh-pods", bridge_name, "198.18.60.0/24", path("cni-data")));
     // A network whose ADD fails in its IPAM step, while the pause container starts beside it.
     write_text(path("net-broken.d/10-broken.conflist"),
-               R"({"cniVersion": "0.4.0", "name": "dsh-broken", "plugins": [{"type": "bridge", )"
-               R"("bridge": ")" +
-                   std::string(bridge_name) +
-                   R"(", "isGateway": true, "ipMasq": false, "ipam": {"type": "host-local", )"
-                   R"("ranges": [[{"subnet": "not-a-subnet"}]], "dataDir": ")" +
-                   path("cni-data").string() + R"("}}]})");
-    write_text(path("config.toml"), "version = 2\nroot = \"" + path("root").string() +
-                                        "\"\nstate = \"" + path("state").string() +
-                                        "\"\n[plugins.\"io.containerd.grpc.v1.cri\"]\n"
-                                        "  sandbox_image = \"docker.io/library/pause:test\"\n"
-                                        "  max_container_log_line_size = " +
-                                        std::to_string(max_line) +
-                                        "\n  restrict_oom_score_adj = true\n"
-                                        "  [plugins.\"io.containerd.grpc.v1.cri\".cni]\n"
-                                        "    bin_dir = \"/usr/lib/cni\"\n    conf_dir = \"" +
-                                        path("net.d").string() +
-                                        "\"\n"
-                                        "  [plugins.\"io.containerd.grpc.v1.cri\".containerd."
-                                        "runtimes.broken-net]\n"
-                                        "    runtime_type = \"io.containerd.runc.v2\"\n"
-                                        "    cni_conf_dir = \"" +
-                                        path("net-broken.d").string() +
-                                        "\"\n"
-                                        "  [plugins.\"io.containerd.grpc.v1.cri\".containerd."
-                                        "runtimes.failing-pause]\n"
-                                        "    runtime_type = \"io.containerd.runc.v2\"\n"
-                                        "  [plugins.\"io.containerd.grpc.v1.cri\".containerd."
-                                        "runtimes.failing-pause.options]\n"
-                                        "    BinaryName = \"" +
-                                        path("runc-failing-pause-stand-in").string() + "\"\n");
+               bridge_conflist("dsh-broken", bridge_name, "not-a-subnet", path("cni-data")));
+    const std::string runtimes_table =
+        "  [plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes.";
+    write_text(
+        path("config.toml"),
+        core_config_toml(folder_->path(), "docker.io/library/pause:test",
+                         "  max_container_log_line_size = " + std::to_string(max_line) + "\n",
+                         runtimes_table +
+                             "broken-net]\n"
+                             "    runtime_type = \"io.containerd.runc.v2\"\n"
+                             "    cni_conf_dir = \"" +
+                             path("net-broken.d").string() + "\"\n" + runtimes_table +
+                             "failing-pause]\n"
+                             "    runtime_type = \"io.containerd.runc.v2\"\n" +
+                             runtimes_table +
+                             "failing-pause.options]\n"
+                             "    BinaryName = \"" +
+                             path("runc-failing-pause-stand-in").string() + "\"\n"));
     // Real runc for everything but a pause container's `runc run`, which fails after 2 s: long
     // after CNI ADD, so RunPodSandbox has returned when the failure is found.
     write_text(path("runc-failing-pause-stand-in"),
@@ -177,28 +151,14 @@ class runtime_pods : public ::testing::Test {
   static std::string socket() { return path("deshim.sock").string(); }
 
   static void start_server() {
-    std::error_code ignored;
-    fs::remove(socket(), ignored);
-    auto server = child_process::start({DESHIM_BINARY, "runtime", "serve", "--config",
-                                        path("config.toml").string(), "--socket", socket()},
-                                       path("serve.log"));
-    if (!server) {
-      startup_error_ = "deshim runtime serve: " + server.error().describe();
-      return;
-    }
-    server_ = std::make_unique<child_process>(std::move(*server));
-    started_pids_.push_back(server_->pid());
-    for (int i = 0; i < 400 && !fs::exists(socket()); ++i)
-      std::this_thread::sleep_for(25ms);
-    if (!fs::exists(socket()))
-      startup_error_ = "deshim runtime serve did not listen: " + read_text(path("serve.log"));
     runtime_.reset();
-    channel_ = testing::connect_to_runtime(socket());
-    if (!channel_) {
-      if (startup_error_.empty()) {
-        startup_error_ =
-            "deshim runtime serve did not accept a connection: " + read_text(path("serve.log"));
-      }
+    auto started = start_core_server(path("config.toml"), socket(), path("serve.log"));
+    if (started) {
+      server_ = std::make_unique<child_process>(std::move(started->process));
+      started_pids_.push_back(server_->pid());
+      channel_ = std::move(started->channel);
+    } else {
+      startup_error_ = started.error().describe();
       // A channel all the same, so calls fail with an error rather than a null stub.
       channel_ = grpc::CreateChannel("unix:" + socket(), grpc::InsecureChannelCredentials());
     }

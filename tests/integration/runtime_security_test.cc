@@ -28,6 +28,7 @@
 #include "harness/leftovers.h"
 #include "harness/temp_folder.h"
 #include "harness/text_files.h"
+#include "integration/cri_pod_fixture.h"
 #include "integration/runtime_channel.h"
 #include "runtime/image/digest.h"
 #include "runtime/proto/cri.grpc.pb.h"
@@ -73,20 +74,9 @@ class runtime_security : public ::testing::Test {
     if (auto built = build_image(); !built) return fail("building the image", built.error());
 
     write_text(path("net.d/10-dsh.conflist"),
-               R"({"cniVersion": "0.4.0", "name": "dsh-sec", "plugins": [{"type": "bridge", )"
-               R"("bridge": ")" +
-                   std::string(bridge_name) +
-                   R"(", "isGateway": true, "ipMasq": false, "ipam": {"type": "host-local", )"
-                   R"("ranges": [[{"subnet": "198.18.72.0/24"}]], "dataDir": ")" +
-                   path("cni-data").string() + R"("}}]})");
-    write_text(path("config.toml"), "version = 2\nroot = \"" + path("root").string() +
-                                        "\"\nstate = \"" + path("state").string() +
-                                        "\"\n[plugins.\"io.containerd.grpc.v1.cri\"]\n"
-                                        "  sandbox_image = \"docker.io/library/pause:sec\"\n"
-                                        "  restrict_oom_score_adj = true\n"
-                                        "  [plugins.\"io.containerd.grpc.v1.cri\".cni]\n"
-                                        "    bin_dir = \"/usr/lib/cni\"\n    conf_dir = \"" +
-                                        path("net.d").string() + "\"\n");
+               bridge_conflist("dsh-sec", bridge_name, "198.18.72.0/24", path("cni-data")));
+    write_text(path("config.toml"),
+               core_config_toml(folder_->path(), "docker.io/library/pause:sec"));
     // Folders as an older version left them: open to every host user.
     for (const char* old : {"root", "root/content", "root/snapshots", "state"}) {
       fs::create_directories(path(old));
@@ -106,26 +96,11 @@ class runtime_security : public ::testing::Test {
         return fail("mount propagation", environment_error(std::string("mount ") + name));
     }
 
-    auto server = child_process::start({DESHIM_BINARY, "runtime", "serve", "--config",
-                                        path("config.toml").string(), "--socket", socket()},
-                                       path("serve.log"));
-    if (!server) return fail("deshim runtime serve", server.error());
-    server_ = std::make_unique<child_process>(std::move(*server));
+    auto started = start_core_server(path("config.toml"), socket(), path("serve.log"));
+    if (!started) return fail("starting the core", started.error());
+    server_ = std::make_unique<child_process>(std::move(started->process));
     started_pids_.push_back(server_->pid());
-    for (int i = 0; i < 400 && !fs::exists(socket()); ++i)
-      std::this_thread::sleep_for(25ms);
-    if (!fs::exists(socket()))
-      startup_error_ = "deshim runtime serve did not listen: " + read_text(path("serve.log"));
-    runtime_.reset();
-    channel_ = testing::connect_to_runtime(socket());
-    if (!channel_) {
-      if (startup_error_.empty()) {
-        startup_error_ =
-            "deshim runtime serve did not accept a connection: " + read_text(path("serve.log"));
-      }
-      // A channel all the same, so calls fail with an error rather than a null stub.
-      channel_ = grpc::CreateChannel("unix:" + socket(), grpc::InsecureChannelCredentials());
-    }
+    channel_ = std::move(started->channel);
     runtime_ = v1::RuntimeService::NewStub(channel_);
   }
 
