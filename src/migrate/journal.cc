@@ -11,6 +11,7 @@
 #include <random>
 
 #include "common/atomic_write.h"
+#include "migrate/journal_shape.h"
 
 namespace deshim::migrate {
 namespace {
@@ -219,6 +220,15 @@ result<journal> journal::create(const rooted_fs& node, nlohmann::json start) {
   return created;
 }
 
+namespace {
+
+error no_start_record(const std::string& journal_file) {
+  return invalid_input("journal has no start record", {journal_file, 1, 1},
+                       "the backup folder was not written by deshim migrate apply");
+}
+
+}  // namespace
+
 result<journal> journal::open(const rooted_fs& node, const std::string& id) {
   if (id.empty() || id.find('/') != std::string::npos || id == "." || id == "..") {
     return error(error_kind::usage, "\"" + id + "\" is not a backup id", {},
@@ -256,14 +266,14 @@ result<journal> journal::open(const rooted_fs& node, const std::string& id) {
                              "folder's history, or remove the backup folder if you know the "
                              "node's state");
       }
-      // The fields every reader of the journal looks up must have their types: reading a
-      // `"record": []` as text would throw (found by the journal fuzzer).
-      const auto kind = parsed.find("record");
-      const auto step = parsed.find("step");
-      if ((kind != parsed.end() && !kind->is_string()) ||
-          (step != parsed.end() && !step->is_number_integer())) {
-        return invalid_input("journal record " + std::to_string(line) +
-                                 ": \"record\" must be text and \"step\" a whole number",
+      // A journal starts with its start record; anything else first is not deshim's.
+      if (line == 1 && !(parsed.contains("record") && parsed["record"] == "start"))
+        return no_start_record(node.display(node_file));
+      // The fields apply and rollback read must have their types: reading a `"record": []`
+      // as text would throw (found by the journal fuzzer), and so would an operation's
+      // `"path": 5` in the middle of a rollback.
+      if (auto wrong = journal_record_shape_error(parsed); !wrong.empty()) {
+        return invalid_input("journal record " + std::to_string(line) + ": " + wrong,
                              {node.display(node_file), line, 1},
                              "the journal was edited or damaged; restore it from the backup "
                              "folder's history, or remove the backup folder if you know the "
@@ -280,10 +290,7 @@ result<journal> journal::open(const rooted_fs& node, const std::string& id) {
                            "node's state");
     }
   }
-  if (opened.records_.empty() || opened.records_.front().value("record", "") != "start") {
-    return invalid_input("journal has no start record", {node.display(node_file), 1, 1},
-                         "the backup folder was not written by deshim migrate apply");
-  }
+  if (opened.records_.empty()) return no_start_record(node.display(node_file));
   return opened;
 }
 

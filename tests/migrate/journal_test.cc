@@ -53,8 +53,8 @@ TEST(journal, records_are_appended_and_read_back) {
 
 TEST(journal, ids_are_listed_oldest_first) {
   temp_node node;
-  auto first = journal::create(node.fs(), {});
-  auto second = journal::create(node.fs(), {});
+  auto first = journal::create(node.fs(), {{"operations", nlohmann::json::array()}});
+  auto second = journal::create(node.fs(), {{"operations", nlohmann::json::array()}});
   ASSERT_TRUE(first.ok() && second.ok());
   node.write("/var/lib/deshim/backups/not-a-backup/readme", "x");
   EXPECT_EQ(list_backup_ids(node.fs()).value(),
@@ -63,7 +63,7 @@ TEST(journal, ids_are_listed_oldest_first) {
 
 TEST(journal, a_cut_short_last_line_is_ignored_and_damage_elsewhere_is_an_error) {
   temp_node node;
-  auto created = journal::create(node.fs(), {});
+  auto created = journal::create(node.fs(), {{"operations", nlohmann::json::array()}});
   ASSERT_TRUE(created.ok());
   ASSERT_TRUE(created->append({{"record", "begin"}, {"step", 1}}).ok());
   auto file = created->folder() / "journal.jsonl";
@@ -85,8 +85,9 @@ TEST(journal, a_cut_short_last_line_is_ignored_and_damage_elsewhere_is_an_error)
 
 TEST(journal, every_prefix_of_a_journal_reads_or_fails_cleanly) {
   temp_node node;
-  auto created =
-      journal::create(node.fs(), {{"operations", {{{"step", 1}, {"op", "write-file"}}}}});
+  auto created = journal::create(
+      node.fs(), {{"operations",
+                   {{{"step", 1}, {"op", "write-file"}, {"path", "/etc/a"}, {"content", "a"}}}}});
   ASSERT_TRUE(created.ok());
   ASSERT_TRUE(created->append({{"record", "begin"}, {"step", 1}, {"existed", true}}).ok());
   ASSERT_TRUE(created->append({{"record", "done"}, {"step", 1}}).ok());
@@ -142,7 +143,7 @@ namespace {
 
 TEST(journal, a_record_that_is_not_an_object_is_damage_not_a_crash) {
   // Found by fuzzing (fuzz/corpus/journal): `value()` on a number threw out of deshim.
-  for (const char* text : {"9\n", "[1]\n", "{\"record\":\"start\"}\n7\n"}) {
+  for (const char* text : {"9\n", "[1]\n", "{\"record\":\"start\",\"operations\":[]}\n7\n"}) {
     temp_node node;
     node.write("/var/lib/deshim/backups/20260101T000000.000000Z-aaaaaa/journal.jsonl", text);
     auto opened = journal::open(node.fs(), "20260101T000000.000000Z-aaaaaa");
@@ -154,17 +155,89 @@ TEST(journal, a_record_that_is_not_an_object_is_damage_not_a_crash) {
   }
 }
 
+TEST(journal, every_field_apply_and_rollback_read_is_checked_when_the_journal_is_opened) {
+  // A start record as apply writes it, then a begin record of each operation.
+  const std::string start =
+      R"({"record":"start","id":"x","operations":[)"
+      R"({"op":"write-file","step":1,"path":"/etc/a","content":"a","mode":420},)"
+      R"({"op":"move-entries","step":2,"path":"/var/log/pods","target":"/data/pods"},)"
+      R"({"op":"make-symlink","step":3,"path":"/var/log/pods","target":"/data/pods"}],)"
+      R"("steps":[{"id":"stop-kubelet","description":"d","command":["systemctl","stop","kubelet"],)"
+      R"("service_step":true}]})";
+  const std::string begin_write =
+      R"({"record":"begin","step":1,"op":"write-file","path":"/etc/a","existed":true,)"
+      R"("backup":"files/1","state":{"mode":420,"uid":0,"gid":0},"created_folders":[]})";
+  const std::string begin_link =
+      R"({"record":"begin","step":3,"op":"make-symlink","path":"/var/log/pods",)"
+      R"("target":"/data/pods","previous":{"kind":"folder","state":{"mode":493,"uid":0,"gid":0}}})";
+  auto opens = [](const std::string& text) {
+    temp_node node;
+    node.write("/var/lib/deshim/backups/20260101T000000.000000Z-aaaaaa/journal.jsonl", text);
+    return journal::open(node.fs(), "20260101T000000.000000Z-aaaaaa");
+  };
+  auto whole = opens(start + "\n" + begin_write + "\n" + begin_link + "\n");
+  ASSERT_TRUE(whole) << whole.error().describe();
+
+  auto replaced = [](std::string text, const std::string& from, const std::string& to) {
+    auto at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return text.replace(at, from.size(), to);
+  };
+  struct damage {
+    std::string journal;
+    std::string message;  // what the error says, after "journal record N: "
+  };
+  const std::vector<damage> damaged = {
+      {replaced(start, R"("path":"/etc/a")", R"("path":5)"), "operations[0].path must be text"},
+      {replaced(start, R"("content":"a")", R"("content":null)"),
+       "operations[0].content must be text"},
+      {replaced(start, R"("mode":420})", R"("mode":"0644"})"),
+       "operations[0].mode must be a whole number of zero or more"},
+      {replaced(start, R"("op":"move-entries")", R"("op":"remove-all")"),
+       "operations[1].op must be write-file, move-entries or make-symlink, not \"remove-all\""},
+      {replaced(start, R"(,"target":"/data/pods"}])", R"(}])"), "operations[2].target is missing"},
+      {replaced(start, R"("operations":[)", R"("operations":7,"x":[)"),
+       "operations must be a list"},
+      {replaced(start, R"(["systemctl","stop","kubelet"])", R"(["systemctl",1])"),
+       "steps[0].command must be a list of texts"},
+      {start + "\n" +
+           replaced(begin_write, R"("backup":"files/1")", R"("backup":"../../etc/shadow")"),
+       "backup must be a path inside the backup folder"},
+      {start + "\n" + replaced(begin_write, R"("uid":0)", R"("uid":-1)"),
+       "state.uid must be a whole number of zero or more"},
+      {start + "\n" + replaced(begin_write, R"(,"state":{"mode":420,"uid":0,"gid":0})", ""),
+       "state is missing (the file existed)"},
+      {start + "\n" + replaced(begin_write, R"("created_folders":[])", R"("created_folders":[1])"),
+       "created_folders must be a list of texts"},
+      {start + "\n" + replaced(begin_link, R"(,"state":{"mode":493,"uid":0,"gid":0})", ""),
+       "previous.state is missing (a folder)"},
+      {start + "\n" +
+           replaced(begin_link,
+                    R"(,"previous":{"kind":"folder","state":{"mode":493,"uid":0,"gid":0}})", ""),
+       "previous is missing (a link was made)"},
+  };
+  for (const auto& [text, message] : damaged) {
+    auto opened = opens(text + "\n");
+    ASSERT_FALSE(opened) << text;
+    EXPECT_NE(opened.error().message().find(": " + message), std::string::npos)
+        << opened.error().message();
+    EXPECT_EQ(opened.error().exit_status(), 2);
+  }
+}
+
 TEST(journal, a_record_whose_fields_have_the_wrong_type_is_damage_not_a_crash) {
   // Found by fuzzing (fuzz/corpus/journal/regression-record-field-not-text): reading
   // `"record": []` as text threw out of deshim.
-  for (const char* text : {"{\"record\":[]}\n", "{\"record\":\"start\"}\n{\"step\":\"1\"}\n",
-                           "{\"record\":\"start\"}\n{\"record\":\"done\",\"step\":1.5}\n"}) {
+  for (const char* text :
+       {"{\"record\":\"start\",\"operations\":[]}\n{\"record\":[]}\n",
+        "{\"record\":\"start\",\"operations\":[]}\n{\"step\":\"1\"}\n",
+        "{\"record\":\"start\",\"operations\":[]}\n{\"record\":\"done\",\"step\":1.5}\n"}) {
     temp_node node;
     node.write("/var/lib/deshim/backups/20260101T000000.000000Z-aaaaaa/journal.jsonl", text);
     auto opened = journal::open(node.fs(), "20260101T000000.000000Z-aaaaaa");
     ASSERT_FALSE(opened) << text;
-    EXPECT_NE(opened.error().message().find("\"record\" must be text and \"step\" a whole number"),
-              std::string::npos)
+    EXPECT_TRUE(opened.error().message().find("record must be text") != std::string::npos ||
+                opened.error().message().find("step must be a whole number") != std::string::npos)
         << opened.error().message();
     EXPECT_EQ(opened.error().exit_status(), 2);
     EXPECT_FALSE(find_interrupted_apply(node.fs()));
@@ -172,7 +245,7 @@ TEST(journal, a_record_whose_fields_have_the_wrong_type_is_damage_not_a_crash) {
   // Well-typed records still read.
   temp_node node;
   node.write("/var/lib/deshim/backups/20260101T000000.000000Z-aaaaaa/journal.jsonl",
-             "{\"record\":\"start\"}\n{\"record\":\"done\",\"step\":1}\n");
+             "{\"record\":\"start\",\"operations\":[]}\n{\"record\":\"done\",\"step\":1}\n");
   auto opened = journal::open(node.fs(), "20260101T000000.000000Z-aaaaaa");
   ASSERT_TRUE(opened) << opened.error().describe();
   EXPECT_EQ(opened->done_steps().count(1), 1u);
