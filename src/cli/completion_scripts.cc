@@ -5,6 +5,8 @@
 #include <utility>
 #include <vector>
 
+#include "cli/output_formats.h"
+
 namespace deshim::cli {
 namespace {
 
@@ -12,8 +14,31 @@ namespace {
 struct completion_entry {
   std::string path;  ///< "" for deshim itself, "migrate carry-images"
   std::vector<std::pair<std::string, std::string>> subcommands;  ///< name, description
-  std::vector<const option_info*> options;                       ///< its own and the global ones
+  std::vector<option_info> options;  ///< its own and the global ones, -o narrowed to its formats
 };
+
+/// The words of a command path: "migrate plan" -> {"migrate", "plan"}.
+std::vector<std::string> path_words(const std::string& path) {
+  std::vector<std::string> words;
+  std::istringstream in(path);
+  for (std::string word; in >> word;)
+    words.push_back(word);
+  return words;
+}
+
+/// `option` as offered after the command `path`: -o/--output lists only the formats that
+/// command prints (cli/output_formats.h), since it refuses the others.
+option_info as_offered(const option_info& option, const std::string& path) {
+  option_info offered = option;
+  bool is_output = false;
+  for (const auto& name : option.names)
+    is_output = is_output || name == "--output";
+  if (is_output && !path.empty()) {
+    auto formats = output_formats_of(path_words(path));
+    if (!formats.empty()) offered.choices = formats;
+  }
+  return offered;
+}
 
 std::vector<completion_entry> flatten(const command_node& root) {
   std::vector<completion_entry> entries;
@@ -24,10 +49,10 @@ std::vector<completion_entry> flatten(const command_node& root) {
     for (const auto& child : node.children)
       entry.subcommands.emplace_back(child.name, child.description);
     for (const auto& option : node.options)
-      entry.options.push_back(&option);
+      entry.options.push_back(as_offered(option, path));
     if (&node != &root) {
       for (const auto& option : root.options)
-        entry.options.push_back(&option);
+        entry.options.push_back(as_offered(option, path));
     }
     entries.push_back(std::move(entry));
     for (const auto& child : node.children)
@@ -53,9 +78,9 @@ std::vector<std::string> subcommand_names(const completion_entry& entry) {
 
 std::vector<std::string> option_names(const completion_entry& entry, bool valued_only) {
   std::vector<std::string> names;
-  for (const auto* option : entry.options) {
-    if (valued_only && !option->takes_value) continue;
-    names.insert(names.end(), option->names.begin(), option->names.end());
+  for (const auto& option : entry.options) {
+    if (valued_only && !option.takes_value) continue;
+    names.insert(names.end(), option.names.begin(), option.names.end());
   }
   return names;
 }
@@ -74,45 +99,38 @@ std::string case_function(const std::string& name, const std::vector<completion_
   return out.str();
 }
 
-/// Choices per option name, for `case "$1" in -o|--output) ...`.
-std::string choices_function(const std::string& name, const command_node& root) {
+/// The choices of an option after a command: `_deshim_choices OPTION CMDPATH`, one `case` arm
+/// per command and option that has choices (-o's differ from one command to the next).
+std::string choices_function(const std::string& name,
+                             const std::vector<completion_entry>& entries) {
   std::ostringstream out;
-  out << name << "() {\n  case \"$1\" in\n";
-  std::vector<std::string> seen;
-  std::function<void(const command_node&)> walk = [&](const command_node& node) {
-    for (const auto& option : node.options) {
+  out << name << "() {\n  case \"$2|$1\" in\n";
+  for (const auto& entry : entries) {
+    for (const auto& option : entry.options) {
       if (option.choices.empty()) continue;
-      std::string arms = joined(option.names);
-      for (auto& c : arms)
-        if (c == ' ') c = '|';
-      bool repeated = false;
-      for (const auto& s : seen)
-        repeated = repeated || s == arms;
-      if (repeated) continue;
-      seen.push_back(arms);
+      std::string arms;
+      for (const auto& option_name : option.names)
+        arms += (arms.empty() ? "" : "|") + ("\"" + entry.path + "|" + option_name + "\"");
       out << "    " << arms << ") echo \"" << joined(option.choices) << "\" ;;\n";
     }
-    for (const auto& child : node.children)
-      walk(child);
-  };
-  walk(root);
+  }
   out << "  esac\n}\n";
   return out.str();
 }
 
-std::string tables(const std::vector<completion_entry>& entries, const command_node& root) {
+std::string tables(const std::vector<completion_entry>& entries) {
   return case_function("_deshim_subcommands", entries,
                        [](const completion_entry& e) { return joined(subcommand_names(e)); }) +
          case_function("_deshim_options", entries,
                        [](const completion_entry& e) { return joined(option_names(e, false)); }) +
          case_function("_deshim_valued_options", entries,
                        [](const completion_entry& e) { return joined(option_names(e, true)); }) +
-         choices_function("_deshim_choices", root);
+         choices_function("_deshim_choices", entries);
 }
 
-std::string bash_script(const std::vector<completion_entry>& entries, const command_node& root) {
-  return "# bash completion for deshim (made by `deshim completion bash`)\n" +
-         tables(entries, root) + R"sh(_deshim() {
+std::string bash_script(const std::vector<completion_entry>& entries) {
+  return "# bash completion for deshim (made by `deshim completion bash`)\n" + tables(entries) +
+         R"sh(_deshim() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
   local cmdpath="" word i
   for ((i = 1; i < COMP_CWORD; i++)); do
@@ -125,7 +143,7 @@ std::string bash_script(const std::vector<completion_entry>& entries, const comm
   case " $(_deshim_valued_options "$cmdpath") " in
     *" $prev "*)
       local choices
-      choices=$(_deshim_choices "$prev")
+      choices=$(_deshim_choices "$prev" "$cmdpath")
       if [ -n "$choices" ]; then
         mapfile -t COMPREPLY < <(compgen -W "$choices" -- "$cur")
       else
@@ -149,10 +167,10 @@ complete -o filenames -F _deshim deshim
 )sh";
 }
 
-std::string zsh_script(const std::vector<completion_entry>& entries, const command_node& root) {
+std::string zsh_script(const std::vector<completion_entry>& entries) {
   // zsh's own `path` is the PATH array: the command path is `cmdpath`.
   return "#compdef deshim\n# zsh completion for deshim (made by `deshim completion zsh`)\n" +
-         tables(entries, root) + R"sh(_deshim() {
+         tables(entries) + R"sh(_deshim() {
   local cmdpath="" word i
   for ((i = 2; i < CURRENT; i++)); do
     word=${words[i]}
@@ -163,7 +181,7 @@ std::string zsh_script(const std::vector<completion_entry>& entries, const comma
   done
   local prev=${words[CURRENT-1]} cur=${words[CURRENT]}
   if [[ " $(_deshim_valued_options "$cmdpath") " == *" $prev "* ]]; then
-    local choices=$(_deshim_choices "$prev")
+    local choices=$(_deshim_choices "$prev" "$cmdpath")
     if [[ -n $choices ]]; then compadd -- ${=choices}; else _files; fi
     return
   fi
@@ -217,17 +235,17 @@ std::string fish_script(const std::vector<completion_entry>& entries) {
       out << "complete -c deshim" << when << " -a " << fish_quoted(name) << " -d "
           << fish_quoted(description) << "\n";
     }
-    for (const auto* option : entry.options) {
+    for (const auto& option : entry.options) {
       out << "complete -c deshim" << when;
-      for (const auto& name : option->names) {
+      for (const auto& name : option.names) {
         out << (name.rfind("--", 0) == 0 ? " -l " + name.substr(2) : " -s " + name.substr(1));
       }
-      if (!option->choices.empty()) {
-        out << " -x -a " << fish_quoted(joined(option->choices));
-      } else if (option->takes_value) {
+      if (!option.choices.empty()) {
+        out << " -x -a " << fish_quoted(joined(option.choices));
+      } else if (option.takes_value) {
         out << " -r -F";
       }
-      out << " -d " << fish_quoted(option->description) << "\n";
+      out << " -d " << fish_quoted(option.description) << "\n";
     }
   }
   return out.str();
@@ -237,8 +255,8 @@ std::string fish_script(const std::vector<completion_entry>& entries) {
 
 std::string completion_script(const command_node& root, const std::string& shell) {
   auto entries = flatten(root);
-  if (shell == "bash") return bash_script(entries, root);
-  if (shell == "zsh") return zsh_script(entries, root);
+  if (shell == "bash") return bash_script(entries);
+  if (shell == "zsh") return zsh_script(entries);
   return fish_script(entries);
 }
 

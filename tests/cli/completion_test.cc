@@ -81,8 +81,10 @@ class completion : public ::testing::Test {
 TEST_F(completion, bash_offers_subcommands_options_and_choices_for_the_command_typed) {
   EXPECT_EQ(bash({"deshim", "migrate", ""}), "plan apply rollback carry-images hand-over");
   EXPECT_EQ(bash({"deshim", "migrate", "carry-images", "--d"}), "--docker-host --dry-run");
-  EXPECT_EQ(bash({"deshim", "analyze", "-o", ""}),
-            "text json yaml markdown html junit csv table go-template");
+  // -o offers what the command prints, not every format of every command.
+  EXPECT_EQ(bash({"deshim", "analyze", "-o", ""}), "text json yaml markdown html junit");
+  EXPECT_EQ(bash({"deshim", "migrate", "plan", "--output", ""}), "text json");
+  EXPECT_EQ(bash({"deshim", "report", "merge", "-o", ""}), "json markdown csv html text");
   // A global option's value before the command does not hide the command.
   EXPECT_EQ(bash({"deshim", "--root", "/node", "ana"}), "analyze");
   // Global options are offered after any command, as deshim takes them there.
@@ -96,12 +98,14 @@ TEST_F(completion, zsh_offers_the_same) {
   EXPECT_EQ(zsh({"deshim", "analyze", "--fail-on", ""}),
             bash({"deshim", "analyze", "--fail-on", ""}));
   EXPECT_EQ(zsh({"deshim", "analyze", "--workloads", ""}), "FILES");
+  EXPECT_EQ(zsh({"deshim", "migrate", "plan", "-o", ""}), "text json");
 }
 
 TEST_F(completion, fish_offers_the_same_through_its_own_complete) {
   EXPECT_EQ(fish("deshim migrate "), "apply carry-images hand-over plan rollback");
   EXPECT_EQ(fish("deshim migrate carry-images --d"), "--docker-host --dry-run");
-  EXPECT_EQ(fish("deshim analyze -o "), "csv go-template html json junit markdown table text yaml");
+  EXPECT_EQ(fish("deshim analyze -o "), "html json junit markdown text yaml");
+  EXPECT_EQ(fish("deshim version -o "), "json text");
 }
 
 TEST_F(completion, every_command_the_completion_offers_exists) {
