@@ -19,6 +19,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "common/subprocess.h"
@@ -512,6 +513,53 @@ TEST_F(runtime_streaming, a_streaming_url_is_good_once) {
   auto second = runtime::run_remote_command(response.url(), io);
   ASSERT_FALSE(second);
   EXPECT_NE(second.error().message().find("unknown or expired stream token"), std::string::npos);
+}
+
+/// The WebSocket forms through a real WebSocket client (Debian's python3-websocket under the
+/// thin channel layer of tests/runtime/stream/k8s_websocket_client.py).
+nlohmann::json websocket_client(const std::string& url, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"tests/runtime/stream/k8s_websocket_client.py", url};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto ran = run_process(argv, {.timeout = 60s});
+  EXPECT_TRUE(ran && ran->succeeded()) << (ran ? ran->standard_error : ran.error().describe());
+  if (!ran || !ran->succeeded()) return nlohmann::json::object();
+  return nlohmann::json::parse(ran->standard_output);
+}
+
+TEST_F(runtime_streaming, websocket_exec_and_port_forward_reach_the_container_and_the_pod) {
+  for (const char* protocol : {"v4.channel.k8s.io", "v4.base64.channel.k8s.io"}) {
+    SCOPED_TRACE(protocol);
+    v1::ExecRequest request;
+    request.set_container_id(sleeper_);
+    for (const char* arg : {"sh", "-c", "read line; echo in:$line; echo oops >&2; exit 6"})
+      request.add_cmd(arg);
+    request.set_stdin(true);
+    request.set_stdout(true);
+    request.set_stderr(true);
+    v1::ExecResponse response;
+    ASSERT_TRUE(runtime_->Exec(context().get(), request, &response).ok());
+    auto seen = websocket_client(response.url(), {"--protocol", protocol, "--send", "0:typed\n"});
+    EXPECT_EQ(seen["protocol"], protocol) << seen.dump() << server_log();
+    EXPECT_EQ(seen["channels"]["1"], "in:typed\n");
+    EXPECT_EQ(seen["channels"]["2"], "oops\n");
+    auto status = nlohmann::json::parse(seen["channels"].value("3", std::string("{}")));
+    EXPECT_EQ(status["reason"], "NonZeroExitCode") << seen.dump();
+    EXPECT_EQ(status["details"]["causes"][0]["message"], "6");
+  }
+  v1::PortForwardRequest forward;
+  forward.set_pod_sandbox_id(pod_);
+  forward.add_port(8080);
+  v1::PortForwardResponse forwarded;
+  ASSERT_TRUE(runtime_->PortForward(context().get(), forward, &forwarded).ok());
+  auto seen = websocket_client(forwarded.url(),
+                               {"--protocol", "v4.channel.k8s.io", "--port-prefix", "--send",
+                                "0:GET /index.html HTTP/1.0\r\nHost: pod\r\n\r\n"});
+  EXPECT_EQ(seen["prefixes"]["0"], "901f");  // 8080, little-endian
+  EXPECT_EQ(seen["prefixes"]["1"], "901f");
+  std::string reply = seen["channels"].value("0", std::string());
+  EXPECT_EQ(reply.rfind("HTTP/1.1 200 OK", 0), 0u) << seen.dump() << server_log();
+  EXPECT_NE(reply.find("\r\n\r\nhello-from-the-pod\n"), std::string::npos) << reply;
+  EXPECT_EQ(seen["channels"].value("1", std::string()), "");
 }
 
 TEST_F(runtime_streaming, exec_in_a_missing_container_is_not_found) {
