@@ -78,6 +78,22 @@ TEST(runtime_cli, serve_answers_crictl_style_calls_and_stops_on_sigterm) {
   EXPECT_FALSE(std::filesystem::exists(socket));
 }
 
+TEST(runtime_cli, serve_refuses_a_stream_idle_timeout_that_is_no_duration) {
+  for (const auto& [value, message] :
+       {std::pair{"4 hours", "stream_idle_timeout: \"4 hours\" is not a duration: unknown unit"},
+        std::pair{"-1s", "stream_idle_timeout: \"-1s\" is negative"}}) {
+    SCOPED_TRACE(value);
+    scratch_dir dir;
+    write_all(dir / "config.toml",
+              config_for(dir, std::string("  stream_idle_timeout = \"") + value + "\"\n"));
+    auto ran = run_deshim({"runtime", "serve", "--config", (dir / "config.toml").string(),
+                           "--socket", (dir / "run/deshim.sock").string()});
+    EXPECT_EQ(ran.exit_code, 2) << ran.standard_error;
+    EXPECT_NE(ran.standard_error.find(message), std::string::npos) << ran.standard_error;
+    EXPECT_NE(ran.standard_error.find("config.toml"), std::string::npos) << ran.standard_error;
+  }
+}
+
 TEST(runtime_cli, cri_against_a_missing_socket_fails_with_crictls_status) {
   scratch_dir dir;
   auto version =

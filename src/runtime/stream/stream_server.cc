@@ -392,6 +392,7 @@ void stream_server::serve_connection(int fd) {
   head << response;
   send_text(fd, head.str());
   spdy::connection connection(fd, std::move(buffer));
+  connection.set_idle_timeout(options_.idle_timeout);
   if (found->kind == stream_kind::port_forward) {
     serve_port_forward(connection, *found, *backend_, logger);
   } else {

@@ -418,6 +418,53 @@ TEST_F(stream_server_test, websocket_port_forward_prefixes_the_port_and_carries_
       << refused.dump();
 }
 
+TEST(stream_server_idle, an_idle_stream_is_closed_and_a_busy_one_is_not) {
+  auto backend = std::make_shared<host_process_stand_in>();
+  stream_server_options options;
+  options.idle_timeout = std::chrono::milliseconds(600);
+  auto started = stream_server::start(options, backend);
+  ASSERT_TRUE(started) << started.error().describe();
+  auto& server = **started;
+  auto url = [&](const std::string& command) {
+    stream_request request;
+    request.kind = stream_kind::exec;
+    request.container_id = "stand-in";
+    request.command = {command};
+    request.stdout = true;
+    request.stderr = true;
+    return server.url_for(request).value();
+  };
+  int out[2];
+  ASSERT_EQ(::pipe(out), 0);
+  remote_command_io io;
+  io.stdout_fd = out[1];
+  io.stderr_fd = out[1];
+  // SPDY: a command that prints nothing for 20 s is cut after the idle timeout.
+  auto begin = std::chrono::steady_clock::now();
+  auto quiet = run_remote_command(url("exec sleep 20"), io);
+  auto took = std::chrono::steady_clock::now() - begin;
+  // Cut without a status: the client has nothing to report but the end of the connection.
+  if (quiet) {
+    EXPECT_EQ(*quiet, 0);
+  }
+  EXPECT_LT(took, std::chrono::seconds(10));
+  EXPECT_GE(took, std::chrono::milliseconds(500));
+  // One that prints every 100 ms for 1.5 s stays open and ends normally.
+  auto busy = run_remote_command(url("for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do echo $i; "
+                                     "sleep 0.1; done; exit 4"),
+                                 io);
+  ASSERT_TRUE(busy) << busy.error().describe();
+  EXPECT_EQ(*busy, 4);
+  ::close(out[1]);
+  ::close(out[0]);
+  // WebSocket: the same cut.
+  begin = std::chrono::steady_clock::now();
+  auto seen = websocket_client(url("exec sleep 20"), {"--protocol", "v4.channel.k8s.io"});
+  took = std::chrono::steady_clock::now() - begin;
+  EXPECT_LT(took, std::chrono::seconds(10));
+  EXPECT_FALSE(seen["channels"].contains("3")) << seen.dump();  // no status: it was cut
+}
+
 TEST(stream_server_tls, a_self_signed_server_serves_https) {
   stream_server_options options;
   options.tls = true;
