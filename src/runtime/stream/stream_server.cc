@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "common/fd_io.h"
+#include "runtime/stream/node_address.h"
 #include "runtime/stream/port_forward.h"
 #include "runtime/stream/remote_command.h"
 #include "runtime/stream/spdy_connection.h"
@@ -119,8 +120,15 @@ result<std::unique_ptr<stream_server>> stream_server::start(
                          port_key, "set a port from 0 to 65535 (0 picks a free one)");
   }
   if (options.address.empty()) {
-    return invalid_input("stream_server_address is empty", address_key,
-                         "set it to an address of this node, e.g. \"127.0.0.1\"");
+    // containerd then serves on the node's address: the default route's interface's.
+    auto chosen = node_address();
+    if (!chosen) {
+      return invalid_input(chosen.error().message(), address_key, chosen.error().hint());
+    }
+    options.address = *chosen;
+    if (options.log)
+      options.log("stream server: stream_server_address is empty: serving on the node's address " +
+                  *chosen + " (of the default route's interface), as containerd does");
   }
   sockaddr_storage storage{};
   socklen_t length = 0;
