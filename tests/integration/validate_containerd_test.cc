@@ -522,7 +522,7 @@ TEST_F(validate_containerd, scenario_passes_against_containerd_host_and_pod_netw
     auto forwarded = results_of(report, "cri-port-forward-stream", tree);
     ASSERT_EQ(forwarded.size(), 1u);
     EXPECT_TRUE(std::regex_match(
-        forwarded[0], std::regex("pass: GET / on the pod's port [0-9]+ answered "
+        forwarded[0], std::regex("pass: GET /index.html on the pod's port [0-9]+ answered "
                                  "port-forward-ok through http://127\\.0\\.0\\.1:[0-9]+")))
         << forwarded[0];
   }

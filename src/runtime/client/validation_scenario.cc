@@ -507,7 +507,7 @@ std::vector<scenario_step> run_validation_scenario(cri_client& client,
           step.fail("the pod's web server answered \"" + reply->substr(0, 200) + "\"",
                     "PortForward must connect to the pod's port and carry both directions");
         } else {
-          step.pass("GET / on the pod's port " + std::to_string(remote) +
+          step.pass("GET /index.html on the pod's port " + std::to_string(remote) +
                     " answered port-forward-ok through " + through);
         }
       }
