@@ -19,6 +19,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "common/subprocess.h"
@@ -251,7 +252,8 @@ class runtime_streaming : public ::testing::Test {
   }
 
   static std::string start_container(const std::string& name,
-                                     const std::vector<std::string>& command, bool with_stdin) {
+                                     const std::vector<std::string>& command, bool with_stdin,
+                                     bool tty = false, bool stdin_once = true) {
     v1::CreateContainerRequest create;
     create.set_pod_sandbox_id(pod_);
     *create.mutable_sandbox_config() = pod_config_;
@@ -262,7 +264,8 @@ class runtime_streaming : public ::testing::Test {
       config->add_command(arg);
     config->set_log_path(name + ".log");
     config->set_stdin(with_stdin);
-    config->set_stdin_once(with_stdin);
+    config->set_stdin_once(with_stdin && stdin_once);
+    config->set_tty(tty);
     v1::CreateContainerResponse created;
     auto status = runtime_->CreateContainer(context().get(), create, &created);
     if (!status.ok()) {
@@ -420,6 +423,73 @@ TEST_F(runtime_streaming, crictl_attach_i_feeds_a_stdin_once_container_and_reads
   EXPECT_NE(log.find(" stdout F bye\n"), std::string::npos) << log;
 }
 
+/// A tty container that waits until an attached client has sized its terminal (100x30),
+/// then reads one typed line from it.
+const std::vector<std::string> tty_talker_command = {
+    "/bin/sh", "-c",
+    wait_for_size + "echo sized; stty size; read line; echo \"tty-got:$line\"; tty"};
+
+TEST_F(runtime_streaming, tty_containers_start_and_attach_it_types_on_their_terminal) {
+  // crictl attach -it: the client's size reaches the container's terminal (resize through
+  // the monitor), typed input comes back with the terminal's echo, then the command's output.
+  std::string id = start_container("tty-crictl", tty_talker_command, true, true, false);
+  ASSERT_TRUE(startup_error_.empty()) << startup_error_ << server_log();
+  v1::ContainerStatusRequest status_request;
+  status_request.set_container_id(id);
+  v1::ContainerStatusResponse status;
+  ASSERT_TRUE(runtime_->ContainerStatus(context().get(), status_request, &status).ok());
+  EXPECT_EQ(status.status().state(), v1::CONTAINER_RUNNING);
+  auto ran =
+      run_in_terminal({crictl_, "--runtime-endpoint", "unix://" + socket(), "attach", "-it", id},
+                      "30 100\r\n", "typed-in\r");
+  EXPECT_EQ(ran.exit_code, 0) << ran.output << server_log();
+  EXPECT_NE(ran.output.find("sized\r\n30 100\r\ntyped-in\r\ntty-got:typed-in\r\n/dev/pts/0\r\n"),
+            std::string::npos)
+      << ran.output << server_log();
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(runtime_->ContainerStatus(context().get(), status_request, &status).ok());
+    if (status.status().state() == v1::CONTAINER_EXITED) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(status.status().state(), v1::CONTAINER_EXITED);
+  EXPECT_EQ(status.status().exit_code(), 0);
+  // The log holds the terminal's output as stdout, in the CRI format (a line's \r\n ends it,
+  // as containerd's log writer takes it).
+  std::string log = read_text(path("pods/streams/tty-crictl.log"));
+  EXPECT_NE(log.find(" stdout F tty-got:typed-in\n"), std::string::npos) << log;
+  EXPECT_EQ(log.find(" stderr "), std::string::npos) << log;
+
+  // deshim's own client, the same way.
+  std::string second = start_container("tty-deshim", tty_talker_command, true, true, false);
+  ASSERT_TRUE(startup_error_.empty()) << startup_error_;
+  auto own = run_in_terminal(
+      {DESHIM_BINARY, "cri", "--runtime-endpoint", "unix://" + socket(), "attach", "-it", second},
+      "30 100\r\n", "from-deshim\r");
+  EXPECT_EQ(own.exit_code, 0) << own.output << server_log();
+  EXPECT_NE(own.output.find("sized\r\n30 100\r\nfrom-deshim\r\ntty-got:from-deshim\r\n"),
+            std::string::npos)
+      << own.output << server_log();
+}
+
+TEST_F(runtime_streaming, a_tty_container_without_stdin_logs_its_terminal) {
+  std::string id =
+      start_container("tty-quiet", {"/bin/sh", "-c", "echo on-a-tty; tty"}, false, true);
+  ASSERT_TRUE(startup_error_.empty()) << startup_error_ << server_log();
+  v1::ContainerStatusRequest request;
+  request.set_container_id(id);
+  v1::ContainerStatusResponse response;
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(runtime_->ContainerStatus(context().get(), request, &response).ok());
+    if (response.status().state() == v1::CONTAINER_EXITED) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(response.status().state(), v1::CONTAINER_EXITED);
+  EXPECT_EQ(response.status().exit_code(), 0);
+  std::string log = read_text(path("pods/streams/tty-quiet.log"));
+  EXPECT_NE(log.find(" stdout F on-a-tty\n"), std::string::npos) << log;
+  EXPECT_NE(log.find(" stdout F /dev/pts/0\n"), std::string::npos) << log;
+}
+
 TEST_F(runtime_streaming, deshims_own_client_execs_attaches_and_forwards) {
   std::vector<std::string> deshim = {DESHIM_BINARY, "cri", "--runtime-endpoint",
                                      "unix://" + socket()};
@@ -512,6 +582,53 @@ TEST_F(runtime_streaming, a_streaming_url_is_good_once) {
   auto second = runtime::run_remote_command(response.url(), io);
   ASSERT_FALSE(second);
   EXPECT_NE(second.error().message().find("unknown or expired stream token"), std::string::npos);
+}
+
+/// The WebSocket forms through a real WebSocket client (Debian's python3-websocket under the
+/// thin channel layer of tests/runtime/stream/k8s_websocket_client.py).
+nlohmann::json websocket_client(const std::string& url, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"tests/runtime/stream/k8s_websocket_client.py", url};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto ran = run_process(argv, {.timeout = 60s});
+  EXPECT_TRUE(ran && ran->succeeded()) << (ran ? ran->standard_error : ran.error().describe());
+  if (!ran || !ran->succeeded()) return nlohmann::json::object();
+  return nlohmann::json::parse(ran->standard_output);
+}
+
+TEST_F(runtime_streaming, websocket_exec_and_port_forward_reach_the_container_and_the_pod) {
+  for (const char* protocol : {"v4.channel.k8s.io", "v4.base64.channel.k8s.io"}) {
+    SCOPED_TRACE(protocol);
+    v1::ExecRequest request;
+    request.set_container_id(sleeper_);
+    for (const char* arg : {"sh", "-c", "read line; echo in:$line; echo oops >&2; exit 6"})
+      request.add_cmd(arg);
+    request.set_stdin(true);
+    request.set_stdout(true);
+    request.set_stderr(true);
+    v1::ExecResponse response;
+    ASSERT_TRUE(runtime_->Exec(context().get(), request, &response).ok());
+    auto seen = websocket_client(response.url(), {"--protocol", protocol, "--send", "0:typed\n"});
+    EXPECT_EQ(seen["protocol"], protocol) << seen.dump() << server_log();
+    EXPECT_EQ(seen["channels"]["1"], "in:typed\n");
+    EXPECT_EQ(seen["channels"]["2"], "oops\n");
+    auto status = nlohmann::json::parse(seen["channels"].value("3", std::string("{}")));
+    EXPECT_EQ(status["reason"], "NonZeroExitCode") << seen.dump();
+    EXPECT_EQ(status["details"]["causes"][0]["message"], "6");
+  }
+  v1::PortForwardRequest forward;
+  forward.set_pod_sandbox_id(pod_);
+  forward.add_port(8080);
+  v1::PortForwardResponse forwarded;
+  ASSERT_TRUE(runtime_->PortForward(context().get(), forward, &forwarded).ok());
+  auto seen = websocket_client(forwarded.url(),
+                               {"--protocol", "v4.channel.k8s.io", "--port-prefix", "--send",
+                                "0:GET /index.html HTTP/1.0\r\nHost: pod\r\n\r\n"});
+  EXPECT_EQ(seen["prefixes"]["0"], "901f");  // 8080, little-endian
+  EXPECT_EQ(seen["prefixes"]["1"], "901f");
+  std::string reply = seen["channels"].value("0", std::string());
+  EXPECT_EQ(reply.rfind("HTTP/1.1 200 OK", 0), 0u) << seen.dump() << server_log();
+  EXPECT_NE(reply.find("\r\n\r\nhello-from-the-pod\n"), std::string::npos) << reply;
+  EXPECT_EQ(seen["channels"].value("1", std::string()), "");
 }
 
 TEST_F(runtime_streaming, exec_in_a_missing_container_is_not_found) {

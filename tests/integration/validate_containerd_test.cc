@@ -488,6 +488,7 @@ TEST_F(validate_containerd, scenario_passes_against_containerd_host_and_pod_netw
                                              "cri-container-log",
                                              "cri-exec-sync",
                                              "cri-exec-stream",
+                                             "cri-port-forward-stream",
                                              "cri-container-stats",
                                              "cri-stop-container",
                                              "cri-remove-container",
@@ -517,6 +518,13 @@ TEST_F(validate_containerd, scenario_passes_against_containerd_host_and_pod_netw
     EXPECT_EQ(
         results_of(report, "cri-exec-sync", tree),
         std::vector<std::string>{"pass: `sh -c 'echo exec-ok'` printed exec-ok, exit code 0"});
+    // The page came from httpd in the pod, through containerd's stream server.
+    auto forwarded = results_of(report, "cri-port-forward-stream", tree);
+    ASSERT_EQ(forwarded.size(), 1u);
+    EXPECT_TRUE(std::regex_match(
+        forwarded[0], std::regex("pass: GET /index.html on the pod's port [0-9]+ answered "
+                                 "port-forward-ok through http://127\\.0\\.0\\.1:[0-9]+")))
+        << forwarded[0];
   }
   // The pod's log folder is removed afterwards, as the kubelet does.
   EXPECT_TRUE(fs::is_empty(path("pod-logs")));
@@ -575,9 +583,9 @@ TEST_F(validate_containerd, boot_scenario_passes_against_the_runtime_core) {
   EXPECT_EQ(ids, (std::vector<std::string>{
                      "cri-boot", "cri-version", "cri-status", "cri-sandbox-image", "cri-test-image",
                      "cri-run-pod-sandbox", "cri-create-container", "cri-start-container",
-                     "cri-container-log", "cri-exec-sync", "cri-exec-stream", "cri-container-stats",
-                     "cri-stop-container", "cri-remove-container", "cri-stop-pod-sandbox",
-                     "cri-remove-pod-sandbox"}))
+                     "cri-container-log", "cri-exec-sync", "cri-exec-stream",
+                     "cri-port-forward-stream", "cri-container-stats", "cri-stop-container",
+                     "cri-remove-container", "cri-stop-pod-sandbox", "cri-remove-pod-sandbox"}))
       << report.dump(2);
   // Every static check passes on this tree too (the good node), so validate exits 0.
   EXPECT_EQ(status, 0) << report.dump(2);

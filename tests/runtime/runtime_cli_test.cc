@@ -78,6 +78,41 @@ TEST(runtime_cli, serve_answers_crictl_style_calls_and_stops_on_sigterm) {
   EXPECT_FALSE(std::filesystem::exists(socket));
 }
 
+TEST(runtime_cli, serve_refuses_a_stream_idle_timeout_that_is_no_duration) {
+  for (const auto& [value, message] :
+       {std::pair{"4 hours", "stream_idle_timeout: \"4 hours\" is not a duration: unknown unit"},
+        std::pair{"-1s", "stream_idle_timeout: \"-1s\" is negative"}}) {
+    SCOPED_TRACE(value);
+    scratch_dir dir;
+    write_all(dir / "config.toml",
+              config_for(dir, std::string("  stream_idle_timeout = \"") + value + "\"\n"));
+    auto ran = run_deshim({"runtime", "serve", "--config", (dir / "config.toml").string(),
+                           "--socket", (dir / "run/deshim.sock").string()});
+    EXPECT_EQ(ran.exit_code, 2) << ran.standard_error;
+    EXPECT_NE(ran.standard_error.find(message), std::string::npos) << ran.standard_error;
+    EXPECT_NE(ran.standard_error.find("config.toml"), std::string::npos) << ran.standard_error;
+  }
+}
+
+TEST(runtime_cli, serve_with_an_empty_stream_address_and_no_default_route_names_the_key) {
+  // A network namespace of its own (gone with the process) has only a loopback that is down:
+  // no default route to choose the node's address by, so the start fails as containerd's.
+  scratch_dir dir;
+  write_all(dir / "config.toml", config_for(dir, "  stream_server_address = \"\"\n"));
+  auto ran =
+      run_process({"unshare", "--net", DESHIM_BINARY, "runtime", "serve", "--config",
+                   (dir / "config.toml").string(), "--socket", (dir / "run/deshim.sock").string()});
+  ASSERT_TRUE(ran) << ran.error().describe();
+  EXPECT_EQ(ran->exit_code, 2) << ran->standard_error;
+  EXPECT_NE(
+      ran->standard_error.find("stream_server_address is empty and there is no default route"),
+      std::string::npos)
+      << ran->standard_error;
+  EXPECT_NE(ran->standard_error.find("set stream_server_address to an address of this node"),
+            std::string::npos)
+      << ran->standard_error;
+}
+
 TEST(runtime_cli, cri_against_a_missing_socket_fails_with_crictls_status) {
   scratch_dir dir;
   auto version =

@@ -1,9 +1,16 @@
 #include "runtime/client/validation_scenario.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <fstream>
+#include <mutex>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -124,6 +131,52 @@ v1::PodSandboxConfig sandbox_config(const scenario_options& options, const std::
   namespaces->set_pid(v1::NamespaceMode::CONTAINER);
   namespaces->set_ipc(v1::NamespaceMode::POD);
   return config;
+}
+
+/// A TCP port nothing listens on in this network namespace now (0 when none is found). The
+/// validation pod's web server takes it: in a host-network pod it shares the node's ports.
+uint16_t free_local_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return 0;
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  uint16_t port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0)
+    port = ntohs(address.sin_port);
+  ::close(fd);
+  return port;
+}
+
+/// `GET /` on 127.0.0.1:`port` with HTTP/1.0: the whole reply, or the error.
+result<std::string> http_get_local(uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return environment_error("cannot make a socket");
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval timeout{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+    ::close(fd);
+    return environment_error("cannot connect to the forwarded port " + std::to_string(port));
+  }
+  std::string request = "GET /index.html HTTP/1.0\r\nHost: validate\r\n\r\n";
+  if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
+      static_cast<ssize_t>(request.size())) {
+    ::close(fd);
+    return environment_error("the forwarded connection closed before the request was sent");
+  }
+  std::string reply;
+  char buffer[4096];
+  ssize_t got;
+  while ((got = ::read(fd, buffer, sizeof(buffer))) > 0)
+    reply.append(buffer, static_cast<std::size_t>(got));
+  ::close(fd);
+  return reply;
 }
 
 v1::ContainerConfig container_config(const scenario_options& options) {
@@ -381,6 +434,81 @@ std::vector<scenario_step> run_validation_scenario(cri_client& client,
         } else {
           step.pass("`sh -c 'echo stream-ok; exit 3'` printed stream-ok, exit code 3, through " +
                     url->substr(0, url->find('/', url->find("//") + 2)));
+        }
+      }
+    }
+    {
+      // PortForward through the same stream server, as `kubectl port-forward` reaches it: a
+      // small web server in the pod (busybox's httpd, started with ExecSync) answers through
+      // the forwarded port.
+      step_timer step(steps, "port-forward-stream", "PortForward, then the stream server");
+      const char* fix =
+          "the stream server must answer on stream_server_address:stream_server_port (an "
+          "address of this node; with enable_tls_streaming, a certificate and key that match) "
+          "and reach the pod's port";
+      uint16_t remote = free_local_port();
+      auto server = client.exec_sync(container_id,
+                                     {"/bin/sh", "-c",
+                                      "mkdir -p /tmp/deshim-validate && echo port-forward-ok > "
+                                      "/tmp/deshim-validate/index.html && httpd -p 127.0.0.1:" +
+                                          std::to_string(remote) + " -h /tmp/deshim-validate"},
+                                     10);
+      if (remote == 0) {
+        step.fail("no free port for the pod's web server", "see the system's limits");
+      } else if (!server) {
+        step.fail(server.error(), "see the runtime's log");
+      } else if (server->exit_code() != 0) {
+        step.fail("starting httpd in the container: exit code " +
+                      std::to_string(server->exit_code()) + ", " + server->stderr(),
+                  "the test image needs busybox's httpd for this check (--test-image)");
+      } else if (auto url = client.port_forward(pod_id, {remote}); !url) {
+        step.fail(url.error(), fix);
+      } else {
+        std::atomic<bool> stop{false};
+        std::mutex lock;
+        std::condition_variable ready_changed;
+        uint16_t local = 0;
+        bool ended = false;
+        port_forward_options forward;
+        forward.ready = [&](const std::vector<uint16_t>& ports) {
+          std::lock_guard guard(lock);
+          local = ports.at(0);
+          ready_changed.notify_all();
+        };
+        forward.stop = &stop;
+        result<void> forwarded;
+        std::thread forwarder([&] {
+          forwarded = run_port_forward(*url, {forwarded_port{0, remote}}, forward);
+          std::lock_guard guard(lock);
+          ended = true;
+          ready_changed.notify_all();
+        });
+        {
+          std::unique_lock guard(lock);
+          ready_changed.wait_for(guard, std::chrono::seconds(10),
+                                 [&] { return local != 0 || ended; });
+        }
+        result<std::string> reply = environment_error("the forwarder did not start");
+        // httpd may still be starting when ExecSync returns: a refused connection comes back
+        // as an empty reply; try again for a few seconds.
+        for (int attempt = 0; local != 0 && attempt < 20; ++attempt) {
+          reply = http_get_local(local);
+          if (reply && reply->find("port-forward-ok") != std::string::npos) break;
+          std::this_thread::sleep_for(std::chrono::milliseconds(250));
+        }
+        stop = true;
+        forwarder.join();
+        std::string through = url->substr(0, url->find('/', url->find("//") + 2));
+        if (!forwarded) {
+          step.fail(forwarded.error().message() + " (" + through + ")", fix);
+        } else if (!reply) {
+          step.fail(reply.error().message() + " (" + through + ")", fix);
+        } else if (reply->find("\r\n\r\nport-forward-ok\n") == std::string::npos) {
+          step.fail("the pod's web server answered \"" + reply->substr(0, 200) + "\"",
+                    "PortForward must connect to the pod's port and carry both directions");
+        } else {
+          step.pass("GET /index.html on the pod's port " + std::to_string(remote) +
+                    " answered port-forward-ok through " + through);
         }
       }
     }

@@ -108,6 +108,7 @@ result<monitor_started> start_monitor(const monitor_launch& launch) {
     args.push_back("--stdin");
     args.push_back(launch.stdin_mode);
   }
+  if (launch.tty) args.push_back("--tty");
   args.push_back("--");
   args.insert(args.end(), launch.runc_command.begin(), launch.runc_command.end());
   auto argv = c_strings(args);

@@ -26,6 +26,7 @@ struct monitor_launch {
   std::string oom_events;  ///< the memory cgroup's events file; empty: no OOMKilled reason
   long max_line_size = 16384;
   std::string stdin_mode;                    ///< "", "open" or "once" (monitor_options::stdin_mode)
+  bool tty = false;                          ///< `tty: true`: runc's console socket
   std::vector<std::string> runc_command;     ///< the full `runc ... run --detach ...` argv
   std::chrono::milliseconds timeout{60000};  ///< for runc to return
 };

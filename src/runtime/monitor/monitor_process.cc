@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -12,6 +13,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -20,6 +22,7 @@
 #include "common/fd_io.h"
 #include "common/unix_time.h"
 #include "runtime/monitor/attach_socket.h"
+#include "runtime/monitor/console_socket.h"
 #include "runtime/monitor/cri_log_writer.h"
 #include "runtime/monitor/exit_record.h"
 
@@ -45,6 +48,10 @@ result<monitor_options> parse_monitor_arguments(const std::vector<std::string>& 
   };
   for (; i < args.size(); ++i) {
     const std::string& arg = args[i];
+    if (arg == "--tty") {
+      out.tty = true;
+      continue;
+    }
     if (arg == "--") {
       out.runc_command.assign(args.begin() + static_cast<long>(i) + 1, args.end());
       break;
@@ -114,7 +121,7 @@ int run_monitor(const monitor_options& options) {
   int err_pipe[2];
   int in_pipe[2] = {-1, -1};
   if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0 ||
-      (!options.stdin_mode.empty() && ::pipe2(in_pipe, O_CLOEXEC) != 0)) {
+      (!options.stdin_mode.empty() && !options.tty && ::pipe2(in_pipe, O_CLOEXEC) != 0)) {
     report(std::string("error cannot create pipes: ") + std::strerror(errno));
     return 1;
   }
@@ -124,6 +131,17 @@ int run_monitor(const monitor_options& options) {
   auto attach_listener = listen_attach_socket(options.object_dir);
   int attach_fd = attach_listener ? *attach_listener : -1;
   std::vector<std::string> runc_args = options.runc_command;
+  console_listener console;
+  if (options.tty) {
+    auto listening = listen_console_socket(options.object_dir);
+    if (!listening) {
+      report("error " + listening.error().message());
+      return 1;
+    }
+    console = *listening;
+    runc_args = with_console_socket(std::move(runc_args), console.runc_path);
+  }
+  int terminal = -1;  ///< the pty master, with --tty
   auto argv = c_strings(runc_args);
   pid_t runc = ::fork();
   if (runc < 0) {
@@ -192,13 +210,24 @@ int run_monitor(const monitor_options& options) {
   // is not read: the writer waits, nothing is lost.
   constexpr std::size_t early_output_cap = 8 << 20;
   std::string early_output[2];
+  std::string console_failure;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
   while (!runc_done && std::chrono::steady_clock::now() < deadline) {
-    pollfd fds[3] = {{signal_fd, POLLIN, 0},
+    pollfd fds[4] = {{signal_fd, POLLIN, 0},
                      {early_output[0].size() < early_output_cap ? out_pipe[0] : -1, POLLIN, 0},
-                     {early_output[1].size() < early_output_cap ? err_pipe[0] : -1, POLLIN, 0}};
-    ::poll(fds, 3, 100);
+                     {early_output[1].size() < early_output_cap ? err_pipe[0] : -1, POLLIN, 0},
+                     {terminal < 0 ? console.socket : -1, POLLIN, 0}};
+    ::poll(fds, 4, 100);
     drain_signals();
+    if (fds[3].revents & POLLIN) {
+      // runc waits for us to take the terminal before it starts the container.
+      auto received = receive_terminal(console.socket, std::chrono::seconds(5));
+      if (received) {
+        terminal = *received;
+      } else {
+        console_failure = received.error().message();
+      }
+    }
     char buffer[4096];
     for (int i = 1; i < 3; ++i) {
       if (fds[i].revents & POLLIN) {
@@ -210,6 +239,8 @@ int run_monitor(const monitor_options& options) {
   }
   if (!runc_done || !WIFEXITED(runc_status) || WEXITSTATUS(runc_status) != 0) {
     if (!runc_done) ::kill(runc, SIGKILL);
+    if (options.tty) close_console_listener(console, options.object_dir);
+    if (terminal >= 0) ::close(terminal);
     std::string runc_output = early_output[1] + early_output[0];
     if (runc_output.size() > 65536) runc_output.resize(65536);
     while (!runc_output.empty() && (runc_output.back() == '\n' || runc_output.back() == ' '))
@@ -219,6 +250,29 @@ int run_monitor(const monitor_options& options) {
     }
     report("error " + (runc_output.empty() ? std::string("runc failed") : runc_output));
     return 1;
+  }
+  if (options.tty) {
+    // runc sent the terminal before it returned; a connection may still wait in the backlog.
+    if (terminal < 0 && console_failure.empty()) {
+      auto received = receive_terminal(console.socket, std::chrono::seconds(1));
+      if (received)
+        terminal = *received;
+      else
+        console_failure = received.error().message();
+    }
+    close_console_listener(console, options.object_dir);
+    if (terminal < 0) {
+      report("error " + console_failure);
+      return 1;
+    }
+    // The pipes carried runc's own messages only (none, as it succeeded); the terminal is
+    // the container's stdout from now on, and its stdin when it has one.
+    ::close(out_pipe[0]);
+    ::close(err_pipe[0]);
+    out_pipe[0] = terminal;
+    err_pipe[0] = -1;
+    ::fcntl(terminal, F_SETFL, ::fcntl(terminal, F_GETFL) | O_NONBLOCK);
+    if (!options.stdin_mode.empty()) stdin_fd = ::fcntl(terminal, F_DUPFD_CLOEXEC, 3);
   }
   try {
     container = std::stoi(read_small_file(monitor_pid_file(options.object_dir)).value_or(""));
@@ -289,7 +343,7 @@ int run_monitor(const monitor_options& options) {
   };
 
   bool out_open = true;
-  bool err_open = true;
+  bool err_open = !options.tty;
   std::string control_buffer;
   std::chrono::steady_clock::time_point drain_deadline{};
   while (out_open || err_open) {
@@ -341,12 +395,21 @@ int run_monitor(const monitor_options& options) {
         std::string command = control_buffer.substr(0, newline);
         control_buffer.erase(0, newline + 1);
         if (command == "reopen") do_reopen();
+        unsigned columns = 0, rows = 0;
+        if (terminal >= 0 && std::sscanf(command.c_str(), "resize %u %u", &columns, &rows) == 2 &&
+            columns > 0 && rows > 0 && columns < 65536 && rows < 65536) {
+          winsize size{};
+          size.ws_col = static_cast<unsigned short>(columns);
+          size.ws_row = static_cast<unsigned short>(rows);
+          ::ioctl(terminal, TIOCSWINSZ, &size);
+        }
       }
     }
     char buffer[65536];
     for (int i = 2; i < 4; ++i) {
       if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       ssize_t n = ::read(fds[i].fd, buffer, sizeof(buffer));
+      // A terminal whose container side has closed answers EIO: its end of output.
       if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
       log_stream stream = i == 2 ? log_stream::standard_output : log_stream::standard_error;
       if (n <= 0) {
@@ -367,6 +430,7 @@ int run_monitor(const monitor_options& options) {
     ::unlink(monitor_attach_socket(options.object_dir).c_str());
   }
   close_stdin();
+  if (terminal >= 0) ::close(terminal);
   if (log) {
     if (out_open) (void)log->close_stream(log_stream::standard_output);
     if (err_open) (void)log->close_stream(log_stream::standard_error);

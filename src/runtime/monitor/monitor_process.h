@@ -18,7 +18,12 @@
 //   count while the cgroup still exists (runc removes it only at `runc delete`);
 // - serves Attach on `<dir>/attach` (attach_socket.h): clients get the live stdout and stderr,
 //   and with `--stdin open|once` the container's stdin is a pipe the monitor holds, fed by
-//   the clients (`once`: closed when the first client's input ends, as `stdin_once`).
+//   the clients (`once`: closed when the first client's input ends, as `stdin_once`);
+// - with `--tty` (a container created with `tty: true`), gives runc a console socket
+//   (console_socket.h) and holds the pty master it receives as the container's stdio: what
+//   the terminal prints is the container's stdout (log and attach), attached clients' input
+//   is typed on it when the container has `stdin: true`, and the line `resize COLS ROWS` on
+//   the control fifo sets its size (TIOCSWINSZ), which is how Attach resizes it.
 #pragma once
 
 #include <filesystem>
@@ -43,11 +48,12 @@ struct monitor_options {
   std::string oom_events;  ///< the container's memory.events (v2) or memory.oom_control (v1)
   long max_line_size = 16384;
   std::string stdin_mode;  ///< "": /dev/null; "open": a pipe; "once": closed after one attach
+  bool tty = false;        ///< the container has a terminal (runc's console socket)
   int sync_fd = -1;
   std::vector<std::string> runc_command;
 };
 
-/// Parses `--id ID --dir DIR [--log PATH] [--oom-events PATH] [--stdin open|once]
+/// Parses `--id ID --dir DIR [--log PATH] [--oom-events PATH] [--stdin open|once] [--tty]
 /// --max-line-size N --sync-fd FD -- runc ...`.
 result<monitor_options> parse_monitor_arguments(const std::vector<std::string>& args);
 

@@ -9,6 +9,7 @@
 
 #include "common/fd_io.h"
 #include "runtime/monitor/attach_socket.h"
+#include "runtime/monitor/monitor_process.h"
 
 namespace deshim::runtime {
 
@@ -49,6 +50,7 @@ result<std::shared_ptr<attach_stream>> attach_stream::start(pod_context& context
   if (!socket) return socket.error();
   std::shared_ptr<attach_stream> out(new attach_stream());
   out->socket_ = *socket;
+  out->control_fifo_ = monitor_control_fifo(context.state.container_dir(found->id)).string();
   // Our write ends of stdout and stderr (-1: that stream is read and dropped).
   int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1}, in_pipe[2] = {-1, -1};
   if ((options.stdout && ::pipe2(out_pipe, O_CLOEXEC) != 0) ||
@@ -120,6 +122,15 @@ int attach_stream::take_stderr() {
 int attach_stream::wait() {
   if (output_.joinable()) output_.join();
   return 0;
+}
+
+void attach_stream::resize(uint16_t columns, uint16_t rows) {
+  // Non-blocking: a monitor that is gone (no reader) must not hold up the session.
+  int fifo = ::open(control_fifo_.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fifo < 0) return;
+  // One write of a short line is atomic on a fifo: it cannot mix with a `reopen`.
+  write_all_to_fd(fifo, "resize " + std::to_string(columns) + " " + std::to_string(rows) + "\n");
+  ::close(fifo);
 }
 
 void attach_stream::detach() {

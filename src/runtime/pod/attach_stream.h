@@ -4,10 +4,12 @@
 // The monitor's frames are split onto two pipes (stdout, stderr) that the stream server reads;
 // what the client sends on stdin goes through a third pipe to the socket, whose sending side
 // is shut when that input ends (the monitor then closes a `stdin_once` container's stdin).
-// The session ends when the container's output ends (the monitor closes the socket) or the
-// client detaches.
+// A tty container has one stream (its terminal, sent as stdout) and is resized through the
+// monitor's control fifo. The session ends when the container's output ends (the monitor closes the
+// socket) or the client detaches.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <thread>
@@ -39,6 +41,9 @@ class attach_stream {
   int take_stderr();
   /// Waits until the container's output has ended or the client detached. 0.
   int wait();
+  /// Sets the size of a tty container's terminal: the line `resize COLS ROWS` on the monitor's
+  /// control fifo (the monitor holds the terminal). Ignored without a tty.
+  void resize(uint16_t columns, uint16_t rows);
   /// The client went away: the container goes on (a `stdin_once` container loses its stdin,
   /// as the end of its first attach session).
   void detach();
@@ -46,6 +51,7 @@ class attach_stream {
  private:
   attach_stream() = default;
   int socket_ = -1;
+  std::string control_fifo_;
   int stdin_ = -1, stdout_ = -1, stderr_ = -1;
   std::thread output_;
   std::thread input_;

@@ -354,11 +354,13 @@ result<void> container_service::start(const std::string& id) {
   launch.log_path = record.log_path;
   launch.max_line_size = static_cast<long>(context_.settings->cri.max_container_log_line_size);
   // `stdin: true` gives the container a stdin the monitor feeds from Attach; `stdin_once`
-  // closes it when the first attached client's input ends.
+  // closes it when the first attached client's input ends (with a tty: stops passing input).
   try {
     auto config = nlohmann::json::parse(record.config_json.empty() ? "{}" : record.config_json);
     if (config.value("stdin", false))
       launch.stdin_mode = config.value("stdinOnce", false) ? "once" : "open";
+    // `tty: true`: the spec asks runc for a terminal, which the monitor receives.
+    launch.tty = config.value("tty", false);
   } catch (const std::exception&) {
     // A record without a readable config starts with stdin from /dev/null, as before.
   }

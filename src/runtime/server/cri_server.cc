@@ -11,6 +11,7 @@
 #include <exception>
 #include <nlohmann/json.hpp>
 
+#include "runtime/config/go_duration.h"
 #include "runtime/image/private_folder.h"
 #include "runtime/monitor/container_monitor.h"
 #include "runtime/pod/container_service.h"
@@ -647,6 +648,20 @@ result<std::unique_ptr<cri_server>> cri_server::start(runtime_core& core, const 
     stream_options.address = core.settings.cri.stream_server_address;
     stream_options.port = core.settings.cri.stream_server_port;
     stream_options.tls = core.settings.cri.enable_tls_streaming;
+    // containerd refuses to start with a stream_idle_timeout that is not a Go duration.
+    auto idle = parse_go_duration(core.settings.cri.stream_idle_timeout);
+    if (!idle || idle->count() < 0) {
+      return invalid_input(
+          "stream_idle_timeout: " +
+              (idle ? "\"" + core.settings.cri.stream_idle_timeout +
+                          "\" is negative: every stream would be closed at once"
+                    : idle.error().message()),
+          {core.config_file, 0, 0, "stream_idle_timeout"},
+          idle ? "write a positive duration such as \"4h0m0s\" (containerd's default), or \"0\" "
+                 "for no timeout"
+               : idle.error().hint());
+    }
+    stream_options.idle_timeout = std::chrono::ceil<std::chrono::milliseconds>(*idle);
     // Node paths, found under --root like every node file.
     for (auto [from, to] :
          {std::pair{&core.settings.cri.tls_cert_file, &stream_options.tls_cert_file},

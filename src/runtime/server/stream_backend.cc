@@ -46,6 +46,7 @@ class pod_stream_backend final : public stream_backend {
     out.stdin_fd = session->take_stdin();
     out.stdout_fd = session->take_stdout();
     out.stderr_fd = session->take_stderr();
+    if (request.tty) out.resize = [session](uint16_t w, uint16_t h) { session->resize(w, h); };
     out.wait = [session] { return session->wait(); };
     out.detach = [session] { session->detach(); };
     return out;

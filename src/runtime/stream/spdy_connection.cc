@@ -1,5 +1,6 @@
 #include "runtime/stream/spdy_connection.h"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -60,6 +61,7 @@ bool connection::send(const frame& f) {
     closed_ = true;
     return false;
   }
+  touch();
   return true;
 }
 
@@ -109,6 +111,7 @@ void connection::close() {
 }
 
 std::string connection::serve(stream_handler& handler) {
+  touch();
   frame_reader reader;
   reader.feed(already_read_);
   already_read_.clear();
@@ -155,6 +158,21 @@ std::string connection::serve(stream_handler& handler) {
       }
     }
     if (closed_) return "closed";
+    if (idle_timeout_.count() > 0 && !finished_) {
+      // Wait for the client at most until the connection has been idle for the timeout;
+      // frames we send count as activity too (a command printing slowly keeps it open).
+      using clock = std::chrono::steady_clock;
+      clock::time_point last{clock::duration(last_activity_.load())};
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(last + idle_timeout_ -
+                                                                        clock::now());
+      if (left.count() <= 0) {
+        close();
+        return "idle for longer than stream_idle_timeout";
+      }
+      pollfd readable{fd_, POLLIN, 0};
+      int ready = ::poll(&readable, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
+      if (ready == 0 || (ready < 0 && errno == EINTR)) continue;
+    }
     ssize_t got = ::read(fd_, buffer, sizeof(buffer));
     if (got == 0) return "the client closed the connection";
     if (got < 0) {
@@ -162,6 +180,7 @@ std::string connection::serve(stream_handler& handler) {
       if (finished_ && (errno == EAGAIN || errno == EWOULDBLOCK)) return "finished";
       return closed_ ? "closed" : std::string("read failed: ") + std::strerror(errno);
     }
+    touch();
     reader.feed(std::string_view(buffer, static_cast<std::size_t>(got)));
   }
 }

@@ -61,6 +61,9 @@ class connection {
   /// Ends the connection now: `serve` returns, sends fail.
   void close();
   bool closed() const { return closed_; }
+  /// stream_idle_timeout: `serve` closes the connection when no frame went either way for
+  /// this long (0, the default: never). Set before `serve`.
+  void set_idle_timeout(std::chrono::milliseconds timeout) { idle_timeout_ = timeout; }
 
  private:
   bool send(const frame& f);
@@ -73,6 +76,10 @@ class connection {
   uint32_t last_client_stream_ = 0;
   std::atomic<bool> closed_{false};
   std::atomic<bool> finished_{false};
+  std::chrono::milliseconds idle_timeout_{0};
+  /// steady_clock ticks of the last frame read or written.
+  std::atomic<std::chrono::steady_clock::rep> last_activity_{0};
+  void touch() { last_activity_ = std::chrono::steady_clock::now().time_since_epoch().count(); }
 };
 
 }  // namespace deshim::runtime::spdy

@@ -16,9 +16,11 @@
 #include <sstream>
 
 #include "common/fd_io.h"
+#include "runtime/stream/node_address.h"
 #include "runtime/stream/port_forward.h"
 #include "runtime/stream/remote_command.h"
 #include "runtime/stream/spdy_connection.h"
+#include "runtime/stream/websocket_streams.h"
 
 namespace deshim::runtime {
 
@@ -118,8 +120,15 @@ result<std::unique_ptr<stream_server>> stream_server::start(
                          port_key, "set a port from 0 to 65535 (0 picks a free one)");
   }
   if (options.address.empty()) {
-    return invalid_input("stream_server_address is empty", address_key,
-                         "set it to an address of this node, e.g. \"127.0.0.1\"");
+    // containerd then serves on the node's address: the default route's interface's.
+    auto chosen = node_address();
+    if (!chosen) {
+      return invalid_input(chosen.error().message(), address_key, chosen.error().hint());
+    }
+    options.address = *chosen;
+    if (options.log)
+      options.log("stream server: stream_server_address is empty: serving on the node's address " +
+                  *chosen + " (of the default route's interface), as containerd does");
   }
   sockaddr_storage storage{};
   socklen_t length = 0;
@@ -330,17 +339,32 @@ void stream_server::serve_connection(int fd) {
     return fail(http::status::bad_request,
                 "the token was made for /" + std::string(stream_path(found->kind)) + "/");
   }
+  auto logger = [this](const std::string& line) { log(line); };
+  if (is_websocket_request(request)) {
+    auto protocol =
+        choose_websocket_protocol(found->kind, header_values(request, "Sec-WebSocket-Protocol"));
+    if (!protocol) {
+      std::string list;
+      for (const auto& s : websocket_protocols(found->kind))
+        list += (list.empty() ? "" : ", ") + s;
+      return fail(
+          http::status::bad_request,
+          "none of the offered WebSocket subprotocols is served; the server speaks " + list);
+    }
+    serve_websocket(fd, request, *found, *protocol, *backend_, options_.idle_timeout, logger);
+    return;
+  }
   auto connection_values = header_values(request, "Connection");
   auto upgrade_values = header_values(request, "Upgrade");
   if (!has_token(connection_values, "upgrade") || upgrade_values.empty()) {
     return fail(http::status::bad_request,
-                "the stream server needs a connection upgrade to SPDY/3.1 (Connection: Upgrade, "
-                "Upgrade: SPDY/3.1)");
+                "the stream server needs a connection upgrade to SPDY/3.1 or WebSocket "
+                "(Connection: Upgrade, Upgrade: SPDY/3.1 or websocket)");
   }
   if (!has_token(upgrade_values, "SPDY/3.1")) {
     return fail(http::status::bad_request,
                 "unsupported upgrade " + upgrade_values.front() +
-                    ": the deshim stream server speaks SPDY/3.1 (WebSocket is not served yet)");
+                    ": the deshim stream server speaks SPDY/3.1 and WebSocket");
   }
   auto offered = header_values(request, "X-Stream-Protocol-Version");
   std::vector<std::string> supported;
@@ -376,7 +400,7 @@ void stream_server::serve_connection(int fd) {
   head << response;
   send_text(fd, head.str());
   spdy::connection connection(fd, std::move(buffer));
-  auto logger = [this](const std::string& line) { log(line); };
+  connection.set_idle_timeout(options_.idle_timeout);
   if (found->kind == stream_kind::port_forward) {
     serve_port_forward(connection, *found, *backend_, logger);
   } else {

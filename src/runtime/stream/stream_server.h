@@ -6,10 +6,11 @@
 // answers with `http://ADDRESS:PORT/<exec|attach|portforward>/<token>`. A client connects,
 // asks to upgrade to SPDY/3.1 with the subprotocols it speaks (`X-Stream-Protocol-Version`),
 // and the server answers 101 with the one it picked, then serves remote command or port
-// forward over the connection. HTTP requests are parsed with Boost.Beast; one thread per
-// connection (a node has few streams at once, and each needs blocking copies anyway). With
-// `enable_tls_streaming` the URLs are https and each connection's TLS is terminated first
-// (tls_terminator.h).
+// forward over the connection. A client that asks for a WebSocket upgrade instead gets the
+// same over Kubernetes' channel WebSocket protocols (websocket_streams.h). HTTP requests are parsed
+// with Boost.Beast; one thread per connection (a node has few streams at once, and each needs
+// blocking copies anyway). With `enable_tls_streaming` the URLs are https and each connection's TLS
+// is terminated first (tls_terminator.h).
 #pragma once
 
 #include <atomic>
@@ -38,6 +39,9 @@ struct stream_server_options {
   std::string tls_key_file;
   std::string config_file;  ///< for messages
   std::chrono::milliseconds token_ttl = std::chrono::minutes(1);
+  /// stream_idle_timeout: a stream connection that moves nothing for this long is closed
+  /// (0: never).
+  std::chrono::milliseconds idle_timeout = std::chrono::hours(4);
   std::function<void(const std::string&)> log;  ///< one line per stream; may be empty
 };
 

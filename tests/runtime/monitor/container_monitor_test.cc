@@ -16,6 +16,7 @@
 #include <sstream>
 #include <thread>
 
+#include "runtime/monitor/console_socket.h"
 #include "runtime/monitor/exit_record.h"
 #include "runtime/monitor/monitor_process.h"
 
@@ -260,6 +261,19 @@ TEST(container_monitor, arguments_parse_and_bad_ones_are_errors) {
   EXPECT_FALSE(parse_monitor_arguments({"--id"}));
   EXPECT_FALSE(parse_monitor_arguments({"--max-line-size", "x", "--", "runc"}));
   EXPECT_FALSE(parse_monitor_arguments({"--bogus", "1", "--", "runc"}));
+  EXPECT_FALSE(parsed->tty);
+  auto tty = parse_monitor_arguments(
+      {"--id", "c1", "--dir", "/s/c1", "--tty", "--stdin", "open", "--", "runc", "run", "c1"});
+  ASSERT_TRUE(tty) << tty.error().describe();
+  EXPECT_TRUE(tty->tty);
+  EXPECT_EQ(tty->stdin_mode, "open");
+}
+
+TEST(container_monitor, the_console_socket_goes_after_runs_own_argument) {
+  EXPECT_EQ(with_console_socket({"runc", "--root", "/r", "run", "--detach", "c1"},
+                                "/proc/self/fd/7/console"),
+            (std::vector<std::string>{"runc", "--root", "/r", "run", "--console-socket",
+                                      "/proc/self/fd/7/console", "--detach", "c1"}));
 }
 
 }  // namespace

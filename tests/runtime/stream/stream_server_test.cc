@@ -19,6 +19,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "common/fd_io.h"
@@ -301,6 +302,167 @@ TEST_F(stream_server_test, port_forward_carries_data_both_ways_on_several_connec
   echo.join();
   ::close(listener);
   EXPECT_TRUE(forwarded) << forwarded.error().describe();
+}
+
+/// What the channel WebSocket client (python3-websocket under a thin channel layer, see
+/// k8s_websocket_client.py) saw: the chosen protocol, the first message, each channel's bytes;
+/// or the HTTP status of a refusal.
+nlohmann::json websocket_client(const std::string& url, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"tests/runtime/stream/k8s_websocket_client.py", url};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto ran = run_process(argv, {.timeout = std::chrono::seconds(60)});
+  EXPECT_TRUE(ran && ran->succeeded()) << (ran ? ran->standard_error : ran.error().describe());
+  if (!ran || !ran->succeeded()) return nlohmann::json::object();
+  return nlohmann::json::parse(ran->standard_output);
+}
+
+TEST_F(stream_server_test, websocket_exec_carries_stdin_stdout_stderr_and_the_v4_status) {
+  for (const char* protocol : {"v4.channel.k8s.io", "v4.base64.channel.k8s.io"}) {
+    SCOPED_TRACE(protocol);
+    auto seen =
+        websocket_client(exec_url("read line; echo got:$line; echo to-stderr >&2; exit 3", true),
+                         {"--protocol", protocol, "--send", "0:hello ws\n"});
+    EXPECT_EQ(seen["protocol"], protocol);
+    // The ready signal: an empty message on stdout before anything else.
+    EXPECT_EQ(seen["first"], nlohmann::json::array({1, 0, ""}));
+    EXPECT_EQ(seen["channels"]["1"], "got:hello ws\n");
+    EXPECT_EQ(seen["channels"]["2"], "to-stderr\n");
+    auto status = nlohmann::json::parse(seen["channels"].value("3", std::string("{}")));
+    EXPECT_EQ(status["status"], "Failure");
+    EXPECT_EQ(status["reason"], "NonZeroExitCode");
+    EXPECT_EQ(status["details"]["causes"][0]["message"], "3");
+  }
+  auto success =
+      websocket_client(exec_url("echo fine", false), {"--protocol", "v4.base64.channel.k8s.io"});
+  EXPECT_EQ(success["channels"]["1"], "fine\n");
+  EXPECT_EQ(success["channels"]["3"], R"({"metadata":{},"status":"Success"})");
+  EXPECT_EQ(backend->execs, 3);
+}
+
+TEST_F(stream_server_test, websocket_exec_before_v4_reports_failures_as_text) {
+  auto failed =
+      websocket_client(exec_url("echo old; exit 4", false), {"--protocol", "channel.k8s.io"});
+  EXPECT_EQ(failed["protocol"], "channel.k8s.io");
+  EXPECT_EQ(failed["channels"]["1"], "old\n");
+  EXPECT_EQ(failed["channels"]["3"], "command terminated with non-zero exit code: exit status 4");
+  auto fine =
+      websocket_client(exec_url("echo old-ok", false), {"--protocol", "base64.channel.k8s.io"});
+  EXPECT_EQ(fine["protocol"], "base64.channel.k8s.io");
+  EXPECT_EQ(fine["channels"]["1"], "old-ok\n");
+  EXPECT_FALSE(fine["channels"].contains("3")) << fine.dump();
+  // A client that names no subprotocol gets binary channels, as from the kubelet.
+  auto unnamed = websocket_client(exec_url("echo plain", false), {});
+  EXPECT_EQ(unnamed["protocol"], "");
+  EXPECT_EQ(unnamed["channels"]["1"], "plain\n");
+}
+
+TEST_F(stream_server_test, websocket_with_no_served_subprotocol_is_refused) {
+  auto refused = websocket_client(exec_url("true", false), {"--protocol", "v9.channel.k8s.io"});
+  EXPECT_EQ(refused["status"], 400) << refused.dump();
+  EXPECT_EQ(backend->execs, 0);
+}
+
+TEST_F(stream_server_test, websocket_port_forward_prefixes_the_port_and_carries_data) {
+  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  ASSERT_EQ(::listen(listener, 8), 0);
+  socklen_t length = sizeof(address);
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+  uint16_t remote = ntohs(address.sin_port);
+  std::thread echo([listener] {
+    for (int i = 0; i < 2; ++i) {
+      int fd = ::accept(listener, nullptr, nullptr);
+      if (fd < 0) return;
+      char buffer[256];
+      ssize_t got = ::read(fd, buffer, sizeof(buffer));
+      if (got > 0)
+        write_all_to_fd(fd, "echo:" + std::string(buffer, static_cast<std::size_t>(got)));
+      ::close(fd);
+    }
+  });
+  char prefix[5];
+  std::snprintf(prefix, sizeof(prefix), "%02x%02x", remote & 0xff, remote >> 8);
+  for (const char* protocol : {"v4.channel.k8s.io", "v4.base64.channel.k8s.io"}) {
+    SCOPED_TRACE(protocol);
+    stream_request request;
+    request.kind = stream_kind::port_forward;
+    request.pod_id = "stand-in";
+    request.ports = {remote};
+    auto url = server->url_for(request);
+    ASSERT_TRUE(url);
+    auto seen =
+        websocket_client(*url, {"--protocol", protocol, "--port-prefix", "--send", "0:ping ws"});
+    EXPECT_EQ(seen["protocol"], protocol);
+    EXPECT_EQ(seen["prefixes"]["0"], prefix);
+    EXPECT_EQ(seen["prefixes"]["1"], prefix);
+    EXPECT_EQ(seen["channels"]["0"], "echo:ping ws");
+    EXPECT_EQ(seen["channels"].value("1", std::string()), "");
+  }
+  echo.join();
+  ::close(listener);
+  // A port where nothing listens: the error channel says so.
+  stream_request request;
+  request.kind = stream_kind::port_forward;
+  request.pod_id = "stand-in";
+  request.ports = {remote};
+  auto url = server->url_for(request);
+  ASSERT_TRUE(url);
+  auto refused = websocket_client(*url, {"--protocol", "v4.channel.k8s.io", "--port-prefix"});
+  EXPECT_NE(refused["channels"]
+                .value("1", std::string())
+                .find("error forwarding port " + std::to_string(remote) + " to pod stand-in"),
+            std::string::npos)
+      << refused.dump();
+}
+
+TEST(stream_server_idle, an_idle_stream_is_closed_and_a_busy_one_is_not) {
+  auto backend = std::make_shared<host_process_stand_in>();
+  stream_server_options options;
+  options.idle_timeout = std::chrono::milliseconds(600);
+  auto started = stream_server::start(options, backend);
+  ASSERT_TRUE(started) << started.error().describe();
+  auto& server = **started;
+  auto url = [&](const std::string& command) {
+    stream_request request;
+    request.kind = stream_kind::exec;
+    request.container_id = "stand-in";
+    request.command = {command};
+    request.stdout = true;
+    request.stderr = true;
+    return server.url_for(request).value();
+  };
+  int out[2];
+  ASSERT_EQ(::pipe(out), 0);
+  remote_command_io io;
+  io.stdout_fd = out[1];
+  io.stderr_fd = out[1];
+  // SPDY: a command that prints nothing for 20 s is cut after the idle timeout.
+  auto begin = std::chrono::steady_clock::now();
+  auto quiet = run_remote_command(url("exec sleep 20"), io);
+  auto took = std::chrono::steady_clock::now() - begin;
+  // Cut without a status: the client has nothing to report but the end of the connection.
+  if (quiet) {
+    EXPECT_EQ(*quiet, 0);
+  }
+  EXPECT_LT(took, std::chrono::seconds(10));
+  EXPECT_GE(took, std::chrono::milliseconds(500));
+  // One that prints every 100 ms for 1.5 s stays open and ends normally.
+  auto busy = run_remote_command(url("for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do echo $i; "
+                                     "sleep 0.1; done; exit 4"),
+                                 io);
+  ASSERT_TRUE(busy) << busy.error().describe();
+  EXPECT_EQ(*busy, 4);
+  ::close(out[1]);
+  ::close(out[0]);
+  // WebSocket: the same cut.
+  begin = std::chrono::steady_clock::now();
+  auto seen = websocket_client(url("exec sleep 20"), {"--protocol", "v4.channel.k8s.io"});
+  took = std::chrono::steady_clock::now() - begin;
+  EXPECT_LT(took, std::chrono::seconds(10));
+  EXPECT_FALSE(seen["channels"].contains("3")) << seen.dump();  // no status: it was cut
 }
 
 TEST(stream_server_tls, a_self_signed_server_serves_https) {
