@@ -118,8 +118,8 @@ result<std::vector<resolved_address>> resolve_host(const std::string& host, uint
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   // A numeric port: c-ares would otherwise look the service up with getservbyname, which in a
-  // static glibc loads NSS modules.
-  hints.ai_flags = ARES_AI_NUMERICSERV;
+  // static glibc loads NSS modules. ENVHOSTS: CARES_HOSTS, when set, names the hosts file.
+  hints.ai_flags = ARES_AI_NUMERICSERV | ARES_AI_ENVHOSTS;
   std::string service = std::to_string(port);
   ares_getaddrinfo(channel, host.c_str(), service.c_str(), &hints, &on_addresses, &state);
   wait_for(channel, state);
