@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 
@@ -50,9 +51,15 @@ bool literal_address(const std::string& host, uint16_t port, resolved_address& o
   return false;
 }
 
-/// Runs the channel's sockets until the lookup has answered.
-void wait_for(ares_channel channel, lookup_state& state) {
+/// Runs the channel's sockets until the lookup has answered or `limit` has passed (then the
+/// lookup is cancelled: the callback runs with ARES_ECANCELLED).
+void wait_for(ares_channel channel, lookup_state& state, std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
   while (!state.done) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      ares_cancel(channel);
+      break;
+    }
     ares_socket_t sockets[ARES_GETSOCK_MAXNUM];
     int mask = ares_getsock(channel, sockets, ARES_GETSOCK_MAXNUM);
     std::vector<pollfd> polled;
@@ -99,9 +106,10 @@ result<std::vector<resolved_address>> resolve_host(const std::string& host, uint
   static std::once_flag library;
   std::call_once(library, [] { ares_library_init(ARES_LIB_INIT_ALL); });
 
+  // Each name server's timeout and attempts are resolv.conf's; `options.timeout` bounds the
+  // whole lookup.
   ares_options settings{};
-  int mask = ARES_OPT_TIMEOUTMS;
-  settings.timeout = static_cast<int>(options.timeout.count());
+  int mask = 0;
   std::string resolv_conf = options.resolv_conf;
   if (!resolv_conf.empty()) {
     settings.resolvconf_path = resolv_conf.data();
@@ -122,13 +130,15 @@ result<std::vector<resolved_address>> resolve_host(const std::string& host, uint
   hints.ai_flags = ARES_AI_NUMERICSERV | ARES_AI_ENVHOSTS;
   std::string service = std::to_string(port);
   ares_getaddrinfo(channel, host.c_str(), service.c_str(), &hints, &on_addresses, &state);
-  wait_for(channel, state);
+  wait_for(channel, state, options.timeout);
   ares_destroy(channel);
   if (state.status != ARES_SUCCESS || state.found.empty()) {
-    return environment_error(
-        "cannot resolve " + host + ": " +
-            (state.status != ARES_SUCCESS ? ares_strerror(state.status) : "no address"),
-        {}, "check the name, /etc/hosts and the name servers in /etc/resolv.conf");
+    std::string why = state.status == ARES_ECANCELLED
+                          ? "no answer within " + std::to_string(options.timeout.count()) + " ms"
+                      : state.status != ARES_SUCCESS ? ares_strerror(state.status)
+                                                     : "no address";
+    return environment_error("cannot resolve " + host + ": " + why, {},
+                             "check the name, /etc/hosts and the name servers in /etc/resolv.conf");
   }
   return std::move(state.found);
 }

@@ -20,8 +20,8 @@
 namespace deshim::http {
 
 struct resolve_options {
-  std::string resolv_conf;  ///< empty: /etc/resolv.conf
-  std::chrono::milliseconds timeout{10000};
+  std::string resolv_conf;                   ///< empty: /etc/resolv.conf
+  std::chrono::milliseconds timeout{10000};  ///< the whole lookup (per server: resolv.conf)
 };
 
 /// One address of a host, ready for connect(2).
