@@ -4,10 +4,10 @@
 // the service account's token and ca.crt where the kubelet mounts them.
 //
 // Both are host paths, never under --root: the credentials belong to where deshim runs, not to
-// the node filesystem it reads. Only what libcurl can use directly is supported: a CA (file or
-// data), a bearer token (or token file), a client certificate and key (file or data). A user
-// that needs an exec plugin or an auth provider is refused with a message, since running a
-// credential program on every node of a fleet is not a pre-flight check's business.
+// the node filesystem it reads. Only what the HTTP client (common/http) takes directly is
+// supported: a CA (file or data), a bearer token (or token file), a client certificate and key
+// (file or data). A user that needs an exec plugin or an auth provider is refused with a message,
+// since running a credential program on every node of a fleet is not a pre-flight check's business.
 #pragma once
 
 #include <filesystem>

@@ -1,45 +1,22 @@
 #include "analyze/docker_engine_client.h"
 
-#include <curl/curl.h>
-
 #include <filesystem>
-#include <memory>
-#include <optional>
 #include <system_error>
 
-#include "analyze/curl_global.h"
+#include "common/http/client.h"
 #include "common/json_document.h"
 
 namespace deshim::analyze {
 namespace {
 
-std::size_t append_body(char* data, std::size_t size, std::size_t count, void* target) {
-  static_cast<std::string*>(target)->append(data, size * count);
-  return size * count;
-}
-
-/// What `stream` hands libcurl: the caller's sink, and what stopped it.
-struct stream_target {
-  CURL* curl = nullptr;
-  const std::function<result<void>(std::string_view)>* sink = nullptr;
-  std::optional<deshim::error> sink_error;
-  std::string error_body;  ///< the body of a non-2xx answer, for its message
-};
-
-std::size_t pass_to_sink(char* data, std::size_t size, std::size_t count, void* opaque) {
-  auto* target = static_cast<stream_target*>(opaque);
-  long status = 0;
-  curl_easy_getinfo(target->curl, CURLINFO_RESPONSE_CODE, &status);
-  if (status < 200 || status >= 300) {
-    if (target->error_body.size() < 65536) target->error_body.append(data, size * count);
-    return size * count;
-  }
-  auto passed = (*target->sink)(std::string_view(data, size * count));
-  if (!passed) {
-    target->sink_error = passed.error();
-    return 0;  // libcurl stops with CURLE_WRITE_ERROR
-  }
-  return size * count;
+/// A request to dockerd's socket: the URL's host is only the Host header.
+http::request engine_request(const std::string& socket, const std::string& url_path) {
+  http::request request;
+  request.url = "http://localhost" + url_path;
+  request.unix_socket = socket;
+  request.connect_timeout = std::chrono::milliseconds(5000);
+  request.use_proxy_environment = false;
+  return request;
 }
 
 /// dockerd's `{"message": "..."}` error body, or the body itself.
@@ -101,28 +78,17 @@ result<nlohmann::json> docker_engine_client::get(const std::string& path) const 
 }
 
 result<nlohmann::json> docker_engine_client::request(const std::string& url_path) const {
-  init_curl_once();
-  std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), &curl_easy_cleanup);
-  if (!curl) return environment_error("libcurl could not start a request");
-  std::string body;
-  std::string url = "http://localhost" + url_path;
-  char message[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(curl.get(), CURLOPT_UNIX_SOCKET_PATH, socket_.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, &append_body);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, message);
-  curl_easy_setopt(curl.get(), CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT_MS, 60000L);
-  curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
-  CURLcode code = curl_easy_perform(curl.get());
-  if (code != CURLE_OK) {
-    // curl speaks of "localhost port 80" even over a unix socket; name the socket instead.
-    std::string why = message[0] ? message : curl_easy_strerror(code);
-    if (code == CURLE_COULDNT_CONNECT) {
-      std::error_code failed;
+  http::request request = engine_request(socket_, url_path);
+  request.total_timeout = std::chrono::milliseconds(60000);
+  http::failure failed;
+  // dockerd's JSON answers are small; a few hundred megabytes would be a broken daemon.
+  auto answer = http::perform_buffered(request, std::size_t{256} << 20, &failed);
+  if (!answer) {
+    std::string why = failed.reason.empty() ? answer.error().message() : failed.reason;
+    if (failed.stage == http::failure_stage::connect) {
+      std::error_code missing;
       why =
-          std::filesystem::exists(socket_, failed)
+          std::filesystem::exists(socket_, missing)
               ? "cannot connect to " + socket_ + " (is dockerd running, and may this user use it?)"
               : socket_ + " does not exist";
     }
@@ -131,13 +97,12 @@ result<nlohmann::json> docker_engine_client::request(const std::string& url_path
         "start dockerd, point --docker-host at its socket, or leave --docker-host out to "
         "analyse files only");
   }
-  long status = 0;
-  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
-  if (status < 200 || status >= 300) {
+  if (answer->status < 200 || answer->status >= 300) {
     return environment_error("the Docker daemon at " + endpoint_ + " answered GET " + url_path +
-                             " with HTTP " + std::to_string(status) + ": " + daemon_message(body));
+                             " with HTTP " + std::to_string(answer->status) + ": " +
+                             daemon_message(answer->body));
   }
-  auto parsed = parse_json_document(body, "docker API GET " + url_path);
+  auto parsed = parse_json_document(answer->body, "docker API GET " + url_path);
   if (!parsed) {
     return environment_error("the Docker daemon at " + endpoint_ + " sent invalid JSON for GET " +
                              url_path + ": " + parsed.error().message());
@@ -147,39 +112,32 @@ result<nlohmann::json> docker_engine_client::request(const std::string& url_path
 
 result<void> docker_engine_client::stream(
     const std::string& path, const std::function<result<void>(std::string_view)>& sink) const {
-  init_curl_once();
-  std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), &curl_easy_cleanup);
-  if (!curl) return environment_error("libcurl could not start a request");
   std::string url_path = api_version_.empty() ? path : "/v" + api_version_ + path;
-  std::string url = "http://localhost" + url_path;
-  stream_target target{curl.get(), &sink, std::nullopt, {}};
-  char message[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(curl.get(), CURLOPT_UNIX_SOCKET_PATH, socket_.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, &pass_to_sink);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &target);
-  // Larger reads than libcurl's 16 KiB default: fewer calls into the sink for gigabytes.
-  curl_easy_setopt(curl.get(), CURLOPT_BUFFERSIZE, 512L * 1024);
-  curl_easy_setopt(curl.get(), CURLOPT_ERRORBUFFER, message);
-  curl_easy_setopt(curl.get(), CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+  http::request request = engine_request(socket_, url_path);
   // An export of gigabytes takes as long as it takes; a stalled one does not.
-  curl_easy_setopt(curl.get(), CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(curl.get(), CURLOPT_LOW_SPEED_TIME, 60L);
-  curl_easy_setopt(curl.get(), CURLOPT_NOSIGNAL, 1L);
-  CURLcode code = curl_easy_perform(curl.get());
-  if (target.sink_error) return *target.sink_error;
-  if (code != CURLE_OK) {
-    std::string why = message[0] ? message : curl_easy_strerror(code);
-    return environment_error(
-        "the Docker daemon at " + endpoint_ + " stopped answering GET " + url_path + ": " + why, {},
-        "check that dockerd is running, then run the command again");
+  request.idle_timeout = std::chrono::milliseconds(60000);
+  std::string error_body;  // the body of a non-2xx answer, for its message
+  http::failure failed;
+  auto head = http::perform(
+      request,
+      [&](const http::response_head& answer, std::string_view data) -> result<void> {
+        if (answer.status < 200 || answer.status >= 300) {
+          if (error_body.size() < 65536) error_body.append(data);
+          return {};
+        }
+        return sink(data);
+      },
+      &failed);
+  if (!head) {
+    if (failed.stage == http::failure_stage::sink) return head.error();
+    return environment_error("the Docker daemon at " + endpoint_ + " stopped answering GET " +
+                                 url_path + ": " + failed.reason,
+                             {}, "check that dockerd is running, then run the command again");
   }
-  long status = 0;
-  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
-  if (status < 200 || status >= 300) {
+  if (head->status < 200 || head->status >= 300) {
     return environment_error("the Docker daemon at " + endpoint_ + " answered GET " + url_path +
-                             " with HTTP " + std::to_string(status) + ": " +
-                             daemon_message(target.error_body));
+                             " with HTTP " + std::to_string(head->status) + ": " +
+                             daemon_message(error_body));
   }
   return {};
 }

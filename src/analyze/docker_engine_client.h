@@ -1,4 +1,4 @@
-// A small Docker Engine API client: HTTP GET over dockerd's unix socket, with libcurl.
+// A small Docker Engine API client: HTTP GET over dockerd's unix socket (common/http).
 //
 // Only reads: deshim never changes the daemon it analyses (`migrate carry-images` reads images
 // out of it with `stream`). The API version is negotiated once

@@ -1,6 +1,6 @@
 #include "runtime/client/stream_client.h"
 
-#include <netdb.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "common/fd_io.h"
+#include "common/http/resolve.h"
 #include "runtime/stream/port_forward.h"
 #include "runtime/stream/remote_command.h"
 #include "runtime/stream/spdy_connection.h"
@@ -91,24 +92,21 @@ result<upgraded> connect_and_upgrade(const std::string& url,
                                      const std::vector<std::string>& protocols) {
   auto where = parse_url(url);
   if (!where) return where.error();
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  int resolved = ::getaddrinfo(where->host.c_str(), where->port.c_str(), &hints, &found);
-  if (resolved != 0) {
-    return environment_error("cannot resolve " + where->host + ": " + ::gai_strerror(resolved));
-  }
+  // c-ares, not getaddrinfo: the static deshim loads no NSS module (common/http/resolve.h).
+  auto found =
+      deshim::http::resolve_host(where->host, static_cast<uint16_t>(std::stoi(where->port)));
+  if (!found) return found.error();
   int fd = -1;
   int failure = 0;
-  for (addrinfo* a = found; a != nullptr; a = a->ai_next) {
-    fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+  for (const auto& address : *found) {
+    fd = ::socket(address.family(), SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) continue;
-    if (::connect(fd, a->ai_addr, a->ai_addrlen) == 0) break;
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&address.address), address.length) == 0)
+      break;
     failure = errno;
     ::close(fd);
     fd = -1;
   }
-  ::freeaddrinfo(found);
   if (fd < 0) {
     return environment_error("cannot connect to the stream server " + where->host + ":" +
                                  where->port + ": " + std::strerror(failure),
@@ -479,23 +477,31 @@ result<void> run_port_forward(const std::string& url, const std::vector<forwarde
       ::close(fd);
   };
   for (const auto& port : ports) {
-    addrinfo hints{};
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICHOST | AI_PASSIVE;
-    addrinfo* found = nullptr;
-    if (::getaddrinfo(options.address.c_str(), std::to_string(port.local).c_str(), &hints,
-                      &found) != 0) {
+    // An IP address only (no name lookup): inet_pton, not getaddrinfo (no NSS in static deshim).
+    sockaddr_storage listen_address{};
+    socklen_t listen_length = 0;
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&listen_address);
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&listen_address);
+    if (::inet_pton(AF_INET, options.address.c_str(), &v4->sin_addr) == 1) {
+      v4->sin_family = AF_INET;
+      v4->sin_port = htons(port.local);
+      listen_length = sizeof(sockaddr_in);
+    } else if (::inet_pton(AF_INET6, options.address.c_str(), &v6->sin6_addr) == 1) {
+      v6->sin6_family = AF_INET6;
+      v6->sin6_port = htons(port.local);
+      listen_length = sizeof(sockaddr_in6);
+    } else {
       close_listeners();
       return error(error_kind::usage, "\"" + options.address + "\" is not an IP address", {},
                    "give --address 127.0.0.1 or another address of this machine");
     }
-    int fd = ::socket(found->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = ::socket(listen_address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     int one = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    bool bound =
-        fd >= 0 && ::bind(fd, found->ai_addr, found->ai_addrlen) == 0 && ::listen(fd, 64) == 0;
+    bool bound = fd >= 0 &&
+                 ::bind(fd, reinterpret_cast<sockaddr*>(&listen_address), listen_length) == 0 &&
+                 ::listen(fd, 64) == 0;
     int failure = errno;
-    ::freeaddrinfo(found);
     if (!bound) {
       if (fd >= 0) ::close(fd);
       close_listeners();

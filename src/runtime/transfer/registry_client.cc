@@ -1,12 +1,13 @@
 #include "runtime/transfer/registry_client.h"
 
-#include <curl/curl.h>
 #include <openssl/evp.h>
 
 #include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "common/http/client.h"
+#include "common/http/url.h"
 #include "runtime/image/digest.h"
 
 namespace deshim::runtime {
@@ -15,13 +16,13 @@ namespace {
 constexpr uint64_t max_manifest_size = 4 << 20;
 
 const char* manifest_accept =
-    "Accept: application/vnd.docker.distribution.manifest.v2+json, "
+    "application/vnd.docker.distribution.manifest.v2+json, "
     "application/vnd.docker.distribution.manifest.list.v2+json, "
     "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, */*";
 
 /// "HTTP <status>", with what a 401 or 403 means once credentials were offered (a 401 before
 /// that was answered with them, or with "asks for credentials").
-std::string http_status_text(long status) {
+std::string http_status_text(int status) {
   std::string text = "HTTP " + std::to_string(status);
   if (status == 401) text += " (the registry refused the credentials)";
   if (status == 403) text += " (the registry refused access to the repository)";
@@ -51,53 +52,28 @@ std::string base64(const std::string& text) {
 }
 
 std::string escape(const std::string& text) {
-  char* escaped = curl_easy_escape(nullptr, text.c_str(), static_cast<int>(text.size()));
-  std::string out = escaped ? escaped : "";
-  curl_free(escaped);
-  return out;
+  return deshim::http::escape_query_value(text);
 }
 
-struct transfer {
-  CURL* curl = nullptr;
-  std::string body;
-  uint64_t max_body = 0;
-  content_store::writer* sink = nullptr;
-  bool sink_failed = false;
-  std::map<std::string, std::string> headers;
-};
+const char* user_agent = "deshim/0.1 (containerd compatible)";
 
-size_t on_body(char* data, size_t size, size_t count, void* context) {
-  auto* t = static_cast<transfer*>(context);
-  size_t bytes = size * count;
-  long code = 0;
-  curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &code);
-  if (code == 200 && t->sink != nullptr) {
-    if (!t->sink->write(data, bytes)) {
-      t->sink_failed = true;
-      return 0;
-    }
-    return bytes;
-  }
-  if (t->body.size() + bytes > t->max_body) return 0;  // aborts: larger than allowed
-  t->body.append(data, bytes);
-  return bytes;
-}
-
-size_t on_header(char* data, size_t size, size_t count, void* context) {
-  auto* t = static_cast<transfer*>(context);
-  std::string line(data, size * count);
-  if (line.rfind("HTTP/", 0) == 0) {
-    t->headers.clear();  // a new response (after a redirect)
-  } else if (auto colon = line.find(':'); colon != std::string::npos) {
-    t->headers[lower(trim(line.substr(0, colon)))] = trim(line.substr(colon + 1));
-  }
-  return size * count;
+/// What every request to a registry host shares: TLS as its hosts.toml says, redirects (blobs
+/// are often served from object storage elsewhere), the environment's proxy (as libcurl did).
+deshim::http::request registry_request(const registry_host& host, const std::string& url) {
+  deshim::http::request request;
+  request.url = url;
+  request.max_redirects = 10;
+  request.connect_timeout = std::chrono::seconds(30);
+  request.user_agent = user_agent;
+  request.tls.insecure_skip_verify = host.skip_verify;
+  request.tls.ca_file = host.ca_file;
+  return request;
 }
 
 }  // namespace
 
 struct registry_client::response {
-  long status = 0;
+  int status = 0;
   std::map<std::string, std::string> headers;
   std::string body;
 };
@@ -139,10 +115,7 @@ registry_client::registry_client(std::vector<registry_host> hosts, std::string r
     : hosts_(std::move(hosts)),
       registry_(std::move(registry)),
       repository_(std::move(repository)),
-      credentials_(std::move(credentials)) {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
+      credentials_(std::move(credentials)) {}
 
 registry_client::~registry_client() = default;
 
@@ -160,60 +133,54 @@ result<registry_client::response> registry_client::request(const registry_host& 
                                                            uint64_t max_body) {
   bool retried_auth = false;
   while (true) {
-    transfer t;
-    t.curl = curl_easy_init();
-    if (t.curl == nullptr) return environment_error("cannot start an HTTP transfer (libcurl)");
-    t.sink = sink;
-    t.max_body = max_body;
-    curl_slist* list = nullptr;
+    deshim::http::request get = registry_request(host, url);
     for (const auto& header : headers)
-      list = curl_slist_append(list, header.c_str());
+      get.headers.emplace_back("Accept", header);
     for (const auto& [name, values] : host.headers) {
       for (const auto& value : values)
-        list = curl_slist_append(list, (name + ": " + value).c_str());
+        get.headers.emplace_back(name, value);
     }
     {
       std::lock_guard lock(mutex_);
       if (auto it = authorization_.find(host.host); it != authorization_.end())
-        list = curl_slist_append(list, ("Authorization: " + it->second).c_str());
+        get.headers.emplace_back("Authorization", it->second);
     }
-    curl_easy_setopt(t.curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(t.curl, CURLOPT_HTTPHEADER, list);
-    curl_easy_setopt(t.curl, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(t.curl, CURLOPT_MAXREDIRS, 10L);
-    curl_easy_setopt(t.curl, CURLOPT_BUFFERSIZE, 512L * 1024);  // fewer, larger writes
-    curl_easy_setopt(t.curl, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(t.curl, CURLOPT_WRITEDATA, &t);
-    curl_easy_setopt(t.curl, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(t.curl, CURLOPT_HEADERDATA, &t);
-    curl_easy_setopt(t.curl, CURLOPT_CONNECTTIMEOUT, 30L);
-    curl_easy_setopt(t.curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(t.curl, CURLOPT_LOW_SPEED_TIME, 300L);  // image_pull_progress_timeout
-    curl_easy_setopt(t.curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(t.curl, CURLOPT_USERAGENT, "deshim/0.1 (containerd compatible)");
-    curl_easy_setopt(t.curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    if (host.skip_verify) {
-      curl_easy_setopt(t.curl, CURLOPT_SSL_VERIFYPEER, 0L);
-      curl_easy_setopt(t.curl, CURLOPT_SSL_VERIFYHOST, 0L);
-    }
-    if (!host.ca_file.empty()) curl_easy_setopt(t.curl, CURLOPT_CAINFO, host.ca_file.c_str());
-    CURLcode code = curl_easy_perform(t.curl);
-    long status = 0;
-    curl_easy_getinfo(t.curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(list);
-    curl_easy_cleanup(t.curl);
-    if (t.sink_failed) return environment_error("cannot store the download of " + url);
-    if (code != CURLE_OK) {
-      return environment_error("cannot reach " + url + ": " + curl_easy_strerror(code), {},
+    // image_pull_progress_timeout: a download that receives nothing for 5 minutes fails.
+    get.idle_timeout = std::chrono::seconds(300);
+    response out;
+    bool sink_failed = false;
+    deshim::http::failure failed;
+    auto head = deshim::http::perform(
+        get,
+        [&](const deshim::http::response_head& answer, std::string_view data) -> result<void> {
+          if (answer.status == 200 && sink != nullptr) {
+            if (!sink->write(data.data(), data.size())) {
+              sink_failed = true;
+              return environment_error("cannot store the download of " + url);
+            }
+            return {};
+          }
+          if (out.body.size() + data.size() > max_body)
+            return environment_error(url + " sent more than " + std::to_string(max_body) +
+                                     " bytes");
+          out.body.append(data);
+          return {};
+        },
+        &failed);
+    if (sink_failed) return environment_error("cannot store the download of " + url);
+    if (!head) {
+      return environment_error("cannot reach " + url + ": " +
+                                   (failed.reason.empty() ? head.error().message() : failed.reason),
+                               {},
                                host.scheme == "https"
                                    ? "check the registry address; for a plain-HTTP or "
                                      "self-signed registry add a hosts.toml under config_path"
                                    : "check that the registry is running and reachable");
     }
-    if (status == 401 && !retried_auth) {
-      auto header = t.headers.find("www-authenticate");
-      if (header != t.headers.end()) {
-        auto authorization = authorization_for(host, parse_auth_challenge(header->second));
+    if (head->status == 401 && !retried_auth) {
+      auto header = head->header("www-authenticate");
+      if (!header.empty()) {
+        auto authorization = authorization_for(host, parse_auth_challenge(header));
         if (!authorization) return authorization.error();
         std::lock_guard lock(mutex_);
         authorization_[host.host] = *authorization;
@@ -221,7 +188,10 @@ result<registry_client::response> registry_client::request(const registry_host& 
         continue;
       }
     }
-    return response{status, std::move(t.headers), std::move(t.body)};
+    out.status = head->status;
+    for (const auto& [name, value] : head->headers)
+      out.headers.emplace(name, value);
+    return out;
   }
 }
 
@@ -257,44 +227,24 @@ result<std::string> registry_client::authorization_for(const registry_host& host
     scope = given->second;
   query += (query.empty() ? "" : "&") + std::string("scope=") + escape(scope);
 
-  CURL* curl = curl_easy_init();
-  if (curl == nullptr) return environment_error("cannot start an HTTP transfer (libcurl)");
-  transfer t;
-  t.curl = curl;
-  t.max_body = 1 << 20;
-  curl_slist* list = nullptr;
-  std::string form;
+  deshim::http::request get = registry_request(host, url);
+  get.total_timeout = std::chrono::seconds(120);
   if (!credentials_.identity_token.empty()) {
-    form = query + "&grant_type=refresh_token&client_id=containerd-client&refresh_token=" +
-           escape(credentials_.identity_token);
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, form.c_str());
+    get.method = "POST";
+    get.body = query + "&grant_type=refresh_token&client_id=containerd-client&refresh_token=" +
+               escape(credentials_.identity_token);
+    get.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
   } else {
-    std::string full = url + (url.find('?') == std::string::npos ? "?" : "&") + query;
-    curl_easy_setopt(curl, CURLOPT_URL, full.c_str());
-    if (!user_password.empty())
-      list = curl_slist_append(list, ("Authorization: Basic " + user_password).c_str());
+    get.url = url + (url.find('?') == std::string::npos ? "?" : "&") + query;
+    if (!user_password.empty()) get.headers.emplace_back("Authorization", "Basic " + user_password);
   }
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 30L);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 120L);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  if (host.skip_verify) {
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 0L);
-  }
-  CURLcode code = curl_easy_perform(curl);
-  long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  curl_slist_free_all(list);
-  curl_easy_cleanup(curl);
-  if (code != CURLE_OK)
+  deshim::http::failure failed;
+  auto answer = deshim::http::perform_buffered(get, 1 << 20, &failed);
+  if (!answer) {
     return environment_error("cannot reach the token service " + url + ": " +
-                             curl_easy_strerror(code));
+                             (failed.reason.empty() ? answer.error().message() : failed.reason));
+  }
+  int status = answer->status;
   if (status == 401 || status == 403) {
     return environment_error("the token service " + url + " refused the credentials (HTTP " +
                                  std::to_string(status) + ")",
@@ -303,7 +253,7 @@ result<std::string> registry_client::authorization_for(const registry_host& host
   if (status != 200)
     return environment_error("the token service " + url + " answered HTTP " +
                              std::to_string(status));
-  nlohmann::json document = nlohmann::json::parse(t.body, nullptr, false);
+  nlohmann::json document = nlohmann::json::parse(answer->body, nullptr, false);
   std::string token;
   if (document.is_object()) {
     if (document.contains("token") && document["token"].is_string())

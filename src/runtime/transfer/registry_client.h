@@ -1,4 +1,5 @@
-// A client of the distribution API v2 (what `docker pull` and containerd speak), over libcurl.
+// A client of the distribution API v2 (what `docker pull` and containerd speak), over
+// common/http (with the environment's proxy, as libcurl before it).
 //
 // It resolves a tag or digest to a manifest and downloads blobs, trying the hosts of
 // hosts_config in order (mirrors first, with `resolve` only on hosts that may resolve), and
