@@ -6,6 +6,7 @@
 #include <set>
 
 #include "analyze/docker_engine_client.h"
+#include "common/http/url.h"
 #include "common/subprocess.h"
 #include "runtime/config/containerd_config.h"
 #include "runtime/image/image_reference.h"
@@ -22,21 +23,6 @@ constexpr std::chrono::minutes import_finish_limit{30};
 /// The names Docker lists for "no tag" and "no digest".
 bool is_placeholder_name(const std::string& name) {
   return name == "<none>:<none>" || name == "<none>@<none>";
-}
-
-std::string percent_encoded(const std::string& text) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
 }
 
 std::vector<std::string> ctr_command(const carry_options& options, std::vector<std::string> args) {
@@ -224,11 +210,11 @@ class carrier {
     // digests is exported by id, kept by ctr under a temporary index name, and named below.
     std::string query;
     for (const auto& tag : image.tags)
-      query += (query.empty() ? "?names=" : "&names=") + percent_encoded(tag);
+      query += (query.empty() ? "?names=" : "&names=") + deshim::http::escape_query_value(tag);
     const bool by_id = query.empty();
     const std::string hex = image.entry.id.substr(image.entry.id.find(':') + 1);
     const std::string index_name = "import.deshim.invalid/carry:" + hex;
-    if (by_id) query = "?names=" + percent_encoded(image.entry.id);
+    if (by_id) query = "?names=" + deshim::http::escape_query_value(image.entry.id);
 
     std::vector<std::string> import_args = {"images", "import", "--snapshotter",
                                             options_.containerd.snapshotter};

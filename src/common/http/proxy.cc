@@ -1,7 +1,6 @@
 #include "common/http/proxy.h"
 
 #include <arpa/inet.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <cctype>
@@ -24,15 +23,6 @@ std::optional<std::pair<std::string, std::string>> first_set(
     if (value && !value->empty()) return std::make_pair(std::string(name), *value);
   }
   return std::nullopt;
-}
-
-std::string base64(const std::string& text) {
-  std::string out(4 * ((text.size() + 2) / 3) + 1, '\0');
-  int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                               reinterpret_cast<const unsigned char*>(text.data()),
-                               static_cast<int>(text.size()));
-  out.resize(static_cast<size_t>(length));
-  return out;
 }
 
 /// `address/bits` holds `host` (IPv4 only).
@@ -104,7 +94,7 @@ result<std::optional<proxy>> proxy_for(const url& target, const environment_read
   auto scheme_end = text.find("://") + 3;
   auto at = text.find('@', scheme_end);
   if (at != std::string::npos && at < text.find('/', scheme_end)) {
-    out.authorization = "Basic " + base64(text.substr(scheme_end, at - scheme_end));
+    out.authorization = "Basic " + basic_credentials(text.substr(scheme_end, at - scheme_end));
     text.erase(scheme_end, at + 1 - scheme_end);
   }
   auto parsed = parse_url(text);

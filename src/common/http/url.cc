@@ -1,5 +1,7 @@
 #include "common/http/url.h"
 
+#include <openssl/evp.h>
+
 #include <cctype>
 
 namespace deshim::http {
@@ -80,6 +82,15 @@ std::string escape_query_value(const std::string& text) {
       out += hex[c & 15];
     }
   }
+  return out;
+}
+
+std::string basic_credentials(const std::string& user_password) {
+  std::string out(4 * ((user_password.size() + 2) / 3) + 1, '\0');
+  int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                               reinterpret_cast<const unsigned char*>(user_password.data()),
+                               static_cast<int>(user_password.size()));
+  out.resize(static_cast<size_t>(length));
   return out;
 }
 

@@ -1,6 +1,6 @@
 // URLs as the HTTP client needs them: scheme, host, port and request target of an http:// or
 // https:// URL, the resolution of a redirect's Location against the URL it came from, and the
-// percent-escaping of a query value.
+// percent-escaping of a query value and Basic credentials.
 #pragma once
 
 #include <string>
@@ -28,5 +28,8 @@ result<url> resolve_location(const url& base, const std::string& location);
 
 /// Percent-escapes everything but RFC 3986's unreserved characters (curl_easy_escape's rule).
 std::string escape_query_value(const std::string& text);
+
+/// `user:password` as HTTP Basic credentials carry it (RFC 7617): its base64, no "Basic ".
+std::string basic_credentials(const std::string& user_password);
 
 }  // namespace deshim::http

@@ -1,7 +1,5 @@
 #include "runtime/transfer/registry_client.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
@@ -40,15 +38,6 @@ std::string trim(const std::string& text) {
   if (begin == std::string::npos) return {};
   size_t end = text.find_last_not_of(" \t\r\n");
   return text.substr(begin, end - begin + 1);
-}
-
-std::string base64(const std::string& text) {
-  std::string out(4 * ((text.size() + 2) / 3) + 1, '\0');
-  int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                               reinterpret_cast<const unsigned char*>(text.data()),
-                               static_cast<int>(text.size()));
-  out.resize(static_cast<size_t>(length));
-  return out;
 }
 
 std::string escape(const std::string& text) {
@@ -201,7 +190,8 @@ result<std::string> registry_client::authorization_for(const registry_host& host
   if (!credentials_.auth.empty()) {
     user_password = credentials_.auth;  // already base64 of user:password
   } else if (!credentials_.username.empty()) {
-    user_password = base64(credentials_.username + ":" + credentials_.password);
+    user_password =
+        deshim::http::basic_credentials(credentials_.username + ":" + credentials_.password);
   }
   std::string scheme = lower(challenge.scheme);
   if (scheme == "basic") {
