@@ -83,9 +83,10 @@ class static_chroot : public ::testing::Test {
     fs::copy(fs::path(DESHIM_SOURCE_DIR) / "examples/nodes/tke-docker", root_ / "node",
              fs::copy_options::recursive | fs::copy_options::copy_symlinks);
     // The API server's name exists only in the chroot's hosts file; the name server listed
-    // does not answer, so only a resolver that reads this /etc/hosts finds it.
+    // is loopback's port 53, where nothing listens (a query is refused at once, and no packet
+    // leaves the machine), so only a resolver that reads this /etc/hosts finds it.
     write_text(root_ / "etc/hosts", "127.0.0.1 localhost\n127.0.0.1 kubernetes.default.svc\n");
-    write_text(root_ / "etc/resolv.conf", "nameserver 192.0.2.1\noptions timeout:1 attempts:1\n");
+    write_text(root_ / "etc/resolv.conf", "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n");
   }
   void TearDown() override {
     if (server_) server_->stop(std::chrono::seconds(2));
