@@ -19,8 +19,12 @@ std::optional<std::filesystem::path> cri_tools_program(const std::string& name) 
 }
 
 std::vector<std::string> missing_cri_tools_requirements() {
-  if (cri_tools_program("crictl")) return {};
-  return {"crictl was not built: run scripts/cri-tools (or set DESHIM_CRICTL)"};
+  std::vector<std::string> missing;
+  if (!cri_tools_program("crictl"))
+    missing.push_back("crictl was not built: run scripts/cri-tools (or set DESHIM_CRICTL)");
+  if (!cri_tools_program("critest"))
+    missing.push_back("critest was not built: run scripts/cri-tools (or set DESHIM_CRITEST)");
+  return missing;
 }
 
 }  // namespace deshim::testing

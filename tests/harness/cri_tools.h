@@ -19,7 +19,7 @@ namespace deshim::testing {
 /// "crictl" or "critest": its path, or nullopt when it was not built.
 std::optional<std::filesystem::path> cri_tools_program(const std::string& name);
 
-/// Why crictl cannot run here (empty when it can).
+/// Why crictl and critest cannot run here (empty when they can).
 std::vector<std::string> missing_cri_tools_requirements();
 
 }  // namespace deshim::testing

@@ -25,6 +25,7 @@
 #include "common/subprocess.h"
 #include "harness/busybox_image.h"
 #include "harness/checked_run.h"
+#include "harness/cri_tools.h"
 #include "harness/daemon_requirements.h"
 #include "harness/docker_daemon.h"
 #include "harness/http_get.h"
@@ -46,23 +47,6 @@ using namespace std::chrono_literals;
 
 constexpr const char* bridge_name = "dshstr0";
 constexpr const char* hostnet_web_image = "gcr.io/k8s-staging-cri-tools/hostnet-nginx-amd64:latest";
-
-/// crictl (or critest) from DESHIM_CRICTL (DESHIM_CRITEST), else built (once) by
-/// scripts/cri-tools.
-std::string find_cri_tool(const std::string& tool, std::string& failure) {
-  const char* variable = tool == "crictl" ? "DESHIM_CRICTL" : "DESHIM_CRITEST";
-  if (const char* set = std::getenv(variable); set && *set) return set;
-  auto built = run_process({"scripts/cri-tools"}, {.timeout = std::chrono::minutes(30)});
-  if (!built || !built->succeeded()) {
-    failure =
-        "scripts/cri-tools failed: " + (built ? built->standard_error : built.error().describe());
-    return {};
-  }
-  std::string folder = built->standard_output;
-  while (!folder.empty() && folder.back() == '\n')
-    folder.pop_back();
-  return fs::absolute(fs::path(folder) / tool).string();
-}
 
 /// What a program printed on a terminal, and how it ended.
 struct terminal_run {
@@ -154,10 +138,11 @@ class runtime_streaming : public ::testing::Test {
     auto fail = [](const std::string& what, const error& failure) {
       startup_error_ = what + ": " + failure.describe();
     };
-    crictl_ = find_cri_tool("crictl", startup_error_);
-    if (crictl_.empty()) return;
-    critest_ = find_cri_tool("critest", startup_error_);
-    if (critest_.empty()) return;
+    auto crictl = cri_tools_program("crictl");
+    auto critest = cri_tools_program("critest");
+    if (!crictl || !critest) return;  // SetUp says why
+    crictl_ = crictl->string();
+    critest_ = critest->string();
     scope_ = std::make_unique<leftover_scope>(start_leftover_scope());
     auto folder = temp_folder::create("rstream");
     if (!folder) return fail("temp folder", folder.error());
@@ -192,38 +177,19 @@ class runtime_streaming : public ::testing::Test {
     if (auto stopped = docker->stop_and_remove(); !stopped)
       return fail("stopping dockerd", stopped.error());
     write_text(path("net.d/10-dsh.conflist"),
-               R"({"cniVersion": "0.4.0", "name": "dsh-stream", "plugins": [{"type": "bridge", )"
-               R"("bridge": ")" +
-                   std::string(bridge_name) +
-                   R"(", "isGateway": true, "ipMasq": false, "ipam": {"type": "host-local", )"
-                   R"("ranges": [[{"subnet": "198.18.67.0/24"}]], "dataDir": ")" +
-                   path("cni-data").string() + R"("}}]})");
-    write_text(path("config.toml"), "version = 2\nroot = \"" + path("root").string() +
-                                        "\"\nstate = \"" + path("state").string() +
-                                        "\"\n[plugins.\"io.containerd.grpc.v1.cri\"]\n"
-                                        "  sandbox_image = \"docker.io/library/pause:test\"\n"
-                                        "  restrict_oom_score_adj = true\n"
-                                        "  stream_server_address = \"127.0.0.1\"\n"
-                                        "  stream_server_port = \"0\"\n"
-                                        "  [plugins.\"io.containerd.grpc.v1.cri\".cni]\n"
-                                        "    bin_dir = \"/usr/lib/cni\"\n    conf_dir = \"" +
-                                        path("net.d").string() + "\"\n");
+               bridge_conflist("dsh-stream", bridge_name, "198.18.67.0/24", path("cni-data")));
+    write_text(path("config.toml"),
+               core_config_toml(folder_->path(), "docker.io/library/pause:test",
+                                "  stream_server_address = \"127.0.0.1\"\n"
+                                "  stream_server_port = \"0\"\n"));
     auto imported = run_checked({DESHIM_BINARY, "runtime", "import", "--config",
                                  path("config.toml").string(), path("images.tar").string()});
     if (!imported) return fail("deshim runtime import", imported.error());
-    auto server = child_process::start({DESHIM_BINARY, "runtime", "serve", "--config",
-                                        path("config.toml").string(), "--socket", socket()},
-                                       path("serve.log"));
-    if (!server) return fail("deshim runtime serve", server.error());
-    server_ = std::make_unique<child_process>(std::move(*server));
+    auto started = start_core_server(path("config.toml"), socket(), path("serve.log"));
+    if (!started) return fail("starting the core", started.error());
+    server_ = std::make_unique<child_process>(std::move(started->process));
     scope_->pids.push_back(server_->pid());
-    for (int i = 0; i < 400 && !fs::exists(socket()); ++i)
-      std::this_thread::sleep_for(25ms);
-    channel_ = connect_to_runtime(socket());
-    if (!channel_) {
-      startup_error_ = "deshim runtime serve did not listen: " + read_text(path("serve.log"));
-      return;
-    }
+    channel_ = std::move(started->channel);
     runtime_ = v1::RuntimeService::NewStub(channel_);
 
     pod_config_.mutable_metadata()->set_name("streams");
@@ -306,6 +272,7 @@ class runtime_streaming : public ::testing::Test {
 
   void SetUp() override {
     DESHIM_REQUIRE_DAEMONS();
+    DESHIM_REQUIRE_CRI_TOOLS();
     ASSERT_TRUE(startup_error_.empty()) << startup_error_;
   }
 
@@ -659,16 +626,11 @@ TEST_F(runtime_streaming, zz_tls_streaming_after_a_restart_with_a_self_signed_ce
   server_->stop();
   runtime_.reset();
   channel_.reset();
-  std::error_code ignored;
-  fs::remove(socket(), ignored);
-  auto server = child_process::start({DESHIM_BINARY, "runtime", "serve", "--config",
-                                      path("config.toml").string(), "--socket", socket()},
-                                     path("serve-tls.log"));
-  ASSERT_TRUE(server) << server.error().describe();
-  server_ = std::make_unique<child_process>(std::move(*server));
+  auto started = start_core_server(path("config.toml"), socket(), path("serve-tls.log"));
+  ASSERT_TRUE(started) << started.error().describe();
+  server_ = std::make_unique<child_process>(std::move(started->process));
   scope_->pids.push_back(server_->pid());
-  channel_ = connect_to_runtime(socket());
-  ASSERT_TRUE(channel_) << read_text(path("serve-tls.log"));
+  channel_ = std::move(started->channel);
   runtime_ = v1::RuntimeService::NewStub(channel_);
   EXPECT_NE(read_text(path("serve-tls.log")).find("on https://127.0.0.1:"), std::string::npos)
       << read_text(path("serve-tls.log"));
