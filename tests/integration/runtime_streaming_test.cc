@@ -281,6 +281,19 @@ class runtime_streaming : public ::testing::Test {
     out->set_deadline(std::chrono::system_clock::now() + 60s);
     return out;
   }
+  /// The container's status once it has exited, or its last status after 5 s.
+  static v1::ContainerStatusResponse status_once_exited(const std::string& id) {
+    v1::ContainerStatusRequest request;
+    request.set_container_id(id);
+    v1::ContainerStatusResponse response;
+    for (int i = 0; i < 100; ++i) {
+      auto asked = runtime_->ContainerStatus(context().get(), request, &response);
+      EXPECT_TRUE(asked.ok()) << asked.error_message();
+      if (!asked.ok() || response.status().state() == v1::CONTAINER_EXITED) break;
+      std::this_thread::sleep_for(50ms);
+    }
+    return response;
+  }
   static fs::path path(const std::string& relative) { return folder_->path() / relative; }
   static std::string socket() { return path("deshim.sock").string(); }
   static std::string server_log() { return read_text(path("serve.log")); }
@@ -374,14 +387,7 @@ TEST_F(runtime_streaming, crictl_attach_i_feeds_a_stdin_once_container_and_reads
   EXPECT_EQ(ran.exit_code, 0) << ran.standard_error << server_log();
   EXPECT_EQ(ran.standard_output, "got: hello\ngot: world\nbye\n");
   // The end of the first session's input closed the container's stdin (stdin_once): it ended.
-  v1::ContainerStatusRequest request;
-  request.set_container_id(talker_);
-  v1::ContainerStatusResponse response;
-  for (int i = 0; i < 100; ++i) {
-    ASSERT_TRUE(runtime_->ContainerStatus(context().get(), request, &response).ok());
-    if (response.status().state() == v1::CONTAINER_EXITED) break;
-    std::this_thread::sleep_for(50ms);
-  }
+  auto response = status_once_exited(talker_);
   EXPECT_EQ(response.status().state(), v1::CONTAINER_EXITED);
   EXPECT_EQ(response.status().exit_code(), 0);
   // The log keeps every line the attached client saw.
@@ -413,11 +419,7 @@ TEST_F(runtime_streaming, tty_containers_start_and_attach_it_types_on_their_term
   EXPECT_NE(ran.output.find("sized\r\n30 100\r\ntyped-in\r\ntty-got:typed-in\r\n/dev/pts/0\r\n"),
             std::string::npos)
       << ran.output << server_log();
-  for (int i = 0; i < 100; ++i) {
-    ASSERT_TRUE(runtime_->ContainerStatus(context().get(), status_request, &status).ok());
-    if (status.status().state() == v1::CONTAINER_EXITED) break;
-    std::this_thread::sleep_for(50ms);
-  }
+  status = status_once_exited(id);
   EXPECT_EQ(status.status().state(), v1::CONTAINER_EXITED);
   EXPECT_EQ(status.status().exit_code(), 0);
   // The log holds the terminal's output as stdout, in the CRI format (a line's \r\n ends it,
@@ -442,14 +444,7 @@ TEST_F(runtime_streaming, a_tty_container_without_stdin_logs_its_terminal) {
   std::string id =
       start_container("tty-quiet", {"/bin/sh", "-c", "echo on-a-tty; tty"}, false, true);
   ASSERT_TRUE(startup_error_.empty()) << startup_error_ << server_log();
-  v1::ContainerStatusRequest request;
-  request.set_container_id(id);
-  v1::ContainerStatusResponse response;
-  for (int i = 0; i < 100; ++i) {
-    ASSERT_TRUE(runtime_->ContainerStatus(context().get(), request, &response).ok());
-    if (response.status().state() == v1::CONTAINER_EXITED) break;
-    std::this_thread::sleep_for(50ms);
-  }
+  auto response = status_once_exited(id);
   EXPECT_EQ(response.status().state(), v1::CONTAINER_EXITED);
   EXPECT_EQ(response.status().exit_code(), 0);
   std::string log = read_text(path("pods/streams/tty-quiet.log"));

@@ -52,6 +52,20 @@ struct containerd_outcome {
   std::unique_ptr<containerd_daemon> daemon;
 };
 
+/// Whether `ctr plugins ls` lists the CRI plugin (io.containerd.grpc.v1 cri) in state "error":
+/// containerd serves, but the kubelet would find no runtime.v1 service.
+bool cri_plugin_failed(const std::string& plugins) {
+  bool failed = false;
+  std::istringstream lines(plugins);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("io.containerd.grpc.v1") != std::string::npos &&
+        line.find(" cri ") != std::string::npos) {
+      failed = line.find(" error") != std::string::npos;
+    }
+  }
+  return failed;
+}
+
 class validate_containerd : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -320,15 +334,7 @@ TEST_F(validate_containerd, refused_keys_containerd_starts_without_its_cri_plugi
   // the plugin list): the kubelet would find no runtime.v1 service. Its log names only the
   // first refused key it meets (systemd_cgroup, with the runc default_runtime), so deshim lists
   // each of them. (migrate_containerd_test boots each combination alone.)
-  bool cri_error = false;
-  std::istringstream lines(*plugins);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.find("io.containerd.grpc.v1") != std::string::npos &&
-        line.find(" cri ") != std::string::npos) {
-      cri_error = line.find(" error") != std::string::npos;
-    }
-  }
-  EXPECT_TRUE(cri_error) << *plugins;
+  EXPECT_TRUE(cri_plugin_failed(*plugins)) << *plugins;
   const std::string log = read_text(run.daemon->log_path());
   EXPECT_NE(log.find("only works for runtime io.containerd.runtime.v1.linux"), std::string::npos)
       << log;
@@ -344,15 +350,7 @@ TEST_F(validate_containerd, tke_inline_mirror_after_migration_stops_cri_and_is_c
   auto plugins = run.daemon->ctr_output({"plugins", "ls"});
   ASSERT_TRUE(plugins) << plugins.error().describe();
   // Recorded: containerd 1.6 serves, but without its CRI plugin; the log says why.
-  bool cri_error = false;
-  std::istringstream lines(*plugins);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.find("io.containerd.grpc.v1") != std::string::npos &&
-        line.find(" cri ") != std::string::npos) {
-      cri_error = line.find(" error") != std::string::npos;
-    }
-  }
-  EXPECT_TRUE(cri_error) << *plugins;
+  EXPECT_TRUE(cri_plugin_failed(*plugins)) << *plugins;
   const std::string log = read_text(run.daemon->log_path());
   EXPECT_NE(log.find("`mirrors` cannot be set when `config_path` is provided"), std::string::npos)
       << log;

@@ -31,6 +31,54 @@ extern char** environ;
 namespace deshim::runtime {
 namespace {
 
+/// A one-line echo server on a free loopback port, standing in for the pod's: on each of
+/// `connections` connections it answers "echo:" and what it read.
+class loopback_echo_server {
+ public:
+  explicit loopback_echo_server(int connections) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0 ||
+        ::listen(listener_, 8) != 0)
+      return;
+    socklen_t length = sizeof(address);
+    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([listener = listener_, connections] {
+      for (int i = 0; i < connections; ++i) {
+        int fd = ::accept(listener, nullptr, nullptr);
+        if (fd < 0) return;
+        char buffer[256];
+        ssize_t got = ::read(fd, buffer, sizeof(buffer));
+        if (got > 0)
+          write_all_to_fd(fd, "echo:" + std::string(buffer, static_cast<std::size_t>(got)));
+        ::close(fd);
+      }
+    });
+  }
+  ~loopback_echo_server() {
+    // A test that failed early: stop waiting for connections that will not come.
+    if (thread_.joinable() && listener_ >= 0) ::shutdown(listener_, SHUT_RDWR);
+    finish();
+  }
+
+  /// 0 when it could not listen.
+  uint16_t port() const { return port_; }
+  /// Waits until every connection was served, then stops listening (the port then refuses).
+  void finish() {
+    if (thread_.joinable()) thread_.join();
+    if (listener_ >= 0) ::close(listener_);
+    listener_ = -1;
+  }
+
+ private:
+  int listener_ = -1;
+  uint16_t port_ = 0;
+  std::thread thread_;
+};
+
 /// Runs `sh -c COMMAND` on the host with pipes: a stand-in for `runc exec` in a container.
 class host_process_stand_in final : public stream_backend {
  public:
@@ -247,26 +295,9 @@ TEST_F(stream_server_test, an_unknown_path_is_not_found) {
 
 TEST_F(stream_server_test, port_forward_carries_data_both_ways_on_several_connections) {
   // A one-line echo server on the host stands in for the pod's.
-  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
-  ASSERT_EQ(::listen(listener, 8), 0);
-  socklen_t length = sizeof(address);
-  ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
-  uint16_t remote = ntohs(address.sin_port);
-  std::thread echo([listener] {
-    for (int i = 0; i < 3; ++i) {
-      int fd = ::accept(listener, nullptr, nullptr);
-      if (fd < 0) return;
-      char buffer[256];
-      ssize_t got = ::read(fd, buffer, sizeof(buffer));
-      if (got > 0)
-        write_all_to_fd(fd, "echo:" + std::string(buffer, static_cast<std::size_t>(got)));
-      ::close(fd);
-    }
-  });
+  loopback_echo_server echo(3);
+  ASSERT_NE(echo.port(), 0);
+  uint16_t remote = echo.port();
 
   stream_request request;
   request.kind = stream_kind::port_forward;
@@ -299,8 +330,7 @@ TEST_F(stream_server_test, port_forward_carries_data_both_ways_on_several_connec
   }
   stop = true;
   forwarder.join();
-  echo.join();
-  ::close(listener);
+  echo.finish();
   EXPECT_TRUE(forwarded) << forwarded.error().describe();
 }
 
@@ -363,26 +393,9 @@ TEST_F(stream_server_test, websocket_with_no_served_subprotocol_is_refused) {
 }
 
 TEST_F(stream_server_test, websocket_port_forward_prefixes_the_port_and_carries_data) {
-  int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
-  ASSERT_EQ(::listen(listener, 8), 0);
-  socklen_t length = sizeof(address);
-  ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
-  uint16_t remote = ntohs(address.sin_port);
-  std::thread echo([listener] {
-    for (int i = 0; i < 2; ++i) {
-      int fd = ::accept(listener, nullptr, nullptr);
-      if (fd < 0) return;
-      char buffer[256];
-      ssize_t got = ::read(fd, buffer, sizeof(buffer));
-      if (got > 0)
-        write_all_to_fd(fd, "echo:" + std::string(buffer, static_cast<std::size_t>(got)));
-      ::close(fd);
-    }
-  });
+  loopback_echo_server echo(2);
+  ASSERT_NE(echo.port(), 0);
+  uint16_t remote = echo.port();
   char prefix[5];
   std::snprintf(prefix, sizeof(prefix), "%02x%02x", remote & 0xff, remote >> 8);
   for (const char* protocol : {"v4.channel.k8s.io", "v4.base64.channel.k8s.io"}) {
@@ -401,8 +414,7 @@ TEST_F(stream_server_test, websocket_port_forward_prefixes_the_port_and_carries_
     EXPECT_EQ(seen["channels"]["0"], "echo:ping ws");
     EXPECT_EQ(seen["channels"].value("1", std::string()), "");
   }
-  echo.join();
-  ::close(listener);
+  echo.finish();
   // A port where nothing listens: the error channel says so.
   stream_request request;
   request.kind = stream_kind::port_forward;
